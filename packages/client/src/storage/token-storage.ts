@@ -1,0 +1,14 @@
+import type { StoredTokens } from '../token/types.js';
+
+/**
+ * Pluggable token persistence (seed §7.2). Implementations: memory, encrypted file, Redis.
+ * Every method rejects with `StorageError` on failure; none may lose data silently.
+ */
+export interface TokenStorage {
+  store(key: string, tokens: StoredTokens): Promise<void>;
+  get(key: string): Promise<StoredTokens | undefined>;
+  delete(key: string): Promise<void>;
+  exists(key: string): Promise<boolean>;
+  listKeys(): Promise<string[]>;
+  clear(): Promise<void>;
+}

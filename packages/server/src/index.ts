@@ -1,0 +1,1 @@
+export { type BuildAppOptions, buildApp } from './web/router.js';
