@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { StorageError } from '../errors/index.js';
+import type { StoredTokens } from '../token/types.js';
+import { decrypt, encrypt, isEnvelope } from './file-crypto.js';
+import type { TokenStorage } from './token-storage.js';
+
+/** Options of {@link FileTokenStorage}. */
+export interface FileTokenStorageOptions {
+  /** Path of the JSON file holding every key's tokens. */
+  path: string;
+  /** 32-byte key: when set, the file is encrypted with AES-256-GCM (fresh 12-byte IV per write). */
+  encryptionKey?: Uint8Array;
+}
+
+type FileContent = Record<string, StoredTokens>;
+
+/**
+ * Token storage in one JSON file, optionally encrypted with AES-256-GCM.
+ *
+ * Writes are atomic (temp file with mode 0600, fsync, rename) and serialised within the process, so a
+ * crash mid-write leaves the previous file intact. A corrupted or wrongly keyed file makes every call
+ * reject with `StorageError` code `storage_corrupted`; the file is never overwritten in that case.
+ * Not safe for several processes writing the same file: use Redis storage for that.
+ */
+export class FileTokenStorage implements TokenStorage {
+  readonly #path: string;
+  readonly #key: Buffer | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: FileTokenStorageOptions) {
+    this.#path = options.path;
+    if (options.encryptionKey !== undefined) {
+      if (options.encryptionKey.length !== 32) {
+        throw new RangeError('encryptionKey must be exactly 32 bytes (AES-256)');
+      }
+      this.#key = Buffer.from(options.encryptionKey);
+    }
+  }
+
+  async store(key: string, tokens: StoredTokens): Promise<void> {
+    await this.#mutate((content) => {
+      content[key] = tokens;
+      return true;
+    });
+  }
+
+  async get(key: string): Promise<StoredTokens | undefined> {
+    await this.#queue.catch(() => undefined);
+    const content = await this.#read();
+    return Object.hasOwn(content, key) ? content[key] : undefined;
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#mutate((content) => {
+      if (!Object.hasOwn(content, key)) return false;
+      delete content[key];
+      return true;
+    });
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.get(key)) !== undefined;
+  }
+
+  async listKeys(): Promise<string[]> {
+    await this.#queue.catch(() => undefined);
+    return Object.keys(await this.#read());
+  }
+
+  async clear(): Promise<void> {
+    await this.#mutate((content) => {
+      for (const k of Object.keys(content)) delete content[k];
+      return true;
+    });
+  }
+
+  /** Runs read-modify-write operations one at a time. */
+  #mutate(change: (content: FileContent) => boolean): Promise<void> {
+    const run = this.#queue
+      .catch(() => undefined)
+      .then(async () => {
+        const content = await this.#read();
+        if (change(content)) await this.#write(content);
+      });
+    this.#queue = run;
+    return run;
+  }
+
+  async #read(): Promise<FileContent> {
+    let text: string;
+    try {
+      text = await readFile(this.#path, 'utf8');
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      throw new StorageError('token file could not be read', { code: 'storage_error', cause });
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (cause) {
+      throw new StorageError('token file is not valid JSON', { code: 'storage_corrupted', cause });
+    }
+    if (this.#key !== undefined) {
+      const plain = decrypt(this.#key, parsed);
+      try {
+        parsed = JSON.parse(plain);
+      } catch (cause) {
+        throw new StorageError('decrypted token file is not valid JSON', {
+          code: 'storage_corrupted',
+          cause,
+        });
+      }
+    } else if (isEnvelope(parsed)) {
+      throw new StorageError('token file is encrypted but no encryptionKey is configured', {
+        code: 'storage_corrupted',
+      });
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new StorageError('token file has an unexpected shape', { code: 'storage_corrupted' });
+    }
+    return Object.assign(Object.create(null) as FileContent, parsed);
+  }
+
+  async #write(content: FileContent): Promise<void> {
+    const json = JSON.stringify(content);
+    const text = this.#key === undefined ? json : JSON.stringify(encrypt(this.#key, json));
+    const dir = dirname(this.#path);
+    const tmp = join(dir, `.${basename(this.#path)}.${randomBytes(6).toString('hex')}.tmp`);
+    try {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const handle = await open(tmp, 'wx', 0o600);
+      try {
+        await handle.writeFile(text, 'utf8');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(tmp, this.#path);
+    } catch (cause) {
+      await unlink(tmp).catch(() => undefined);
+      throw new StorageError('token file could not be written', { code: 'storage_error', cause });
+    }
+  }
+}
