@@ -1,0 +1,37 @@
+import type { Transport } from '../http/transport.js';
+import { type BreakerTransport, type CircuitBreakerOptions, withCircuitBreaker } from './circuit-breaker.js';
+import { type RateLimiterOptions, withRateLimit } from './rate-limiter.js';
+import { type RetryOptions, withRetry } from './retry.js';
+
+export { type BreakerTransport, type CircuitBreakerOptions, withCircuitBreaker } from './circuit-breaker.js';
+export { type RateLimit, type RateLimiterOptions, TokenBucket, withRateLimit } from './rate-limiter.js';
+export { type RetryOptions, withRetry } from './retry.js';
+
+/** Settings of {@link withResilience}; `false` turns a layer off. */
+export interface ResilienceOptions {
+  retry?: RetryOptions | false;
+  circuitBreaker?: CircuitBreakerOptions | false;
+  rateLimit?: RateLimiterOptions | false;
+}
+
+/** Default client-side limits (seed §8.1). */
+export const DEFAULT_RATE_LIMITS: RateLimiterOptions = {
+  limits: {
+    token: { requestsPerMinute: 60 },
+    authorization: { requestsPerMinute: 30 },
+    introspection: { requestsPerMinute: 60 },
+    revocation: { requestsPerMinute: 30 },
+  },
+};
+
+/**
+ * Wraps a transport in the resilience stack of seed §8.1: rate limiter → circuit breaker → retry →
+ * transport. A whole retried exchange counts as one success or failure for the breaker.
+ */
+export function withResilience(transport: Transport, options: ResilienceOptions = {}): Transport {
+  let t = options.retry === false ? transport : withRetry(transport, options.retry);
+  if (options.circuitBreaker !== false)
+    t = withCircuitBreaker(t, options.circuitBreaker) satisfies BreakerTransport;
+  if (options.rateLimit !== false) t = withRateLimit(t, options.rateLimit ?? DEFAULT_RATE_LIMITS);
+  return t;
+}

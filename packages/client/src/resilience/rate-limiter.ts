@@ -1,0 +1,79 @@
+import { ProviderError } from '../errors/index.js';
+import type { EndpointKind, HttpRequest, HttpResponse, Transport } from '../http/transport.js';
+
+/** Limit of one endpoint kind. */
+export interface RateLimit {
+  requestsPerMinute: number;
+  /** Bucket size: requests that may go out at once. Default `requestsPerMinute`. */
+  burst?: number;
+}
+
+/** Rate limiter settings. */
+export interface RateLimiterOptions {
+  /** Per endpoint kind; kinds not listed are not limited. */
+  limits: Partial<Record<EndpointKind, RateLimit>>;
+  /** Wait at most this long for a permit, else fail with `rate_limited`. Default 5 000 ms. */
+  maxWaitMs?: number;
+}
+
+/** A token bucket: `capacity` permits, refilled continuously at `perSecond`. */
+export class TokenBucket {
+  #tokens: number;
+  #last: number;
+
+  constructor(
+    readonly capacity: number,
+    readonly perSecond: number,
+    readonly now: () => number = Date.now,
+  ) {
+    if (!(capacity >= 1) || !(perSecond > 0)) throw new RangeError('capacity must be ≥ 1 and rate > 0');
+    this.#tokens = capacity;
+    this.#last = now();
+  }
+
+  /** Takes a permit now, or returns how many ms until one is free (and reserves it when taken later). */
+  reserve(): number {
+    const t = this.now();
+    this.#tokens = Math.min(this.capacity, this.#tokens + ((t - this.#last) / 1000) * this.perSecond);
+    this.#last = t;
+    this.#tokens -= 1;
+    return this.#tokens >= 0 ? 0 : Math.ceil((-this.#tokens / this.perSecond) * 1000);
+  }
+
+  /** Gives back a reserved permit that will not be used. */
+  cancel(): void {
+    this.#tokens = Math.min(this.capacity, this.#tokens + 1);
+  }
+}
+
+/**
+ * Wraps a transport with a token bucket per endpoint kind. A request waits for a permit when one frees up
+ * within `maxWaitMs`; otherwise it fails with `ProviderError` code `rate_limited` without being sent.
+ */
+export function withRateLimit(transport: Transport, options: RateLimiterOptions): Transport {
+  const maxWaitMs = options.maxWaitMs ?? 5_000;
+  const buckets = new Map<EndpointKind, TokenBucket>();
+  for (const [kind, limit] of Object.entries(options.limits) as [EndpointKind, RateLimit | undefined][]) {
+    if (limit)
+      buckets.set(
+        kind,
+        new TokenBucket(limit.burst ?? limit.requestsPerMinute, limit.requestsPerMinute / 60),
+      );
+  }
+  return async (request: HttpRequest): Promise<HttpResponse> => {
+    const bucket = buckets.get(request.endpoint);
+    if (bucket) {
+      const waitMs = bucket.reserve();
+      if (waitMs > maxWaitMs) {
+        bucket.cancel();
+        throw new ProviderError(`${request.endpoint} client-side rate limit reached`, {
+          code: 'rate_limited',
+          retryable: true,
+          retryAfterSecs: Math.ceil(waitMs / 1000),
+        });
+      }
+      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+    return transport(request);
+  };
+}
