@@ -1,4 +1,12 @@
 export {
+  createOAuth2Client,
+  createOAuth2ClientFromDiscovery,
+  createOAuth2ClientFromEnv,
+  type DiscoveryClientOptions,
+  type OAuth2Client,
+} from './client.js';
+export type { ClientAuthMethod, OAuth2ClientConfig } from './config/types.js';
+export {
   AuthorizationError,
   ConfigurationError,
   NetworkError,
@@ -10,6 +18,12 @@ export {
   StorageError,
   TokenError,
 } from './errors/index.js';
+export type { ClientCredentialsFlow, ClientCredentialsOptions } from './flows/client-credentials.js';
+export type { IntrospectionFlow, IntrospectionResponse } from './flows/introspection.js';
+export type { RefreshOptions } from './flows/refresh.js';
+export type { RevocationFlow } from './flows/revocation.js';
+export { createFetchTransport, type FetchTransportOptions } from './http/fetch-transport.js';
 export type { EndpointKind, HttpRequest, HttpResponse, RetryPolicy, Transport } from './http/transport.js';
+export { clearDiscoveryCache, discover, type ProviderMetadata } from './oidc/discovery.js';
 export type { TokenStorage } from './storage/token-storage.js';
 export type { AccessToken, StoredTokens, TokenMetadata, TokenResponse } from './token/types.js';

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { ConfigurationError } from '../errors/index.js';
+import { assertSecureEndpoint } from '../http/secure-endpoint.js';
+import type { OAuth2ClientConfig } from './types.js';
+
+const endpoint = z.string().min(1).optional();
+
+const schema = z.object({
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1).optional(),
+  tokenEndpointAuthMethod: z
+    .enum(['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'])
+    .optional(),
+  privateKey: z.custom<object>((v) => typeof v === 'object' && v !== null).optional(),
+  clientAssertionAlg: z.string().min(1).optional(),
+  keyId: z.string().min(1).optional(),
+  issuer: endpoint,
+  tokenEndpoint: z.string().min(1),
+  authorizationEndpoint: endpoint,
+  introspectionEndpoint: endpoint,
+  revocationEndpoint: endpoint,
+  userinfoEndpoint: endpoint,
+  deviceAuthorizationEndpoint: endpoint,
+  jwksUri: endpoint,
+  redirectUri: z.string().url().optional(),
+  scopes: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .regex(/^[^\s]+$/),
+    )
+    .optional(),
+  timeoutSecs: z.number().positive().max(600).optional(),
+  maxResponseBytes: z.number().int().positive().optional(),
+  fetch: z.custom<typeof fetch>((v) => typeof v === 'function').optional(),
+  transport: z.custom<object>((v) => typeof v === 'function').optional(),
+});
+
+const ENDPOINT_FIELDS = [
+  'issuer',
+  'tokenEndpoint',
+  'authorizationEndpoint',
+  'introspectionEndpoint',
+  'revocationEndpoint',
+  'userinfoEndpoint',
+  'deviceAuthorizationEndpoint',
+  'jwksUri',
+] as const;
+
+/**
+ * Validates a client configuration; throws {@link ConfigurationError} naming the first bad field
+ * (`invalid_configuration`) or a non-HTTPS endpoint (`insecure_endpoint`).
+ */
+export function validateConfig(config: OAuth2ClientConfig): OAuth2ClientConfig {
+  const result = schema.safeParse(config);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue?.path.join('.') || 'config';
+    throw new ConfigurationError(`invalid configuration: ${field} ${issue?.message ?? ''}`.trim(), {
+      code: 'invalid_configuration',
+    });
+  }
+  for (const field of ENDPOINT_FIELDS) {
+    const value = config[field];
+    if (value !== undefined) assertSecureEndpoint(value, field);
+  }
+  const method = config.tokenEndpointAuthMethod;
+  const needsSecret =
+    method === 'client_secret_basic' || method === 'client_secret_post' || method === 'client_secret_jwt';
+  if (needsSecret && !config.clientSecret) {
+    throw new ConfigurationError(`invalid configuration: clientSecret is required for ${method}`, {
+      code: 'invalid_configuration',
+    });
+  }
+  if (method === 'private_key_jwt' && !config.privateKey) {
+    throw new ConfigurationError('invalid configuration: privateKey is required for private_key_jwt', {
+      code: 'invalid_configuration',
+    });
+  }
+  return config;
+}
+
+/** The effective client authentication method (RFC 6749 §2.3.1 basic is the default with a secret). */
+export function effectiveAuthMethod(config: OAuth2ClientConfig) {
+  if (config.tokenEndpointAuthMethod) return config.tokenEndpointAuthMethod;
+  if (config.clientSecret) return 'client_secret_basic';
+  if (config.privateKey) return 'private_key_jwt';
+  return 'none';
+}

@@ -1,0 +1,43 @@
+import type { CryptoKey, JWK } from 'jose';
+import type { Transport } from '../http/transport.js';
+
+/** RFC 6749 §2.3 / OIDC Core §9 client authentication methods. */
+export type ClientAuthMethod =
+  | 'client_secret_basic'
+  | 'client_secret_post'
+  | 'client_secret_jwt'
+  | 'private_key_jwt'
+  | 'none';
+
+/** Configuration of {@link createOAuth2Client}. Endpoints must be HTTPS (loopback excepted). */
+export interface OAuth2ClientConfig {
+  clientId: string;
+  clientSecret?: string;
+  /** Default `client_secret_basic` when a secret is set, else `none` (or `private_key_jwt` with a key). */
+  tokenEndpointAuthMethod?: ClientAuthMethod;
+  /** Signing key for `private_key_jwt` (RFC 7523 §2.2): a CryptoKey or a private JWK. */
+  privateKey?: CryptoKey | JWK;
+  /** JWS algorithm for client assertions; default RS256 (private_key_jwt) / HS256 (client_secret_jwt). */
+  clientAssertionAlg?: string;
+  /** `kid` put in the client assertion header. */
+  keyId?: string;
+  issuer?: string;
+  tokenEndpoint: string;
+  authorizationEndpoint?: string;
+  introspectionEndpoint?: string;
+  revocationEndpoint?: string;
+  userinfoEndpoint?: string;
+  deviceAuthorizationEndpoint?: string;
+  jwksUri?: string;
+  redirectUri?: string;
+  /** Default scopes of every grant. */
+  scopes?: string[];
+  /** Per-request timeout in seconds; default 30. */
+  timeoutSecs?: number;
+  /** Response size cap in bytes; default 1 MiB. */
+  maxResponseBytes?: number;
+  /** Custom `fetch` used by the default transport. */
+  fetch?: typeof fetch;
+  /** Replace the whole transport (e.g. wrapped with resilience/telemetry). */
+  transport?: Transport;
+}
