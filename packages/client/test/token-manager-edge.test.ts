@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryTokenStorage } from '../src/storage/index.js';
+import { TokenManager } from '../src/token/index.js';
+import type { StoredTokens } from '../src/token/types.js';
+
+const stored = (expiresInMs: number, refreshToken?: string): StoredTokens => ({
+  accessToken: 'current',
+  tokenType: 'Bearer',
+  expiresAt: Date.now() + expiresInMs,
+  scopes: [],
+  metadata: { createdAt: 0, refreshCount: 0 },
+  ...(refreshToken ? { refreshToken } : {}),
+});
+
+describe('TokenManager edge cases', () => {
+  it('returns a still-valid token inside the skew when there is nothing to refresh with', async () => {
+    const storage = new MemoryTokenStorage();
+    const m = new TokenManager({ storage, endpoint: { refresh: () => Promise.reject(new Error('unused')) } });
+    await storage.store('k', stored(10_000));
+    expect((await m.getAccessToken('k')).token).toBe('current');
+    await expect(m.forceRefresh('k')).rejects.toMatchObject({ name: 'TokenError', code: 'no_refresh_token' });
+  });
+
+  it('a throwing hook never breaks token retrieval', async () => {
+    const storage = new MemoryTokenStorage();
+    const m = new TokenManager({
+      storage,
+      endpoint: {
+        refresh: async () => ({ accessToken: 'new', tokenType: 'Bearer', expiresIn: 3600, raw: {} }),
+      },
+      hooks: {
+        onTokenRefreshed: () => {
+          throw new Error('boom');
+        },
+      },
+    });
+    await storage.store('k', stored(-1, 'rt'));
+    expect((await m.getAccessToken('k')).token).toBe('new');
+  });
+
+  it('keeps the refresh token lifetime from the response, or the old one when not rotated', async () => {
+    const storage = new MemoryTokenStorage();
+    let n = 0;
+    const m = new TokenManager({
+      storage,
+      now: () => 1_000_000,
+      endpoint: {
+        refresh: async () =>
+          ++n === 1
+            ? {
+                accessToken: 'a1',
+                tokenType: 'Bearer',
+                expiresIn: 60,
+                refreshToken: 'r1',
+                raw: { refresh_expires_in: 600 },
+              }
+            : { accessToken: 'a2', tokenType: 'Bearer', expiresIn: 60, raw: {} },
+      },
+    });
+    await storage.store('k', { ...stored(0, 'r0'), expiresAt: 0 });
+    await m.getAccessToken('k');
+    expect(await storage.get('k')).toMatchObject({
+      refreshToken: 'r1',
+      refreshTokenExpiresAt: 1_600_000,
+      expiresAt: 1_060_000,
+    });
+    await m.forceRefresh('k');
+    expect(await storage.get('k')).toMatchObject({
+      accessToken: 'a2',
+      refreshToken: 'r1',
+      refreshTokenExpiresAt: 1_600_000,
+    });
+    expect((await storage.get('k'))?.metadata).toMatchObject({ refreshCount: 2, refreshedAt: 1_000_000 });
+  });
+});
