@@ -1,0 +1,70 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import Provider from 'oidc-provider';
+
+export const SECRET = 'a-client-secret-that-is-long-enough-for-hs256-0123456789';
+export const REDIRECT_URI = 'http://127.0.0.1/cb';
+
+export interface TestProvider {
+  issuer: string;
+  provider: Provider;
+  privateJwk: JWK;
+  close(): Promise<void>;
+}
+
+/** Starts a real oidc-provider on an ephemeral 127.0.0.1 port with one client per auth method. */
+export async function startProvider(): Promise<TestProvider> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const issuer = `http://127.0.0.1:${port}`;
+  const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const publicJwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+  const privateJwk = { ...(await exportJWK(privateKey)), kid: 'k1', alg: 'RS256' };
+  const grants = [
+    'client_credentials',
+    'authorization_code',
+    'refresh_token',
+    'urn:ietf:params:oauth:grant-type:device_code',
+  ];
+  const base = { grant_types: grants, redirect_uris: [REDIRECT_URI], response_types: ['code'] };
+  const provider = new Provider(issuer, {
+    clients: [
+      {
+        ...base,
+        client_id: 'basic',
+        client_secret: SECRET,
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+      { ...base, client_id: 'post', client_secret: SECRET, token_endpoint_auth_method: 'client_secret_post' },
+      { ...base, client_id: 'hmac', client_secret: SECRET, token_endpoint_auth_method: 'client_secret_jwt' },
+      {
+        ...base,
+        client_id: 'pkjwt',
+        jwks: { keys: [publicJwk] },
+        token_endpoint_auth_method: 'private_key_jwt',
+      },
+      { ...base, client_id: 'public', token_endpoint_auth_method: 'none' },
+    ],
+    scopes: ['openid', 'offline_access', 'api:read'],
+    features: {
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      deviceFlow: { enabled: true },
+      devInteractions: { enabled: false },
+    },
+  });
+  server.on('request', provider.callback());
+  return {
+    issuer,
+    provider,
+    privateJwk,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
