@@ -1,0 +1,126 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Meter, Tracer } from '@opentelemetry/api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFetchTransport } from '../src/http/fetch-transport.js';
+import type { HttpRequest } from '../src/http/transport.js';
+import { MemoryTokenStorage } from '../src/storage/index.js';
+import { safeUrl, tokenMetricsHooks, withHttpTelemetry } from '../src/telemetry/index.js';
+import { TokenManager } from '../src/token/index.js';
+
+interface RecordedSpan {
+  name: string;
+  attributes: Record<string, unknown>;
+  status?: { code: number; message?: string };
+  ended: boolean;
+}
+
+function recorder() {
+  const spans: RecordedSpan[] = [];
+  const points: { name: string; value: number; attrs: Record<string, unknown> }[] = [];
+  const tracer = {
+    startActiveSpan(name: string, _opts: unknown, fn: (span: unknown) => unknown) {
+      const rec: RecordedSpan = { name, attributes: {}, ended: false };
+      spans.push(rec);
+      return fn({
+        setAttributes: (a: Record<string, unknown>) => Object.assign(rec.attributes, a),
+        setAttribute: (k: string, v: unknown) => {
+          rec.attributes[k] = v;
+        },
+        setStatus: (s: { code: number; message?: string }) => {
+          rec.status = s;
+        },
+        end: () => {
+          rec.ended = true;
+        },
+      });
+    },
+  } as unknown as Tracer;
+  const instrument = (name: string) => ({
+    add: (value: number, attrs: Record<string, unknown> = {}) => points.push({ name, value, attrs }),
+    record: (value: number, attrs: Record<string, unknown> = {}) => points.push({ name, value, attrs }),
+  });
+  const meter = { createCounter: instrument, createHistogram: instrument } as unknown as Meter;
+  return { tracer, meter, spans, points };
+}
+
+let server: Server;
+let base: string;
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    req.resume();
+    res.writeHead(req.url?.startsWith('/fail') ? 503 : 200, { 'content-type': 'application/json' });
+    res.end('{}');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise((r) => server.close(r));
+});
+
+const request = (url: string): HttpRequest => ({
+  method: 'POST',
+  url,
+  headers: {},
+  body: 'grant_type=refresh_token&refresh_token=secret-rt',
+  endpoint: 'token',
+  retry: 'never',
+  grantType: 'refresh_token',
+});
+
+describe('telemetry', () => {
+  it('records an oauth2.http span and metrics without query strings or bodies', async () => {
+    const r = recorder();
+    const t = withHttpTelemetry(createFetchTransport(), { tracer: r.tracer, meter: r.meter });
+    await t(request(`${base}/token?code=secret-code`));
+    await t(request(`${base}/fail`));
+    const refused = withHttpTelemetry(createFetchTransport(), { tracer: r.tracer, meter: r.meter });
+    await expect(refused(request('http://127.0.0.1:1/token'))).rejects.toMatchObject({
+      name: 'NetworkError',
+    });
+
+    expect(r.spans.map((s) => s.name)).toEqual(['oauth2.http', 'oauth2.http', 'oauth2.http']);
+    expect(r.spans[0]?.attributes).toMatchObject({
+      'http.method': 'POST',
+      'http.url': `${base}/token`,
+      'http.status_code': 200,
+      'oauth2.endpoint': 'token',
+      'oauth2.grant_type': 'refresh_token',
+    });
+    expect(r.spans[1]?.status?.code).toBe(2);
+    expect(r.spans[2]?.attributes['oauth2.error_code']).toBe('network_error');
+    expect(r.spans.every((s) => s.ended)).toBe(true);
+    expect(JSON.stringify(r.spans)).not.toMatch(/secret/);
+    expect(r.points.filter((p) => p.name === 'oauth2.http.requests').map((p) => p.attrs['status'])).toEqual([
+      '200',
+      '503',
+      'error',
+    ]);
+    expect(safeUrl('not a url')).toBe('invalid-url');
+  });
+
+  it('counts token acquisitions, refreshes and expirations through hooks', async () => {
+    const r = recorder();
+    const seen: string[] = [];
+    const storage = new MemoryTokenStorage();
+    const m = new TokenManager({
+      storage,
+      endpoint: {
+        refresh: async () => ({ accessToken: 'b', tokenType: 'Bearer', expiresIn: 3600, raw: {} }),
+      },
+      hooks: tokenMetricsHooks('demo', { meter: r.meter }, { onTokenRefreshed: (k) => seen.push(k) }),
+    });
+    await m.storeTokens('k', {
+      accessToken: 'a',
+      tokenType: 'Bearer',
+      expiresIn: 1,
+      refreshToken: 'r',
+      raw: {},
+    });
+    await m.getAccessToken('k');
+    expect(r.points.map((p) => p.name)).toEqual(['oauth2.token.acquisitions', 'oauth2.token.refreshes']);
+    expect(r.points[1]?.attrs).toEqual({ provider: 'demo' });
+    expect(seen).toEqual(['k']);
+  });
+});
