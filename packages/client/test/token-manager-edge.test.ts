@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryTokenStorage } from '../src/storage/index.js';
-import { TokenManager } from '../src/token/index.js';
+import { type TokenLock, TokenManager } from '../src/token/index.js';
 import type { StoredTokens } from '../src/token/types.js';
 
 const stored = (expiresInMs: number, refreshToken?: string): StoredTokens => ({
@@ -71,5 +71,35 @@ describe('TokenManager edge cases', () => {
       refreshTokenExpiresAt: 1_600_000,
     });
     expect((await storage.get('k'))?.metadata).toMatchObject({ refreshCount: 2, refreshedAt: 1_000_000 });
+  });
+
+  it('with a shared lock, instances reuse a token renewed by another even when it is shorter than the skew', async () => {
+    const storage = new MemoryTokenStorage();
+    const held = new Set<string>();
+    const lock: TokenLock = {
+      async tryAcquire(name) {
+        if (held.has(name)) return undefined;
+        held.add(name);
+        return async () => {
+          held.delete(name);
+        };
+      },
+    };
+    let cc = 0;
+    const endpoint = {
+      refresh: () => Promise.reject(new Error('unused')),
+      async clientCredentials() {
+        cc++;
+        await new Promise((r) => setTimeout(r, 30));
+        return { accessToken: `cc-${cc}`, tokenType: 'Bearer', expiresIn: 30, raw: {} };
+      },
+    };
+    const managers = [1, 2, 3].map(() => new TokenManager({ storage, endpoint, lock, lockPollMs: 5 }));
+    await storage.store('svc', { ...stored(-1), accessToken: 'cc-0' });
+    const tokens = await Promise.all(
+      managers.flatMap((m) => Array.from({ length: 20 }, () => m.getAccessToken('svc'))),
+    );
+    expect(cc).toBe(1);
+    expect(new Set(tokens.map((t) => t.token))).toEqual(new Set(['cc-1']));
   });
 });

@@ -121,6 +121,10 @@ export class TokenManager {
     return stored.expiresAt === undefined || stored.expiresAt - this.#skewMs > this.#now();
   }
 
+  #isUsable(stored: StoredTokens): boolean {
+    return stored.expiresAt === undefined || stored.expiresAt > this.#now();
+  }
+
   #singleFlight(key: string, force: boolean): Promise<AccessToken> {
     const running = this.#inFlight.get(key);
     if (running) return running;
@@ -137,12 +141,16 @@ export class TokenManager {
     const before = await this.#storage.get(key);
     const deadline = this.#now() + this.#lockTtlMs * 2;
     for (;;) {
-      const release = await lock.tryAcquire(`${key}`, this.#lockTtlMs);
+      const release = await lock.tryAcquire(key, this.#lockTtlMs);
       if (release) {
         try {
           const current = await this.#storage.get(key);
-          if (force && current !== undefined && current.accessToken !== before?.accessToken) {
-            return toAccessToken(current); // another process refreshed while we waited
+          if (
+            current !== undefined &&
+            current.accessToken !== before?.accessToken &&
+            this.#isUsable(current)
+          ) {
+            return toAccessToken(current); // another process renewed it while we waited for the lock
           }
           return await this.#renew(key, force, current);
         } finally {
@@ -151,8 +159,8 @@ export class TokenManager {
       }
       await new Promise((resolve) => setTimeout(resolve, this.#lockPollMs));
       const current = await this.#storage.get(key);
-      if (current !== undefined && current.accessToken !== before?.accessToken && this.#isFresh(current)) {
-        return toAccessToken(current);
+      if (current !== undefined && current.accessToken !== before?.accessToken && this.#isUsable(current)) {
+        return toAccessToken(current); // another process renewed it (even if its lifetime is below the skew)
       }
       if (!force && current !== undefined && this.#isFresh(current)) return toAccessToken(current);
       if (this.#now() > deadline) {
