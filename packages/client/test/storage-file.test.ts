@@ -83,6 +83,10 @@ describe('FileTokenStorage', () => {
       code: 'storage_corrupted',
     });
 
+    await writeFile(path, '{"a": {"accessToken": 1}}');
+    await expect(new FileTokenStorage({ path }).get('a')).rejects.toMatchObject({
+      code: 'storage_corrupted',
+    });
     await writeFile(path, '{"a": {trunc');
     await expect(new FileTokenStorage({ path }).listKeys()).rejects.toMatchObject({
       code: 'storage_corrupted',

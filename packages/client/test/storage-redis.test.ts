@@ -62,6 +62,8 @@ describe.skipIf(missing('redis'))('RedisTokenStorage', () => {
     const s = new RedisTokenStorage({ client: redis, keyPrefix: `${prefix}bad:` });
     await redis.set(`${prefix}bad:k`, 'not json');
     await expect(s.get('k')).rejects.toMatchObject({ name: 'StorageError', code: 'storage_corrupted' });
+    await redis.set(`${prefix}bad:k2`, '{"accessToken": 42}');
+    await expect(s.get('k2')).rejects.toMatchObject({ name: 'StorageError', code: 'storage_corrupted' });
     const dead = new Redis('redis://127.0.0.1:1', {
       lazyConnect: true,
       maxRetriesPerRequest: 0,

@@ -5,6 +5,7 @@ import { StorageError } from '../errors/index.js';
 import type { StoredTokens } from '../token/types.js';
 import { decrypt, encrypt, isEnvelope } from './file-crypto.js';
 import type { TokenStorage } from './token-storage.js';
+import { isStoredTokens } from './validate.js';
 
 /** Options of {@link FileTokenStorage}. */
 export interface FileTokenStorageOptions {
@@ -120,7 +121,13 @@ export class FileTokenStorage implements TokenStorage {
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw new StorageError('token file has an unexpected shape', { code: 'storage_corrupted' });
     }
-    return Object.assign(Object.create(null) as FileContent, parsed);
+    const content = Object.assign(Object.create(null) as FileContent, parsed);
+    for (const value of Object.values(content)) {
+      if (!isStoredTokens(value)) {
+        throw new StorageError('token file holds an invalid entry', { code: 'storage_corrupted' });
+      }
+    }
+    return content;
   }
 
   async #write(content: FileContent): Promise<void> {

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { StorageError } from '../errors/index.js';
 import type { StoredTokens } from '../token/types.js';
 import type { TokenStorage } from './token-storage.js';
+import { isStoredTokens } from './validate.js';
 
 /** Options of {@link RedisTokenStorage}. */
 export interface RedisTokenStorageOptions {
@@ -45,10 +46,10 @@ export class RedisTokenStorage implements TokenStorage {
     if (value === null) return undefined;
     try {
       const parsed: unknown = JSON.parse(value);
-      if (typeof parsed !== 'object' || parsed === null) throw new Error('not an object');
-      return parsed as StoredTokens;
+      if (!isStoredTokens(parsed)) throw new Error('not stored tokens');
+      return parsed;
     } catch (cause) {
-      throw new StorageError('stored tokens are not valid JSON', { code: 'storage_corrupted', cause });
+      throw new StorageError('stored tokens are not valid', { code: 'storage_corrupted', cause });
     }
   }
 
