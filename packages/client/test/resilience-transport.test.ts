@@ -82,6 +82,21 @@ describe('withRetry', () => {
     expect(hits).toBe(1);
   });
 
+  it("'safe' is not resent after the caller aborted", async () => {
+    plan = [{ status: 200, headers: {} }];
+    let attempts = 0;
+    const slow: Transport = async (r) => {
+      attempts++;
+      await new Promise((res) => setTimeout(res, 50));
+      return base(r);
+    };
+    const controller = new AbortController();
+    const pending = withRetry(slow, fast)({ ...req('safe'), signal: controller.signal });
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'NetworkError', retryable: false });
+    expect(attempts).toBe(1);
+  });
+
   it("'never' is never resent", async () => {
     plan = [{ status: 503 }];
     expect((await withRetry(base, fast)(req('never'))).status).toBe(503);

@@ -20,7 +20,8 @@ export function isConnectionRefused(error: unknown): boolean {
 export function isRetryableError(policy: RetryPolicy, error: unknown): boolean {
   if (policy === 'never') return false;
   if (policy === 'if-not-sent') return isConnectionRefused(error);
-  return error instanceof NetworkError && (error.code === 'timeout' || error.code === 'network_error');
+  // a NetworkError the transport marked retryable: timeout or no response (never a caller's abort)
+  return error instanceof NetworkError && error.retryable;
 }
 
 /** Does this response show a transient provider failure (5xx, 429, `temporarily_unavailable`)? */
