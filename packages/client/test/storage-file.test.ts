@@ -101,6 +101,13 @@ describe('FileTokenStorage', () => {
     expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('serialises writes across instances sharing a path in one process', async () => {
+    const a = new FileTokenStorage({ path });
+    const b = new FileTokenStorage({ path: join(dir, '.', 'tokens.json') });
+    await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).store(`k${i}`, tokens(`t${i}`))));
+    expect((await a.listKeys()).length).toBe(40);
+  });
+
   it('a stray temp file from a crash before rename does not affect the real file', async () => {
     const s = new FileTokenStorage({ path });
     await s.store('a', tokens('old'));

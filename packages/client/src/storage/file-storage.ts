@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { StorageError } from '../errors/index.js';
 import type { StoredTokens } from '../token/types.js';
 import { decrypt, encrypt, isEnvelope } from './file-crypto.js';
@@ -17,6 +17,9 @@ export interface FileTokenStorageOptions {
 
 type FileContent = Record<string, StoredTokens>;
 
+/** One write queue per file, shared by every instance in this process that uses the same path. */
+const queues = new Map<string, Promise<unknown>>();
+
 /**
  * Token storage in one JSON file, optionally encrypted with AES-256-GCM.
  *
@@ -28,10 +31,9 @@ type FileContent = Record<string, StoredTokens>;
 export class FileTokenStorage implements TokenStorage {
   readonly #path: string;
   readonly #key: Buffer | undefined;
-  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: FileTokenStorageOptions) {
-    this.#path = options.path;
+    this.#path = resolve(options.path);
     if (options.encryptionKey !== undefined) {
       if (options.encryptionKey.length !== 32) {
         throw new RangeError('encryptionKey must be exactly 32 bytes (AES-256)');
@@ -48,7 +50,7 @@ export class FileTokenStorage implements TokenStorage {
   }
 
   async get(key: string): Promise<StoredTokens | undefined> {
-    await this.#queue.catch(() => undefined);
+    await this.#idle();
     const content = await this.#read();
     return Object.hasOwn(content, key) ? content[key] : undefined;
   }
@@ -66,7 +68,7 @@ export class FileTokenStorage implements TokenStorage {
   }
 
   async listKeys(): Promise<string[]> {
-    await this.#queue.catch(() => undefined);
+    await this.#idle();
     return Object.keys(await this.#read());
   }
 
@@ -79,14 +81,21 @@ export class FileTokenStorage implements TokenStorage {
 
   /** Runs read-modify-write operations one at a time. */
   #mutate(change: (content: FileContent) => boolean): Promise<void> {
-    const run = this.#queue
-      .catch(() => undefined)
-      .then(async () => {
-        const content = await this.#read();
-        if (change(content)) await this.#write(content);
-      });
-    this.#queue = run;
+    const run = this.#idle().then(async () => {
+      const content = await this.#read();
+      if (change(content)) await this.#write(content);
+    });
+    const settled = run.catch(() => undefined);
+    queues.set(this.#path, settled);
+    void settled.then(() => {
+      if (queues.get(this.#path) === settled) queues.delete(this.#path);
+    });
     return run;
+  }
+
+  /** Resolves once every queued write to this file has settled. */
+  async #idle(): Promise<void> {
+    await queues.get(this.#path);
   }
 
   async #read(): Promise<FileContent> {
