@@ -2,6 +2,7 @@ import { readEnv } from './config/env.js';
 import { validateConfig } from './config/schema.js';
 import type { OAuth2ClientConfig } from './config/types.js';
 import { ConfigurationError } from './errors/index.js';
+import { type AuthorizationCodeFlow, createAuthorizationCodeFlow } from './flows/authorization-code.js';
 import { type ClientCredentialsFlow, createClientCredentialsFlow } from './flows/client-credentials.js';
 import { createIntrospectionFlow, type IntrospectionFlow } from './flows/introspection.js';
 import { type RefreshOptions, refreshToken } from './flows/refresh.js';
@@ -11,6 +12,7 @@ import type { ClientContext } from './http/context.js';
 import { createFetchTransport } from './http/fetch-transport.js';
 import type { Transport } from './http/transport.js';
 import { discover } from './oidc/discovery.js';
+import type { StateStore } from './oidc/state-store.js';
 import type { TokenResponse } from './token/types.js';
 
 /** An OAuth 2 / OIDC client bound to one configuration and one transport. */
@@ -27,6 +29,10 @@ export interface OAuth2Client {
   revocation(): RevocationFlow;
   /** UserInfo request (OIDC Core §5.3). */
   userinfo(accessToken: string, options?: { signal?: AbortSignal }): Promise<Record<string, unknown>>;
+  /** Authorization code grant without PKCE (RFC 6749 §4.1), for confidential clients. */
+  authorizationCode(options?: { stateStore?: StateStore }): AuthorizationCodeFlow;
+  /** Authorization code grant with PKCE S256 (RFC 7636), recommended for every client (RFC 9700 §2.1.1). */
+  authorizationCodePkce(options?: { stateStore?: StateStore }): AuthorizationCodeFlow;
 }
 
 /**
@@ -51,6 +57,8 @@ export function createOAuth2Client(config: OAuth2ClientConfig): OAuth2Client {
     introspection: () => createIntrospectionFlow(ctx),
     revocation: () => createRevocationFlow(ctx),
     userinfo: (accessToken, options) => fetchUserinfo(ctx, accessToken, options),
+    authorizationCode: (options = {}) => createAuthorizationCodeFlow(ctx, { ...options, pkce: false }),
+    authorizationCodePkce: (options = {}) => createAuthorizationCodeFlow(ctx, { ...options, pkce: true }),
   };
 }
 
@@ -85,6 +93,8 @@ export async function createOAuth2ClientFromDiscovery(
     const value = m[key];
     if (value) endpoints[key] = value;
   }
+  if (m.authorizationResponseIssParameterSupported)
+    endpoints.authorizationResponseIssParameterSupported = true;
   return createOAuth2Client({
     ...endpoints,
     ...options,

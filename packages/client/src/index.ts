@@ -18,12 +18,23 @@ export {
   StorageError,
   TokenError,
 } from './errors/index.js';
+export type {
+  AuthorizationCodeFlow,
+  AuthorizationRequest,
+  AuthorizationResult,
+  AuthorizationUrlOptions,
+  ExchangeOptions,
+} from './flows/authorization-code.js';
+export type { CallbackInput, CallbackParams } from './flows/callback.js';
 export type { ClientCredentialsFlow, ClientCredentialsOptions } from './flows/client-credentials.js';
 export type { IntrospectionFlow, IntrospectionResponse } from './flows/introspection.js';
+export { codeChallengeS256, generateCodeVerifier } from './flows/pkce.js';
 export type { RefreshOptions } from './flows/refresh.js';
 export type { RevocationFlow } from './flows/revocation.js';
 export { createFetchTransport, type FetchTransportOptions } from './http/fetch-transport.js';
 export type { EndpointKind, HttpRequest, HttpResponse, RetryPolicy, Transport } from './http/transport.js';
 export { clearDiscoveryCache, discover, type ProviderMetadata } from './oidc/discovery.js';
+export { type IdTokenCheck, validateIdToken } from './oidc/id-token.js';
+export { MemoryStateStore, type PendingAuthorization, type StateStore } from './oidc/state-store.js';
 export type { TokenStorage } from './storage/token-storage.js';
 export type { AccessToken, StoredTokens, TokenMetadata, TokenResponse } from './token/types.js';

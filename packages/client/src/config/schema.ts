@@ -23,6 +23,7 @@ const schema = z.object({
   deviceAuthorizationEndpoint: endpoint,
   jwksUri: endpoint,
   redirectUri: z.string().url().optional(),
+  authorizationResponseIssParameterSupported: z.boolean().optional(),
   scopes: z
     .array(
       z

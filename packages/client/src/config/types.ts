@@ -30,6 +30,8 @@ export interface OAuth2ClientConfig {
   deviceAuthorizationEndpoint?: string;
   jwksUri?: string;
   redirectUri?: string;
+  /** RFC 9207 §3: the server always sends `iss` in authorization responses, so require it. */
+  authorizationResponseIssParameterSupported?: boolean;
   /** Default scopes of every grant. */
   scopes?: string[];
   /** Per-request timeout in seconds; default 30. */

@@ -14,6 +14,7 @@ export interface ProviderMetadata {
   userinfoEndpoint?: string;
   deviceAuthorizationEndpoint?: string;
   jwksUri?: string;
+  authorizationResponseIssParameterSupported?: boolean;
   raw: Record<string, unknown>;
 }
 
@@ -94,6 +95,9 @@ function toMetadata(raw: Record<string, unknown>, issuer: string): ProviderMetad
   for (const [key, field] of map) {
     const value = s(field);
     if (value) metadata[key] = value;
+  }
+  if (raw['authorization_response_iss_parameter_supported'] === true) {
+    metadata.authorizationResponseIssParameterSupported = true;
   }
   return metadata;
 }

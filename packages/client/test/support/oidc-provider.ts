@@ -56,7 +56,30 @@ export async function startProvider(): Promise<TestProvider> {
       devInteractions: { enabled: false },
     },
   });
-  server.on('request', provider.callback());
+  const callback = provider.callback();
+  server.on('request', (req, res) => {
+    if (!req.url?.startsWith('/interaction/')) {
+      callback(req, res);
+      return;
+    }
+    // Auto-approve: log in `user-1` and grant every requested scope.
+    void (async () => {
+      const details = await provider.interactionDetails(req, res);
+      const accountId = 'user-1';
+      const grant = new provider.Grant({ accountId, clientId: String(details.params['client_id']) });
+      grant.addOIDCScope(String(details.params['scope']));
+      const grantId = await grant.save();
+      await provider.interactionFinished(
+        req,
+        res,
+        { login: { accountId }, consent: { grantId } },
+        { mergeWithLastSubmission: false },
+      );
+    })().catch((error: unknown) => {
+      res.statusCode = 500;
+      res.end(String(error));
+    });
+  });
   return {
     issuer,
     provider,
@@ -67,4 +90,25 @@ export async function startProvider(): Promise<TestProvider> {
         server.close(() => resolve());
       }),
   };
+}
+
+/** Follows the authorization redirects (with cookies) until the client's redirect URI; returns it. */
+export async function authorize(url: string): Promise<URL> {
+  const jar = new Map<string, string>();
+  let next = url;
+  for (let i = 0; i < 10; i++) {
+    const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    const res = await fetch(next, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+    for (const c of res.headers.getSetCookie()) {
+      const pair = c.split(';')[0] ?? '';
+      const idx = pair.indexOf('=');
+      jar.set(pair.slice(0, idx), pair.slice(idx + 1));
+    }
+    const location = res.headers.get('location');
+    if (!location) throw new Error(`no redirect from ${next}: ${res.status} ${await res.text()}`);
+    const target = new URL(location, next);
+    if (target.href.startsWith(REDIRECT_URI)) return target;
+    next = target.href;
+  }
+  throw new Error('too many redirects');
 }

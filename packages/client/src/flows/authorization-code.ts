@@ -1,0 +1,190 @@
+import type { JWTPayload, JWTVerifyGetKey } from 'jose';
+import { AuthorizationError } from '../errors/index.js';
+import { type ClientContext, postAuthenticatedForm, requireEndpoint } from '../http/context.js';
+import { parseTokenResponse } from '../http/response.js';
+import { validateIdToken } from '../oidc/id-token.js';
+import { createJwksResolver } from '../oidc/jwks.js';
+import { MemoryStateStore, type StateStore } from '../oidc/state-store.js';
+import type { TokenResponse } from '../token/types.js';
+import { type CallbackInput, readCallback } from './callback.js';
+import { codeChallengeS256, generateCodeVerifier, randomToken } from './pkce.js';
+
+/** State lifetime: 10 minutes. */
+const STATE_TTL_MS = 10 * 60 * 1000;
+
+export interface AuthorizationUrlOptions {
+  scopes?: string[];
+  redirectUri?: string;
+  prompt?: string;
+  loginHint?: string;
+  /** RFC 8707 resource indicator(s). */
+  resource?: string | string[];
+  extraParams?: Record<string, string>;
+}
+
+export interface AuthorizationRequest {
+  url: string;
+  state: string;
+  codeVerifier?: string;
+  nonce?: string;
+}
+
+/** A token response plus the validated ID token claims when an ID token was returned. */
+export interface AuthorizationResult extends TokenResponse {
+  idTokenClaims?: JWTPayload;
+}
+
+export interface ExchangeOptions {
+  codeVerifier?: string;
+  redirectUri?: string;
+  /** Expected ID token nonce. */
+  nonce?: string;
+}
+
+/** The authorization code grant (RFC 6749 §4.1), with PKCE (RFC 7636) when enabled. */
+export interface AuthorizationCodeFlow {
+  /** Builds the authorization request URL (RFC 6749 §4.1.1) and remembers its state. */
+  buildAuthorizationUrl(options?: AuthorizationUrlOptions): Promise<AuthorizationRequest>;
+  /** Exchanges a code at the token endpoint (RFC 6749 §4.1.3); never retried (codes are single-use). */
+  exchangeCode(code: string, options?: ExchangeOptions): Promise<AuthorizationResult>;
+  /**
+   * Handles the redirect (RFC 6749 §4.1.2): checks `state` (single-use, 10 min), `iss` (RFC 9207),
+   * maps `error` to AuthorizationError, then exchanges the code and validates the ID token.
+   */
+  handleCallback(input: CallbackInput): Promise<AuthorizationResult>;
+}
+
+export interface AuthorizationCodeOptions {
+  pkce: boolean;
+  stateStore?: StateStore;
+}
+
+const jwksCache = new WeakMap<ClientContext, JWTVerifyGetKey>();
+
+function keysFor(ctx: ClientContext): JWTVerifyGetKey {
+  let keys = jwksCache.get(ctx);
+  if (!keys) {
+    keys = createJwksResolver(requireEndpoint(ctx.config, 'jwksUri'), ctx.transport);
+    jwksCache.set(ctx, keys);
+  }
+  return keys;
+}
+
+export function createAuthorizationCodeFlow(
+  ctx: ClientContext,
+  options: AuthorizationCodeOptions,
+): AuthorizationCodeFlow {
+  const store = options.stateStore ?? new MemoryStateStore();
+  const { config } = ctx;
+
+  async function exchangeCode(code: string, opts: ExchangeOptions = {}): Promise<AuthorizationResult> {
+    const redirectUri = opts.redirectUri ?? requireEndpoint(config, 'redirectUri');
+    const params = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri });
+    if (opts.codeVerifier) params.set('code_verifier', opts.codeVerifier);
+    const response = await postAuthenticatedForm(ctx, {
+      endpoint: 'token',
+      url: config.tokenEndpoint,
+      params,
+      retry: 'never',
+      grantType: 'authorization_code',
+    });
+    const tokens: AuthorizationResult = parseTokenResponse(response);
+    if (tokens.idToken) {
+      const issuer = config.issuer;
+      if (!issuer) {
+        throw new AuthorizationError('issuer must be configured to validate ID tokens', {
+          code: 'invalid_configuration',
+        });
+      }
+      tokens.idTokenClaims = await validateIdToken(tokens.idToken, {
+        issuer,
+        clientId: config.clientId,
+        keys: keysFor(ctx),
+        ...(opts.nonce !== undefined ? { nonce: opts.nonce } : {}),
+      });
+    }
+    return tokens;
+  }
+
+  return {
+    async buildAuthorizationUrl(opts = {}) {
+      const url = new URL(requireEndpoint(config, 'authorizationEndpoint'));
+      const redirectUri = opts.redirectUri ?? requireEndpoint(config, 'redirectUri');
+      const scopes = opts.scopes ?? config.scopes ?? [];
+      const state = randomToken();
+      const request: AuthorizationRequest = { url: '', state };
+      const q = url.searchParams;
+      q.set('response_type', 'code');
+      q.set('client_id', config.clientId);
+      q.set('redirect_uri', redirectUri);
+      if (scopes.length > 0) q.set('scope', scopes.join(' '));
+      q.set('state', state);
+      if (options.pkce) {
+        request.codeVerifier = generateCodeVerifier();
+        q.set('code_challenge', codeChallengeS256(request.codeVerifier));
+        q.set('code_challenge_method', 'S256');
+      }
+      if (scopes.includes('openid')) {
+        request.nonce = randomToken();
+        q.set('nonce', request.nonce);
+      }
+      if (opts.prompt) q.set('prompt', opts.prompt);
+      if (opts.loginHint) q.set('login_hint', opts.loginHint);
+      for (const r of [opts.resource ?? []].flat()) q.append('resource', r);
+      for (const [k, v] of Object.entries(opts.extraParams ?? {})) q.set(k, v);
+      request.url = url.toString();
+      await store.save({
+        state,
+        redirectUri,
+        expiresAt: Date.now() + STATE_TTL_MS,
+        ...(request.codeVerifier ? { codeVerifier: request.codeVerifier } : {}),
+        ...(request.nonce ? { nonce: request.nonce } : {}),
+      });
+      return request;
+    },
+
+    exchangeCode,
+
+    async handleCallback(input) {
+      const cb = readCallback(input);
+      if (!cb.state) {
+        throw new AuthorizationError('authorization response lacks state', { code: 'state_missing' });
+      }
+      const pending = await store.consume(cb.state);
+      if (!pending) {
+        throw new AuthorizationError('authorization response state is unknown or already used', {
+          code: 'state_mismatch',
+        });
+      }
+      if (pending.expiresAt <= Date.now()) {
+        throw new AuthorizationError('authorization response state has expired', { code: 'state_expired' });
+      }
+      if (cb.iss !== undefined && config.issuer !== undefined && cb.iss !== config.issuer) {
+        throw new AuthorizationError('authorization response iss does not match the issuer (RFC 9207)', {
+          code: 'iss_mismatch',
+        });
+      }
+      if (cb.iss === undefined && config.authorizationResponseIssParameterSupported) {
+        throw new AuthorizationError('authorization response lacks iss (RFC 9207)', { code: 'iss_missing' });
+      }
+      if (cb.error) {
+        throw new AuthorizationError(
+          `authorization failed: ${cb.error}${cb.errorDescription ? `: ${cb.errorDescription}` : ''}`,
+          {
+            code: cb.error,
+            error: cb.error,
+            ...(cb.errorDescription ? { errorDescription: cb.errorDescription } : {}),
+          },
+        );
+      }
+      if (!cb.code) {
+        throw new AuthorizationError('authorization response lacks code', { code: 'invalid_request' });
+      }
+      return exchangeCode(cb.code, {
+        redirectUri: pending.redirectUri,
+        ...(pending.codeVerifier ? { codeVerifier: pending.codeVerifier } : {}),
+        ...(pending.nonce ? { nonce: pending.nonce } : {}),
+      });
+    },
+  };
+}
