@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
 import { RedisTokenStorage } from '../src/storage/index.js';
-import { RedisTokenLock } from '../src/token/index.js';
+import { RedisTokenLock, TokenManager } from '../src/token/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const prefix = `test:tm:${randomBytes(6).toString('hex')}:`;
@@ -58,6 +58,38 @@ describe.skipIf(missing('redis'))('TokenManager across processes (Redis)', () =>
     expect(again).toBeDefined();
     await again!();
     expect(await redis.exists(`${prefix}l:x`)).toBe(0);
+  });
+
+  it('a lock left by a dead holder expires and a waiter takes over', async () => {
+    const storage = new RedisTokenStorage({ client: redis, keyPrefix: `${prefix}dead:` });
+    const lock = new RedisTokenLock({ client: redis, keyPrefix: `${prefix}deadlock:` });
+    await storage.store('k', {
+      accessToken: 'old',
+      refreshToken: 'rt',
+      tokenType: 'Bearer',
+      expiresAt: Date.now() - 1000,
+      scopes: [],
+      metadata: { createdAt: 0, refreshCount: 0 },
+    });
+    expect(await lock.tryAcquire('k', 300)).toBeDefined(); // never released: the holder "crashed"
+    let refreshes = 0;
+    const manager = new TokenManager({
+      storage,
+      lock,
+      lockTtlMs: 300,
+      lockPollMs: 20,
+      endpoint: {
+        refresh: async () => {
+          refreshes++;
+          return { accessToken: 'new', tokenType: 'Bearer', expiresIn: 3600, raw: {} };
+        },
+      },
+    });
+    const start = Date.now();
+    expect((await manager.getAccessToken('k')).token).toBe('new');
+    expect(Date.now() - start).toBeGreaterThanOrEqual(200);
+    expect(refreshes).toBe(1);
+    expect((await storage.get('k'))?.refreshToken).toBe('rt');
   });
 
   it('4 processes × 50 concurrent getAccessToken on an expired token → exactly 1 refresh', async () => {
