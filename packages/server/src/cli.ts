@@ -1,15 +1,143 @@
 #!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { type AppConfig, ConfigError, loadConfig } from './config/index.js';
+import { createLogger } from './infra/logger.js';
+import { type AppContext, createContext } from './state/index.js';
 import { buildApp } from './web/router.js';
 
-async function serve(): Promise<void> {
-  const app = await buildApp({ logger: true });
-  await app.listen({ host: '127.0.0.1', port: 1314 });
+const USAGE = `usage: gatehouse <command>
+  serve                                   run the server (default)
+  migrate                                 apply database migrations and exit
+  clients create <id> [--scope s]... [--grant g]... [--auth-method m] [--redirect-uri u]...
+  clients list | delete <id> | rotate-secret <id>
+  users create <username> --password p [--email e] [--name n]
+  users set-password <username> --password p
+  keys list | rotate
+`;
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
 }
 
-const [command = 'serve'] = process.argv.slice(2);
-if (command === 'serve') {
-  await serve();
-} else {
-  process.stderr.write(`unknown command: ${command}\n`);
-  process.exit(2);
+function config(): AppConfig {
+  const logger = createLogger(process.env['LOG_LEVEL'] ?? 'info');
+  try {
+    return loadConfig({ warn: (m) => logger.warn(m) });
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message, 78);
+    throw err;
+  }
 }
+
+async function withContext(fn: (ctx: AppContext) => Promise<void>, seed = false): Promise<void> {
+  const ctx = await createContext(config(), { seed });
+  try {
+    await fn(ctx);
+  } finally {
+    await ctx.close();
+  }
+}
+
+async function serve(): Promise<void> {
+  const cfg = config();
+  const ctx = await createContext(cfg, { defaultMetrics: true });
+  const app = await buildApp(ctx, { logger: true });
+  const shutdown = async () => {
+    await app.close();
+    await ctx.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+  await app.listen({ host: cfg.server.host, port: cfg.server.port });
+}
+
+const out = (v: unknown): void => {
+  process.stdout.write(`${typeof v === 'string' ? v : JSON.stringify(v, null, 2)}\n`);
+};
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      scope: { type: 'string', multiple: true },
+      grant: { type: 'string', multiple: true },
+      'auth-method': { type: 'string' },
+      'redirect-uri': { type: 'string', multiple: true },
+      password: { type: 'string' },
+      email: { type: 'string' },
+      name: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [cmd = 'serve', sub, arg] = positionals;
+  if (values.help) return out(USAGE);
+  switch (`${cmd}${sub ? ` ${sub}` : ''}`) {
+    case 'serve':
+      return serve();
+    case 'migrate':
+      return withContext(async () => out('migrations applied'));
+    case 'clients list':
+      return withContext(async (ctx) => out((await ctx.clients.list()).map(({ secretHash: _s, ...c }) => c)));
+    case 'clients create': {
+      if (!arg) fail(USAGE);
+      const method = values['auth-method'] ?? 'client_secret_basic';
+      if (!['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'].includes(method)) {
+        fail(`--auth-method: unsupported value ${method}`);
+      }
+      return withContext(async (ctx) => {
+        const { client, secret } = await ctx.clients.create({
+          client_id: arg,
+          token_endpoint_auth_method: method as 'client_secret_basic',
+          grant_types: values.grant ?? ['client_credentials'],
+          scopes: values.scope ?? [],
+          redirect_uris: values['redirect-uri'] ?? [],
+        });
+        out({ client_id: client.clientId, client_secret: secret });
+      });
+    }
+    case 'clients delete':
+      if (!arg) fail(USAGE);
+      return withContext(async (ctx) => {
+        if (!(await ctx.clients.delete(arg))) fail(`no such client: ${arg}`, 1);
+        out(`deleted ${arg}`);
+      });
+    case 'clients rotate-secret':
+      if (!arg) fail(USAGE);
+      return withContext(async (ctx) => {
+        const secret = await ctx.clients.rotateSecret(arg);
+        if (secret === undefined) fail(`no such client: ${arg}`, 1);
+        out({ client_id: arg, client_secret: secret });
+      });
+    case 'users create':
+      if (!arg || !values.password) fail(USAGE);
+      return withContext(async (ctx) => {
+        await ctx.users.upsert({
+          username: arg,
+          password: values.password!,
+          ...(values.email ? { email: values.email } : {}),
+          ...(values.name ? { name: values.name } : {}),
+        });
+        out(`user ${arg} saved`);
+      });
+    case 'users set-password':
+      if (!arg || !values.password) fail(USAGE);
+      return withContext(async (ctx) => {
+        if (!(await ctx.users.setPassword(arg, values.password!))) fail(`no such user: ${arg}`, 1);
+        out(`password updated for ${arg}`);
+      });
+    case 'keys list':
+      return withContext(async (ctx) => out(await ctx.keys.list()));
+    case 'keys rotate':
+      return withContext(async (ctx) => out({ kid: await ctx.keys.rotate() }));
+    default:
+      fail(`unknown command: ${positionals.join(' ')}\n${USAGE}`);
+  }
+}
+
+await main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,12 +1,37 @@
-import { describe, expect, it } from 'vitest';
-import { buildApp } from '../src/web/router.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testApp } from './helpers.js';
 
-describe('GET /api/healthz', () => {
-  it('answers 200 with status ok', async () => {
-    const app = await buildApp();
-    const res = await app.inject({ method: 'GET', url: '/api/healthz' });
+describe('health and metrics', () => {
+  let t: Awaited<ReturnType<typeof testApp>>;
+  beforeAll(async () => {
+    t = await testApp();
+  });
+  afterAll(async () => t.close());
+
+  it('GET /api/healthz reports database and store ok', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/healthz' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ status: 'ok' });
-    await app.close();
+    expect(res.json()).toEqual({ status: 'ok', checks: { database: 'ok', store: 'ok' } });
+  });
+
+  it('GET /api/healthz answers 503 when the store fails', async () => {
+    const ping = t.ctx.store.ping;
+    t.ctx.store.ping = async () => {
+      throw new Error('down');
+    };
+    try {
+      const res = await t.app.inject({ method: 'GET', url: '/api/healthz' });
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toEqual({ status: 'error', checks: { database: 'ok', store: 'error' } });
+    } finally {
+      t.ctx.store.ping = ping;
+    }
+  });
+
+  it('GET /metrics exposes prometheus counters', async () => {
+    await t.app.inject({ method: 'GET', url: '/api/healthz' });
+    const res = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('gatehouse_http_requests_total');
   });
 });

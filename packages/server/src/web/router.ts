@@ -1,13 +1,27 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { AppContext } from '../state/index.js';
 import { healthRoutes } from './handlers/health.js';
+import { oauthRoutes } from './handlers/oauth.js';
+import { wellKnownRoutes } from './handlers/well-known.js';
+import { installErrorHandler } from './middleware/errors.js';
+import { installMetrics } from './middleware/metrics.js';
 
 export interface BuildAppOptions {
   logger?: boolean;
 }
 
 /** Assembles the Fastify application with every route. */
-export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? false });
-  await app.register(healthRoutes);
+export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: ctx.logger as FastifyBaseLogger } : { logger: false }),
+    bodyLimit: 64 * 1024,
+  });
+  installErrorHandler(app);
+  installMetrics(app, ctx.metrics);
+  await app.register(formbody);
+  await app.register(healthRoutes(ctx));
+  await app.register(wellKnownRoutes(ctx));
+  await app.register(oauthRoutes(ctx));
   return app;
 }

@@ -1,6 +1,28 @@
 import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../state/index.js';
 
-/** `GET /api/healthz`: liveness and dependency checks. */
-export async function healthRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/api/healthz', async () => ({ status: 'ok', checks: {} }));
+async function check(fn: () => Promise<void>): Promise<'ok' | 'error'> {
+  try {
+    await Promise.race([
+      fn(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
+    ]);
+    return 'ok';
+  } catch {
+    return 'error';
+  }
+}
+
+/** `GET /api/healthz`: database and store checks; 503 when one fails. */
+export function healthRoutes(ctx: AppContext) {
+  return async (app: FastifyInstance): Promise<void> => {
+    app.get('/api/healthz', async (_req, reply) => {
+      const [database, store] = await Promise.all([
+        check(() => ctx.database.ping()),
+        check(() => ctx.store.ping()),
+      ]);
+      const ok = database === 'ok' && store === 'ok';
+      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'error', checks: { database, store } });
+    });
+  };
 }

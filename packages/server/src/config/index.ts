@@ -1,0 +1,257 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
+
+const clientSchema = z
+  .object({
+    client_id: z.string().min(1),
+    client_secret: z.string().min(1).optional(),
+    token_endpoint_auth_method: z.enum(AUTH_METHODS).default('client_secret_basic'),
+    grant_types: z.array(z.string().min(1)).default(['client_credentials']),
+    scopes: z.array(z.string().min(1)).default([]),
+    redirect_uris: z.array(z.url()).default([]),
+  })
+  .refine(
+    (c) =>
+      c.token_endpoint_auth_method === 'none' ||
+      c.token_endpoint_auth_method === 'private_key_jwt' ||
+      c.client_secret !== undefined,
+    {
+      message: 'client_secret is required for client_secret_basic / client_secret_post',
+      path: ['client_secret'],
+    },
+  );
+
+const userSchema = z.object({
+  username: z.string().min(1),
+  password: z.string().min(8),
+  email: z.email().optional(),
+  name: z.string().optional(),
+});
+
+export const configSchema = z.object({
+  server: z
+    .object({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.coerce.number().int().min(0).max(65535).default(1314),
+    })
+    .default({ host: '127.0.0.1', port: 1314 }),
+  data_dir: z.string().min(1).default('./data'),
+  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  database: z
+    .object({
+      /** postgres://… for PostgreSQL; `memory://` or `pglite:<dir>` for embedded PGlite; unset → PGlite in data_dir. */
+      url: z
+        .string()
+        .refine(
+          (u) => /^(postgres(ql)?:\/\/|memory:\/\/|pglite:)/.test(u),
+          'must start with postgres://, postgresql://, memory:// or pglite:',
+        )
+        .optional(),
+    })
+    .default({}),
+  redis: z
+    .object({
+      url: z
+        .string()
+        .refine((u) => /^rediss?:\/\//.test(u), 'must start with redis:// or rediss://')
+        .optional(),
+    })
+    .default({}),
+  security: z
+    .object({ jwt_secret: z.string().min(32, 'must be at least 32 characters').optional() })
+    .default({}),
+  oauth: z
+    .object({
+      issuer: z.url().optional(),
+      access_token_ttl_secs: z.coerce.number().int().positive().default(900),
+      refresh_token_ttl_secs: z.coerce
+        .number()
+        .int()
+        .positive()
+        .default(30 * 24 * 3600),
+      scopes_supported: z.array(z.string().min(1)).default(['openid', 'profile', 'email', 'offline_access']),
+    })
+    .default({
+      access_token_ttl_secs: 900,
+      refresh_token_ttl_secs: 30 * 24 * 3600,
+      scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+    }),
+  clients: z.array(clientSchema).default([]),
+  users: z.array(userSchema).default([]),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+export type ClientSeed = z.infer<typeof clientSchema>;
+export type UserSeed = z.infer<typeof userSchema>;
+
+export interface AppConfig extends Omit<RawConfig, 'oauth' | 'security'> {
+  oauth: RawConfig['oauth'] & { issuer: string };
+  security: { jwt_secret: string; jwt_secret_generated: boolean };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Tree = Record<string, unknown>;
+
+function setPath(tree: Tree, path: string[], value: unknown): void {
+  let node = tree;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) {
+      node[key] = {};
+    }
+    node = node[key] as Tree;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+function readConfigFile(path: string): Tree {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`APP_CONFIG: cannot read ${path}: ${(err as Error).message}`);
+  }
+  const ext = extname(path).toLowerCase();
+  try {
+    const parsed: unknown =
+      ext === '.toml' ? parseToml(text) : ext === '.yaml' || ext === '.yml' ? parseYaml(text) : undefined;
+    if (parsed === undefined && ext !== '.yaml' && ext !== '.yml') {
+      throw new ConfigError(`APP_CONFIG: unsupported extension "${ext}" (use .yaml, .yml or .toml)`);
+    }
+    if (parsed === null || parsed === undefined) return {};
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new ConfigError(`APP_CONFIG: ${path} must contain a mapping at the top level`);
+    }
+    return parsed as Tree;
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`APP_CONFIG: cannot parse ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** Applies environment variables (both namespaced and classic spellings; namespaced wins). */
+function applyEnv(tree: Tree, env: NodeJS.ProcessEnv): void {
+  const pick = (...names: string[]): string | undefined => {
+    for (const n of names) {
+      const v = env[n];
+      if (v !== undefined && v !== '') return v;
+    }
+    return undefined;
+  };
+  const addr = pick('SERVER_ADDR');
+  if (addr !== undefined) {
+    const idx = addr.lastIndexOf(':');
+    if (idx <= 0) throw new ConfigError(`SERVER_ADDR: expected host:port, got "${addr}"`);
+    setPath(tree, ['server', 'host'], addr.slice(0, idx).replace(/^\[|\]$/g, ''));
+    setPath(tree, ['server', 'port'], addr.slice(idx + 1));
+  }
+  const mapping: [string[], string[]][] = [
+    [['server', 'host'], ['SERVER__HOST']],
+    [['server', 'port'], ['SERVER__PORT']],
+    [
+      ['database', 'url'],
+      ['DATABASE__URL', 'DATABASE_URL'],
+    ],
+    [
+      ['redis', 'url'],
+      ['REDIS__URL', 'REDIS_URL'],
+    ],
+    [
+      ['security', 'jwt_secret'],
+      ['SECURITY__JWT_SECRET', 'JWT_SECRET'],
+    ],
+    [['oauth', 'issuer'], ['OAUTH__ISSUER']],
+    [['oauth', 'access_token_ttl_secs'], ['OAUTH__ACCESS_TOKEN_TTL_SECS']],
+    [['oauth', 'refresh_token_ttl_secs'], ['OAUTH__REFRESH_TOKEN_TTL_SECS']],
+    [['data_dir'], ['DATA_DIR']],
+    [['log_level'], ['LOG_LEVEL']],
+  ];
+  for (const [path, names] of mapping) {
+    const v = pick(...names);
+    if (v !== undefined) setPath(tree, path, v);
+  }
+}
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Extra values merged after the file and before env (tests). */
+  overrides?: Tree;
+  warn?: (message: string) => void;
+}
+
+function deepMerge(a: Tree, b: Tree): Tree {
+  const out: Tree = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    if (
+      v &&
+      typeof v === 'object' &&
+      !Array.isArray(v) &&
+      prev &&
+      typeof prev === 'object' &&
+      !Array.isArray(prev)
+    ) {
+      out[k] = deepMerge(prev as Tree, v as Tree);
+    } else {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+/** Loads defaults < APP_CONFIG file < overrides < env, validates, and resolves the JWT secret. */
+export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
+  const env = options.env ?? process.env;
+  let tree: Tree = {};
+  const file = env['APP_CONFIG'];
+  if (file) tree = readConfigFile(file);
+  if (options.overrides) tree = deepMerge(tree, options.overrides);
+  applyEnv(tree, env);
+  const result = configSchema.safeParse(tree);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const raw = result.data;
+  const issuer = (raw.oauth.issuer ?? `http://${raw.server.host}:${raw.server.port}`).replace(/\/+$/, '');
+  let jwtSecret = raw.security.jwt_secret;
+  let generated = false;
+  if (jwtSecret === undefined) {
+    if (env['NODE_ENV'] === 'production') {
+      throw new ConfigError(
+        'security.jwt_secret: required when NODE_ENV=production (set SECURITY__JWT_SECRET or JWT_SECRET)',
+      );
+    }
+    jwtSecret = loadOrCreateSecret(raw.data_dir);
+    generated = true;
+    options.warn?.(
+      `security.jwt_secret is not set: using a generated secret stored in ${join(resolve(raw.data_dir), 'jwt-secret')} (set SECURITY__JWT_SECRET in production)`,
+    );
+  }
+  return {
+    ...raw,
+    oauth: { ...raw.oauth, issuer },
+    security: { jwt_secret: jwtSecret, jwt_secret_generated: generated },
+  };
+}
+
+function loadOrCreateSecret(dataDir: string): string {
+  const path = join(resolve(dataDir), 'jwt-secret');
+  if (existsSync(path)) {
+    const s = readFileSync(path, 'utf8').trim();
+    if (s.length >= 32) return s;
+  }
+  mkdirSync(resolve(dataDir), { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(path, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}

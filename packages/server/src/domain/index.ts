@@ -1,0 +1,41 @@
+export type TokenEndpointAuthMethod =
+  | 'client_secret_basic'
+  | 'client_secret_post'
+  | 'private_key_jwt'
+  | 'none';
+
+export interface Client {
+  clientId: string;
+  secretHash: string | null;
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  grantTypes: string[];
+  scopes: string[];
+  redirectUris: string[];
+}
+
+export interface User {
+  id: string;
+  username: string;
+  email: string | null;
+  name: string | null;
+}
+
+export interface SigningKeyInfo {
+  kid: string;
+  alg: string;
+  status: 'active' | 'retired';
+  createdAt: Date;
+}
+
+export interface AccessTokenClaims {
+  iss: string;
+  sub: string;
+  aud: string | string[];
+  client_id: string;
+  scope?: string;
+  iat: number;
+  exp: number;
+  jti: string;
+}
+
+export const GRANT_TYPES_SUPPORTED = ['client_credentials'] as const;

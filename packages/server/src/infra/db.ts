@@ -1,0 +1,68 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import { drizzle as drizzlePg, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+import * as schema from '../repo/schema.js';
+
+/** Both drivers expose the same query builder; the PGlite one is typed as node-postgres for simplicity. */
+export type Db = NodePgDatabase<typeof schema>;
+
+export interface Database {
+  db: Db;
+  kind: 'postgres' | 'pglite';
+  migrate(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+/** Opens PostgreSQL (postgres:// URL) or embedded PGlite (`memory://`, `pglite:<dir>`, or unset → `<dataDir>/pglite`). */
+export async function openDatabase(url: string | undefined, dataDir: string): Promise<Database> {
+  if (url?.startsWith('postgres://') || url?.startsWith('postgresql://')) {
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    pool.on('error', () => {});
+    const db = drizzlePg(pool, { schema });
+    return {
+      db,
+      kind: 'postgres',
+      async migrate() {
+        const res = await pool.query<{ s: string }>('select current_schema() as s');
+        const migrationsSchema = res.rows[0]?.s ?? 'public';
+        await migratePg(db, { migrationsFolder: MIGRATIONS_FOLDER, migrationsSchema });
+      },
+      async ping() {
+        await pool.query('select 1');
+      },
+      async close() {
+        await pool.end();
+      },
+    };
+  }
+  let dir: string | undefined;
+  if (url === undefined) dir = resolve(dataDir, 'pglite');
+  else if (url.startsWith('pglite:')) dir = resolve(url.slice('pglite:'.length));
+  if (dir !== undefined) mkdirSync(dir, { recursive: true });
+  const client = dir === undefined ? new PGlite() : new PGlite(dir);
+  await client.waitReady;
+  const db = drizzlePglite(client, { schema });
+  return {
+    db: db as unknown as Db,
+    kind: 'pglite',
+    async migrate() {
+      await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER, migrationsSchema: 'public' });
+    },
+    async ping() {
+      await db.execute(sql`select 1`);
+    },
+    async close() {
+      await client.close();
+    },
+  };
+}

@@ -1,0 +1,5 @@
+import { type Logger, pino } from 'pino';
+
+export function createLogger(level: string): Logger {
+  return pino({ level, base: { service: 'gatehouse' } });
+}

@@ -1,0 +1,74 @@
+import { Redis } from 'ioredis';
+
+/** Shared key/value state with expiry (revocation lists, rate limits): Redis, or in-process for one node. */
+export interface Store {
+  kind: 'redis' | 'memory';
+  set(key: string, value: string, ttlSecs: number): Promise<void>;
+  get(key: string): Promise<string | undefined>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class MemoryStore implements Store {
+  readonly kind = 'memory' as const;
+  readonly #entries = new Map<string, { value: string; expiresAt: number }>();
+
+  async set(key: string, value: string, ttlSecs: number): Promise<void> {
+    this.#sweep();
+    this.#entries.set(key, { value, expiresAt: Date.now() + ttlSecs * 1000 });
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const e = this.#entries.get(key);
+    if (!e) return undefined;
+    if (e.expiresAt <= Date.now()) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    return e.value;
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.#entries.clear();
+  }
+
+  #sweep(): void {
+    if (this.#entries.size < 10_000) return;
+    const now = Date.now();
+    for (const [k, e] of this.#entries) if (e.expiresAt <= now) this.#entries.delete(k);
+  }
+}
+
+export class RedisStore implements Store {
+  readonly kind = 'redis' as const;
+  readonly #redis: Redis;
+  readonly #prefix: string;
+
+  constructor(url: string, prefix = 'gatehouse:') {
+    this.#redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+    this.#redis.on('error', () => {});
+    this.#prefix = prefix;
+  }
+
+  async set(key: string, value: string, ttlSecs: number): Promise<void> {
+    await this.#redis.set(this.#prefix + key, value, 'EX', Math.max(1, Math.ceil(ttlSecs)));
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return (await this.#redis.get(this.#prefix + key)) ?? undefined;
+  }
+
+  async ping(): Promise<void> {
+    await this.#redis.ping();
+  }
+
+  async close(): Promise<void> {
+    this.#redis.disconnect();
+  }
+}
+
+export function openStore(url: string | undefined, prefix?: string): Store {
+  return url ? new RedisStore(url, prefix) : new MemoryStore();
+}

@@ -1,0 +1,49 @@
+import { bigint, index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+
+export const clients = pgTable('clients', {
+  clientId: text('client_id').primaryKey(),
+  secretHash: text('secret_hash'),
+  tokenEndpointAuthMethod: text('token_endpoint_auth_method').notNull(),
+  grantTypes: jsonb('grant_types').$type<string[]>().notNull(),
+  scopes: jsonb('scopes').$type<string[]>().notNull(),
+  redirectUris: jsonb('redirect_uris').$type<string[]>().notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const users = pgTable('users', {
+  id: text('id').primaryKey(),
+  username: text('username').notNull().unique(),
+  passwordHash: text('password_hash').notNull(),
+  email: text('email'),
+  name: text('name'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const signingKeys = pgTable('signing_keys', {
+  kid: text('kid').primaryKey(),
+  alg: text('alg').notNull(),
+  publicJwk: jsonb('public_jwk').$type<Record<string, unknown>>().notNull(),
+  /** AES-256-GCM ciphertext of the private JWK: base64url(iv).base64url(tag).base64url(ciphertext). */
+  privateJwkEncrypted: text('private_jwk_encrypted').notNull(),
+  status: text('status').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Grants/tokens that need server-side state (refresh tokens, authorization codes). */
+export const grants = pgTable(
+  'grants',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind').notNull(),
+    clientId: text('client_id').notNull(),
+    subject: text('subject'),
+    scope: text('scope').notNull(),
+    audience: jsonb('audience').$type<string[]>(),
+    expiresAt: bigint('expires_at', { mode: 'number' }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('grants_client_idx').on(t.clientId)],
+);

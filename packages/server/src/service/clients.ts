@@ -1,0 +1,95 @@
+import type { ClientSeed } from '../config/index.js';
+import type { Client } from '../domain/index.js';
+import { invalidClient, invalidRequest } from '../error/index.js';
+import type { ClientRepo } from '../repo/clients.js';
+import { generateClientSecret, hashClientSecret, verifyClientSecret } from './secrets.js';
+
+export interface ClientCredentialsInput {
+  authorization: string | undefined;
+  body: Record<string, unknown>;
+}
+
+function decodeFormComponent(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    throw invalidRequest('malformed Basic credentials');
+  }
+}
+
+export class ClientService {
+  constructor(private readonly repo: ClientRepo) {}
+
+  async upsertFromSeed(seed: ClientSeed): Promise<void> {
+    await this.repo.upsert({
+      clientId: seed.client_id,
+      secretHash: seed.client_secret === undefined ? null : hashClientSecret(seed.client_secret),
+      tokenEndpointAuthMethod: seed.token_endpoint_auth_method,
+      grantTypes: seed.grant_types,
+      scopes: seed.scopes,
+      redirectUris: seed.redirect_uris,
+    });
+  }
+
+  /** Creates a client and returns its plain secret (only shown once). */
+  async create(
+    seed: Omit<ClientSeed, 'client_secret'>,
+  ): Promise<{ client: Client; secret: string | undefined }> {
+    const needsSecret =
+      seed.token_endpoint_auth_method === 'client_secret_basic' ||
+      seed.token_endpoint_auth_method === 'client_secret_post';
+    const secret = needsSecret ? generateClientSecret() : undefined;
+    await this.upsertFromSeed(secret === undefined ? seed : { ...seed, client_secret: secret });
+    const client = await this.repo.find(seed.client_id);
+    if (!client) throw new Error('client vanished after insert');
+    return { client, secret };
+  }
+
+  list(): Promise<Client[]> {
+    return this.repo.list();
+  }
+
+  delete(clientId: string): Promise<boolean> {
+    return this.repo.delete(clientId);
+  }
+
+  async rotateSecret(clientId: string): Promise<string | undefined> {
+    const secret = generateClientSecret();
+    return (await this.repo.setSecretHash(clientId, hashClientSecret(secret))) ? secret : undefined;
+  }
+
+  /** Authenticates the calling client with client_secret_basic or client_secret_post (RFC 6749 §2.3.1). */
+  async authenticate(input: ClientCredentialsInput): Promise<Client> {
+    const { authorization, body } = input;
+    const bodyId = typeof body['client_id'] === 'string' ? body['client_id'] : undefined;
+    const bodySecret = typeof body['client_secret'] === 'string' ? body['client_secret'] : undefined;
+    let method: 'client_secret_basic' | 'client_secret_post';
+    let clientId: string;
+    let secret: string;
+    if (authorization !== undefined && /^basic /i.test(authorization)) {
+      if (bodySecret !== undefined) throw invalidRequest('more than one client authentication method used');
+      const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
+      const idx = decoded.indexOf(':');
+      if (idx < 0) throw invalidClient('malformed Basic credentials', true);
+      clientId = decodeFormComponent(decoded.slice(0, idx));
+      secret = decodeFormComponent(decoded.slice(idx + 1));
+      if (bodyId !== undefined && bodyId !== clientId)
+        throw invalidRequest('client_id does not match the Basic credentials');
+      method = 'client_secret_basic';
+    } else if (bodyId !== undefined && bodySecret !== undefined) {
+      clientId = bodyId;
+      secret = bodySecret;
+      method = 'client_secret_post';
+    } else {
+      throw invalidClient('client authentication required', authorization !== undefined);
+    }
+    const basic = method === 'client_secret_basic';
+    const client = clientId === '' ? undefined : await this.repo.find(clientId);
+    const ok = verifyClientSecret(secret, client?.secretHash);
+    if (!client || !ok) throw invalidClient('client authentication failed', basic);
+    if (client.tokenEndpointAuthMethod !== method) {
+      throw invalidClient(`client is registered for ${client.tokenEndpointAuthMethod}`, basic);
+    }
+    return client;
+  }
+}

@@ -1,0 +1,95 @@
+import { createPrivateKey, generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
+import { calculateJwkThumbprint, createLocalJWKSet, type JSONWebKeySet, type JWK } from 'jose';
+import type { SigningKeyInfo } from '../domain/index.js';
+import type { KeyRepo } from '../repo/keys.js';
+import { decryptWithSecret, encryptWithSecret } from './secrets.js';
+
+export interface ActiveKey {
+  kid: string;
+  alg: 'ES256';
+  privateKey: KeyObject;
+}
+
+/** ES256 signing keys: created at first start, private JWK encrypted at rest, public half published as JWKS. */
+export class KeyService {
+  #active: ActiveKey | undefined;
+  #jwks: JSONWebKeySet = { keys: [] };
+  #verifier: ReturnType<typeof createLocalJWKSet> = createLocalJWKSet({ keys: [] });
+
+  constructor(
+    private readonly repo: KeyRepo,
+    private readonly jwtSecret: string,
+  ) {}
+
+  /** Loads keys, creating the first one if none is active. */
+  async init(): Promise<void> {
+    await this.reload();
+    if (!this.#active) {
+      await this.#create();
+      await this.reload();
+    }
+  }
+
+  async reload(): Promise<void> {
+    const rows = await this.repo.list();
+    const active = rows.find((r) => r.status === 'active');
+    this.#active = active
+      ? {
+          kid: active.kid,
+          alg: 'ES256',
+          privateKey: createPrivateKey({
+            key: JSON.parse(decryptWithSecret(active.privateJwkEncrypted, this.jwtSecret)) as JWK & {
+              kty: string;
+            },
+            format: 'jwk',
+          }),
+        }
+      : undefined;
+    this.#jwks = { keys: rows.map((r) => ({ ...r.publicJwk, kid: r.kid, alg: r.alg, use: 'sig' }) as JWK) };
+    this.#verifier = createLocalJWKSet(this.#jwks);
+  }
+
+  async rotate(): Promise<string> {
+    await this.repo.retireAllActive();
+    const kid = await this.#create();
+    await this.reload();
+    return kid;
+  }
+
+  async list(): Promise<SigningKeyInfo[]> {
+    return (await this.repo.list()).map((r) => ({
+      kid: r.kid,
+      alg: r.alg,
+      status: r.status as 'active' | 'retired',
+      createdAt: r.createdAt,
+    }));
+  }
+
+  active(): ActiveKey {
+    if (!this.#active) throw new Error('no active signing key (KeyService.init not called)');
+    return this.#active;
+  }
+
+  jwks(): JSONWebKeySet {
+    return this.#jwks;
+  }
+
+  verifier(): ReturnType<typeof createLocalJWKSet> {
+    return this.#verifier;
+  }
+
+  async #create(): Promise<string> {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const publicJwk = publicKey.export({ format: 'jwk' }) as JWK;
+    const privateJwk = privateKey.export({ format: 'jwk' });
+    const kid = `${(await calculateJwkThumbprint(publicJwk)).slice(0, 16)}-${randomUUID().slice(0, 8)}`;
+    await this.repo.insert({
+      kid,
+      alg: 'ES256',
+      publicJwk: publicJwk as Record<string, unknown>,
+      privateJwkEncrypted: encryptWithSecret(JSON.stringify(privateJwk), this.jwtSecret),
+      status: 'active',
+    });
+    return kid;
+  }
+}

@@ -1,0 +1,47 @@
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
+
+/** Client secrets are high-entropy, so a SHA-256 digest is stored (not argon2: the token endpoint must stay fast). */
+export function hashClientSecret(secret: string): string {
+  return `sha256:${createHash('sha256').update(secret, 'utf8').digest('base64url')}`;
+}
+
+const DUMMY = hashClientSecret('gatehouse-dummy-secret');
+
+/** Constant-time comparison of a presented secret against a stored hash (a dummy hash when the client is unknown). */
+export function verifyClientSecret(secret: string, storedHash: string | null | undefined): boolean {
+  const expected = Buffer.from(storedHash ?? DUMMY);
+  const actual = Buffer.from(hashClientSecret(secret));
+  const same = expected.length === actual.length && timingSafeEqual(expected, actual);
+  return same && storedHash !== null && storedHash !== undefined;
+}
+
+export function generateClientSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+function deriveKey(jwtSecret: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', jwtSecret, 'gatehouse', 'signing-key-encryption', 32));
+}
+
+/** AES-256-GCM with a key derived by HKDF from the JWT secret; output iv.tag.ciphertext (base64url). */
+export function encryptWithSecret(plaintext: string, jwtSecret: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', deriveKey(jwtSecret), iv);
+  const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return [iv, cipher.getAuthTag(), ct].map((b) => b.toString('base64url')).join('.');
+}
+
+export function decryptWithSecret(payload: string, jwtSecret: string): string {
+  const [iv, tag, ct] = payload.split('.').map((p) => Buffer.from(p, 'base64url'));
+  if (!iv || !tag || !ct) throw new Error('malformed encrypted payload');
+  const decipher = createDecipheriv('aes-256-gcm', deriveKey(jwtSecret), iv);
+  decipher.setAuthTag(tag);
+  return Buffer.concat([decipher.update(ct), decipher.final()]).toString('utf8');
+}

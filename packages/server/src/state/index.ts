@@ -1,0 +1,82 @@
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config/index.js';
+import { type Database, openDatabase } from '../infra/db.js';
+import { createLogger } from '../infra/logger.js';
+import { createMetrics, type Metrics } from '../infra/metrics.js';
+import { openStore, type Store } from '../infra/store.js';
+import { ClientRepo } from '../repo/clients.js';
+import { KeyRepo } from '../repo/keys.js';
+import { UserRepo } from '../repo/users.js';
+import { ClientService } from '../service/clients.js';
+import { KeyService } from '../service/keys.js';
+import { TokenService } from '../service/tokens.js';
+import { UserService } from '../service/users.js';
+
+export interface AppContext {
+  config: AppConfig;
+  logger: Logger;
+  database: Database;
+  store: Store;
+  metrics: Metrics;
+  clients: ClientService;
+  users: UserService;
+  keys: KeyService;
+  tokens: TokenService;
+  close(): Promise<void>;
+}
+
+export interface CreateContextOptions {
+  logger?: Logger;
+  /** Upsert config-file clients/users and create the first signing key (default true). */
+  seed?: boolean;
+  defaultMetrics?: boolean;
+}
+
+/** Startup order: database (+ migrations), store, services, seeds, signing key. */
+export async function createContext(
+  config: AppConfig,
+  options: CreateContextOptions = {},
+): Promise<AppContext> {
+  const logger = options.logger ?? createLogger(config.log_level);
+  const database = await openDatabase(config.database.url, config.data_dir);
+  try {
+    await database.migrate();
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  const store = openStore(config.redis.url);
+  const keys = new KeyService(new KeyRepo(database.db), config.security.jwt_secret);
+  const clients = new ClientService(new ClientRepo(database.db));
+  const users = new UserService(new UserRepo(database.db));
+  const tokens = new TokenService(keys, store, {
+    issuer: config.oauth.issuer,
+    accessTokenTtlSecs: config.oauth.access_token_ttl_secs,
+  });
+  const ctx: AppContext = {
+    config,
+    logger,
+    database,
+    store,
+    metrics: createMetrics(options.defaultMetrics ?? false),
+    clients,
+    users,
+    keys,
+    tokens,
+    async close() {
+      await store.close();
+      await database.close();
+    },
+  };
+  if (options.seed ?? true) {
+    try {
+      for (const c of config.clients) await clients.upsertFromSeed(c);
+      for (const u of config.users) await users.upsert(u);
+      await keys.init();
+    } catch (err) {
+      await ctx.close();
+      throw err;
+    }
+  }
+  return ctx;
+}

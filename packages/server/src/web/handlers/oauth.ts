@@ -1,0 +1,66 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { invalidRequest, unsupportedGrantType } from '../../error/index.js';
+import type { AppContext } from '../../state/index.js';
+
+type Body = Record<string, unknown>;
+
+function formBody(req: FastifyRequest): Body {
+  const ct = req.headers['content-type'] ?? '';
+  if (!ct.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+    throw invalidRequest('content type must be application/x-www-form-urlencoded');
+  }
+  return (req.body ?? {}) as Body;
+}
+
+/** A single-valued parameter; repeated parameters are invalid_request (RFC 6749 §3.2). */
+function single(body: Body, name: string): string | undefined {
+  const v = body[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw invalidRequest(`${name} must not be repeated`);
+  return v;
+}
+
+function many(body: Body, name: string): string[] {
+  const v = body[name];
+  if (v === undefined) return [];
+  return Array.isArray(v) ? v.map(String) : [String(v)];
+}
+
+function noStore(reply: FastifyReply): FastifyReply {
+  return reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+}
+
+export function oauthRoutes(ctx: AppContext) {
+  return async (app: FastifyInstance): Promise<void> => {
+    const authenticate = (req: FastifyRequest, body: Body) =>
+      ctx.clients.authenticate({ authorization: req.headers.authorization, body });
+
+    app.post('/api/oauth/token', async (req, reply) => {
+      noStore(reply);
+      const body = formBody(req);
+      const grantType = single(body, 'grant_type');
+      if (grantType === undefined) throw invalidRequest('grant_type is required');
+      const client = await authenticate(req, body);
+      if (grantType !== 'client_credentials')
+        throw unsupportedGrantType(`unsupported grant_type: ${grantType}`);
+      const res = ctx.tokens.issueClientCredentials(client, single(body, 'scope'), many(body, 'resource'));
+      ctx.metrics.tokensIssued.inc({ grant_type: grantType });
+      return res;
+    });
+
+    app.post('/api/oauth/introspect', async (req, reply) => {
+      noStore(reply);
+      const body = formBody(req);
+      await authenticate(req, body);
+      return ctx.tokens.introspect(single(body, 'token'));
+    });
+
+    app.post('/api/oauth/revoke', async (req, reply) => {
+      noStore(reply);
+      const body = formBody(req);
+      const client = await authenticate(req, body);
+      await ctx.tokens.revoke(client, single(body, 'token'));
+      return reply.code(200).send();
+    });
+  };
+}

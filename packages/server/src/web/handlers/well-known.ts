@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify';
+import { GRANT_TYPES_SUPPORTED } from '../../domain/index.js';
+import type { AppContext } from '../../state/index.js';
+
+export function discoveryDocument(ctx: AppContext): Record<string, unknown> {
+  const issuer = ctx.config.oauth.issuer;
+  return {
+    issuer,
+    token_endpoint: `${issuer}/api/oauth/token`,
+    introspection_endpoint: `${issuer}/api/oauth/introspect`,
+    revocation_endpoint: `${issuer}/api/oauth/revoke`,
+    jwks_uri: `${issuer}/api/oauth/jwks`,
+    grant_types_supported: [...GRANT_TYPES_SUPPORTED],
+    response_types_supported: ['code'],
+    scopes_supported: ctx.config.oauth.scopes_supported,
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    code_challenge_methods_supported: ['S256'],
+    authorization_response_iss_parameter_supported: true,
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: ['ES256'],
+    access_token_signing_alg_values_supported: ['ES256'],
+  };
+}
+
+export function wellKnownRoutes(ctx: AppContext) {
+  return async (app: FastifyInstance): Promise<void> => {
+    const doc = () => discoveryDocument(ctx);
+    app.get('/.well-known/openid-configuration', async () => doc());
+    app.get('/.well-known/oauth-authorization-server', async () => doc());
+    const jwks = async () => ctx.keys.jwks();
+    app.get('/.well-known/jwks.json', jwks);
+    app.get('/api/oauth/jwks', jwks);
+  };
+}

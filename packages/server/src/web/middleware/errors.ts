@@ -1,0 +1,25 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { OAuthError } from '../../error/index.js';
+
+/** Renders OAuthError as RFC 6749 §5.2 JSON; client-side Fastify errors (bad body, etc.) as invalid_request. */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | OAuthError, req, reply) => {
+    if (err instanceof OAuthError) {
+      return reply
+        .code(err.status)
+        .headers(err.headers)
+        .header('cache-control', 'no-store')
+        .send(err.toJSON());
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return reply
+        .code(status === 415 || status === 413 ? status : 400)
+        .header('cache-control', 'no-store')
+        .send({ error: 'invalid_request', error_description: err.message });
+    }
+    req.log.error({ err }, 'unhandled error');
+    return reply.code(500).send({ error: 'server_error', error_description: 'internal error' });
+  });
+  app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'not_found' }));
+}
