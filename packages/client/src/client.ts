@@ -4,6 +4,7 @@ import type { OAuth2ClientConfig } from './config/types.js';
 import { ConfigurationError } from './errors/index.js';
 import { type AuthorizationCodeFlow, createAuthorizationCodeFlow } from './flows/authorization-code.js';
 import { type ClientCredentialsFlow, createClientCredentialsFlow } from './flows/client-credentials.js';
+import { createDeviceFlow, type DeviceFlow } from './flows/device.js';
 import { createIntrospectionFlow, type IntrospectionFlow } from './flows/introspection.js';
 import { type RefreshOptions, refreshToken } from './flows/refresh.js';
 import { createRevocationFlow, type RevocationFlow } from './flows/revocation.js';
@@ -29,6 +30,8 @@ export interface OAuth2Client {
   revocation(): RevocationFlow;
   /** UserInfo request (OIDC Core §5.3). */
   userinfo(accessToken: string, options?: { signal?: AbortSignal }): Promise<Record<string, unknown>>;
+  /** Device authorization grant (RFC 8628). */
+  deviceFlow(): DeviceFlow;
   /** Authorization code grant without PKCE (RFC 6749 §4.1), for confidential clients. */
   authorizationCode(options?: { stateStore?: StateStore }): AuthorizationCodeFlow;
   /** Authorization code grant with PKCE S256 (RFC 7636), recommended for every client (RFC 9700 §2.1.1). */
@@ -57,6 +60,7 @@ export function createOAuth2Client(config: OAuth2ClientConfig): OAuth2Client {
     introspection: () => createIntrospectionFlow(ctx),
     revocation: () => createRevocationFlow(ctx),
     userinfo: (accessToken, options) => fetchUserinfo(ctx, accessToken, options),
+    deviceFlow: () => createDeviceFlow(ctx),
     authorizationCode: (options = {}) => createAuthorizationCodeFlow(ctx, { ...options, pkce: false }),
     authorizationCodePkce: (options = {}) => createAuthorizationCodeFlow(ctx, { ...options, pkce: true }),
   };

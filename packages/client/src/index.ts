@@ -27,6 +27,7 @@ export type {
 } from './flows/authorization-code.js';
 export type { CallbackInput, CallbackParams } from './flows/callback.js';
 export type { ClientCredentialsFlow, ClientCredentialsOptions } from './flows/client-credentials.js';
+export type { DeviceAuthorizationResponse, DeviceFlow, DevicePollResult } from './flows/device.js';
 export type { IntrospectionFlow, IntrospectionResponse } from './flows/introspection.js';
 export { codeChallengeS256, generateCodeVerifier } from './flows/pkce.js';
 export type { RefreshOptions } from './flows/refresh.js';

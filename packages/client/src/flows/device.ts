@@ -1,0 +1,150 @@
+import { ProtocolError, TokenError } from '../errors/index.js';
+import { type ClientContext, postAuthenticatedForm, requireEndpoint } from '../http/context.js';
+import { parseTokenResponse, readSuccessBody } from '../http/response.js';
+import type { TokenResponse } from '../token/types.js';
+
+/** RFC 8628 §3.2 device authorization response. */
+export interface DeviceAuthorizationResponse {
+  deviceCode: string;
+  userCode: string;
+  verificationUri: string;
+  verificationUriComplete?: string;
+  /** Seconds until the device code expires. */
+  expiresIn: number;
+  /** Minimum seconds between polls (default 5, RFC 8628 §3.2). */
+  interval: number;
+  raw: Record<string, unknown>;
+}
+
+/** One poll of the token endpoint (RFC 8628 §3.4, §3.5). */
+export type DevicePollResult =
+  | { status: 'pending' }
+  | { status: 'slow_down' }
+  | { status: 'success'; tokens: TokenResponse }
+  | { status: 'denied'; error: TokenError }
+  | { status: 'expired'; error: TokenError };
+
+/** The device authorization grant (RFC 8628). */
+export interface DeviceFlow {
+  /** Starts the flow (RFC 8628 §3.1). Show `userCode` and `verificationUri` to the user. */
+  requestDeviceCode(options?: {
+    scopes?: string[];
+    signal?: AbortSignal;
+  }): Promise<DeviceAuthorizationResponse>;
+  /** Polls once (RFC 8628 §3.4); other token errors throw. */
+  pollToken(deviceCode: string, options?: { signal?: AbortSignal }): Promise<DevicePollResult>;
+  /**
+   * Polls until success, honouring `interval` and adding 5 s on each `slow_down` (RFC 8628 §3.5).
+   * Throws TokenError `access_denied` / `expired_token`, or the abort reason when `signal` aborts.
+   */
+  awaitAuthorization(
+    response: DeviceAuthorizationResponse,
+    options?: { signal?: AbortSignal },
+  ): Promise<TokenResponse>;
+}
+
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export function createDeviceFlow(ctx: ClientContext): DeviceFlow {
+  const flow: DeviceFlow = {
+    async requestDeviceCode(options = {}) {
+      const url = requireEndpoint(ctx.config, 'deviceAuthorizationEndpoint');
+      const params = new URLSearchParams();
+      const scopes = options.scopes ?? ctx.config.scopes;
+      if (scopes && scopes.length > 0) params.set('scope', scopes.join(' '));
+      const response = await postAuthenticatedForm(ctx, {
+        endpoint: 'device_authorization',
+        url,
+        params,
+        retry: 'safe',
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      const raw = readSuccessBody(response, 'device_authorization');
+      const { device_code, user_code, verification_uri, verification_uri_complete, expires_in, interval } =
+        raw;
+      if (
+        typeof device_code !== 'string' ||
+        typeof user_code !== 'string' ||
+        typeof verification_uri !== 'string'
+      ) {
+        throw new ProtocolError('device authorization response is incomplete (RFC 8628 §3.2)', {
+          code: 'invalid_response',
+        });
+      }
+      const result: DeviceAuthorizationResponse = {
+        deviceCode: device_code,
+        userCode: user_code,
+        verificationUri: verification_uri,
+        expiresIn: Number(expires_in) || 600,
+        interval: interval === undefined ? 5 : Number(interval),
+        raw,
+      };
+      if (typeof verification_uri_complete === 'string')
+        result.verificationUriComplete = verification_uri_complete;
+      return result;
+    },
+
+    async pollToken(deviceCode, options = {}) {
+      const params = new URLSearchParams({ grant_type: DEVICE_GRANT, device_code: deviceCode });
+      const response = await postAuthenticatedForm(ctx, {
+        endpoint: 'token',
+        url: ctx.config.tokenEndpoint,
+        params,
+        retry: 'safe',
+        grantType: DEVICE_GRANT,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      try {
+        return { status: 'success', tokens: parseTokenResponse(response) };
+      } catch (error) {
+        if (!(error instanceof TokenError)) throw error;
+        switch (error.code) {
+          case 'authorization_pending':
+            return { status: 'pending' };
+          case 'slow_down':
+            return { status: 'slow_down' };
+          case 'access_denied':
+            return { status: 'denied', error };
+          case 'expired_token':
+            return { status: 'expired', error };
+          default:
+            throw error;
+        }
+      }
+    },
+
+    async awaitAuthorization(response, options = {}) {
+      const deadline = Date.now() + response.expiresIn * 1000;
+      let intervalMs = response.interval * 1000;
+      for (;;) {
+        await sleep(intervalMs, options.signal);
+        if (Date.now() > deadline) {
+          throw new TokenError('device code expired before the user approved', { code: 'expired_token' });
+        }
+        const result = await flow.pollToken(
+          response.deviceCode,
+          options.signal ? { signal: options.signal } : {},
+        );
+        if (result.status === 'success') return result.tokens;
+        if (result.status === 'denied' || result.status === 'expired') throw result.error;
+        if (result.status === 'slow_down') intervalMs += 5000;
+      }
+    },
+  };
+  return flow;
+}

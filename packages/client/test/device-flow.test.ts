@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  clearDiscoveryCache,
+  createOAuth2Client,
+  createOAuth2ClientFromDiscovery,
+  TokenError,
+} from '../src/index.js';
+import { type LocalServer, startLocalServer } from './support/local-server.js';
+import { SECRET, startProvider, type TestProvider } from './support/oidc-provider.js';
+
+let op: TestProvider;
+beforeAll(async () => {
+  op = await startProvider();
+  clearDiscoveryCache();
+});
+afterAll(async () => {
+  await op.close();
+});
+
+function scripted(answers: Record<string, unknown>[]): Promise<LocalServer> {
+  let i = 0;
+  return startLocalServer((req, res) => {
+    const body =
+      req.url === '/device'
+        ? {
+            device_code: 'dc',
+            user_code: 'ABCD-EFGH',
+            verification_uri: 'https://x/device',
+            expires_in: 60,
+            interval: 0,
+          }
+        : answers[Math.min(i++, answers.length - 1)];
+    const status = body && 'error' in body ? 400 : 200;
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  });
+}
+
+function clientFor(server: LocalServer) {
+  return createOAuth2Client({
+    clientId: 'tv',
+    tokenEndpoint: `${server.url}/token`,
+    deviceAuthorizationEndpoint: `${server.url}/device`,
+  });
+}
+
+describe('device flow (RFC 8628)', () => {
+  it('gets a device code from a real oidc-provider and polls pending', async () => {
+    const client = await createOAuth2ClientFromDiscovery(op.issuer, {
+      clientId: 'basic',
+      clientSecret: SECRET,
+    });
+    const device = client.deviceFlow();
+    const response = await device.requestDeviceCode({ scopes: ['openid'] });
+    expect(response.userCode).toBeTruthy();
+    expect(response.verificationUri).toContain(op.issuer);
+    expect(await device.pollToken(response.deviceCode)).toEqual({ status: 'pending' });
+  });
+
+  it('polls through pending and slow_down to success, adding 5 s on slow_down', async () => {
+    const server = await scripted([
+      { error: 'authorization_pending' },
+      { error: 'slow_down' },
+      { access_token: 'at', token_type: 'Bearer' },
+    ]);
+    const device = clientFor(server).deviceFlow();
+    const response = await device.requestDeviceCode();
+    const started = Date.now();
+    const tokens = await device.awaitAuthorization(response);
+    expect(tokens.accessToken).toBe('at');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(5000);
+    await server.close();
+  }, 20_000);
+
+  it('reports denied and expired as results, and awaitAuthorization throws them', async () => {
+    const denied = await scripted([{ error: 'access_denied' }]);
+    const flow = clientFor(denied).deviceFlow();
+    expect(await flow.pollToken('dc')).toMatchObject({ status: 'denied' });
+    const error = await flow.awaitAuthorization(await flow.requestDeviceCode()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TokenError);
+    expect(error).toMatchObject({ code: 'access_denied' });
+    await denied.close();
+
+    const expired = await scripted([{ error: 'expired_token' }]);
+    expect(await clientFor(expired).deviceFlow().pollToken('dc')).toMatchObject({ status: 'expired' });
+    await expired.close();
+  });
+
+  it('stops polling when the signal aborts', async () => {
+    const server = await scripted([{ error: 'authorization_pending' }]);
+    const flow = clientFor(server).deviceFlow();
+    const response = { ...(await flow.requestDeviceCode()), interval: 1 };
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('stop')), 50);
+    await expect(flow.awaitAuthorization(response, { signal: controller.signal })).rejects.toThrow('stop');
+    await server.close();
+  });
+});
