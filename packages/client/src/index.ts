@@ -37,5 +37,6 @@ export type { EndpointKind, HttpRequest, HttpResponse, RetryPolicy, Transport } 
 export { clearDiscoveryCache, discover, type ProviderMetadata } from './oidc/discovery.js';
 export { type IdTokenCheck, validateIdToken } from './oidc/id-token.js';
 export { MemoryStateStore, type PendingAuthorization, type StateStore } from './oidc/state-store.js';
+export { type ProviderPreset, type ProviderQuirks, WellKnownProviders } from './providers/well-known.js';
 export type { TokenStorage } from './storage/token-storage.js';
 export type { AccessToken, StoredTokens, TokenMetadata, TokenResponse } from './token/types.js';
