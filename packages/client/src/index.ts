@@ -5,6 +5,7 @@ export {
   type DiscoveryClientOptions,
   type OAuth2Client,
 } from './client.js';
+export { type EnvSettings, readEnv } from './config/env.js';
 export type { ClientAuthMethod, OAuth2ClientConfig } from './config/types.js';
 export {
   AuthorizationError,
