@@ -1,0 +1,108 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { verify } from '@node-rs/argon2';
+import { describe, expect, it } from 'vitest';
+import { clients, signingKeys, users } from '../src/repo/schema.js';
+import { createContext } from '../src/state/index.js';
+import { testConfig } from './helpers.js';
+
+describe('signing keys and config seeds', () => {
+  it('creates one ES256 key at first start, encrypted at rest, and keeps it across restarts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gh-pglite-'));
+    const cfg = testConfig({ database: { url: `pglite:${dir}` } });
+    const first = await createContext(cfg);
+    const kid = first.keys.active().kid;
+    const rows = await first.database.db.select().from(signingKeys);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.alg).toBe('ES256');
+    expect(rows[0]?.privateJwkEncrypted).not.toContain('"d"');
+    expect(rows[0]?.publicJwk).not.toHaveProperty('d');
+    expect(first.keys.jwks().keys[0]).toMatchObject({
+      kid,
+      kty: 'EC',
+      crv: 'P-256',
+      alg: 'ES256',
+      use: 'sig',
+    });
+    await first.close();
+
+    const second = await createContext(cfg);
+    expect(second.keys.active().kid).toBe(kid);
+    await second.close();
+
+    const wrongSecret = testConfig({
+      database: { url: `pglite:${dir}` },
+      security: { jwt_secret: 'another-secret-that-is-at-least-32-chars' },
+    });
+    await expect(createContext(wrongSecret)).rejects.toThrow();
+  });
+
+  it('rotation retires the old key but keeps it in the JWKS so old tokens still verify', async () => {
+    const ctx = await createContext(testConfig());
+    try {
+      const client = (await ctx.clients.list()).find((c) => c.clientId === 'svc-basic')!;
+      const old = ctx.tokens.issueClientCredentials(client, undefined, []);
+      const oldKid = ctx.keys.active().kid;
+      const newKid = await ctx.keys.rotate();
+      expect(newKid).not.toBe(oldKid);
+      expect(
+        ctx.keys
+          .jwks()
+          .keys.map((k) => k.kid)
+          .sort(),
+      ).toEqual([oldKid, newKid].sort());
+      expect((await ctx.keys.list()).find((k) => k.kid === oldKid)?.status).toBe('retired');
+      expect((await ctx.tokens.introspect(old.access_token)).active).toBe(true);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('upserts config clients with hashed secrets and users with argon2id passwords', async () => {
+    const cfg = testConfig({
+      users: [
+        { username: 'alice', password: 'correct-horse-battery', email: 'alice@example.com', name: 'Alice' },
+      ],
+    });
+    const ctx = await createContext(cfg);
+    try {
+      const rows = await ctx.database.db.select().from(clients);
+      const basicRow = rows.find((r) => r.clientId === 'svc-basic');
+      expect(basicRow?.secretHash).toMatch(/^sha256:/);
+      expect(basicRow?.secretHash).not.toContain('basic-secret');
+      const [alice] = await ctx.database.db.select().from(users);
+      expect(alice?.passwordHash).toMatch(/^\$argon2id\$/);
+      expect(await verify(alice!.passwordHash, 'correct-horse-battery')).toBe(true);
+      // Re-seeding (next start) updates rather than duplicates.
+      for (const c of cfg.clients) await ctx.clients.upsertFromSeed(c);
+      expect(await ctx.database.db.select().from(clients)).toHaveLength(rows.length);
+      expect(await ctx.users.setPassword('alice', 'new-password-123')).toBe(true);
+      expect(await ctx.users.setPassword('bob', 'new-password-123')).toBe(false);
+      const created = await ctx.clients.create({
+        client_id: 'cli-made',
+        token_endpoint_auth_method: 'client_secret_post',
+        grant_types: ['client_credentials'],
+        scopes: ['read'],
+        redirect_uris: [],
+      });
+      expect(created.secret).toBeDefined();
+      const rotated = await ctx.clients.rotateSecret('cli-made');
+      await expect(
+        ctx.clients.authenticate({
+          authorization: undefined,
+          body: { client_id: 'cli-made', client_secret: created.secret },
+        }),
+      ).rejects.toMatchObject({ code: 'invalid_client' });
+      await expect(
+        ctx.clients.authenticate({
+          authorization: undefined,
+          body: { client_id: 'cli-made', client_secret: rotated },
+        }),
+      ).resolves.toMatchObject({ clientId: 'cli-made' });
+      expect(await ctx.clients.delete('cli-made')).toBe(true);
+    } finally {
+      await ctx.close();
+    }
+  });
+});

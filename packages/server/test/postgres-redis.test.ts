@@ -1,0 +1,72 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { missing, testDatabaseUrl, testRedisUrl } from '../../../test-support/services.js';
+import { createContext } from '../src/state/index.js';
+import { buildApp } from '../src/web/router.js';
+import { basic, randomSchema, testConfig } from './helpers.js';
+
+function withSearchPath(url: string, schema: string): string {
+  const u = new URL(url);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return u.toString();
+}
+
+describe.skipIf(missing('postgres') || missing('redis'))('on PostgreSQL and Redis', () => {
+  const schema = randomSchema();
+  let admin: pg.Client;
+
+  beforeAll(async () => {
+    admin = new pg.Client({ connectionString: testDatabaseUrl });
+    await admin.connect();
+    await admin.query(`create schema "${schema}"`);
+  });
+  afterAll(async () => {
+    await admin.query(`drop schema "${schema}" cascade`);
+    await admin.end();
+  });
+
+  const config = () =>
+    testConfig({
+      database: { url: withSearchPath(testDatabaseUrl!, schema) },
+      redis: { url: testRedisUrl },
+    });
+
+  it('migrates into the fresh schema, and a revocation is seen by a second node', async () => {
+    const a = await createContext(config());
+    const b = await createContext(config());
+    const appA = await buildApp(a);
+    const appB = await buildApp(b);
+    try {
+      const tables = await admin.query<{ table_name: string }>(
+        'select table_name from information_schema.tables where table_schema = $1 order by 1',
+        [schema],
+      );
+      expect(tables.rows.map((r) => r.table_name)).toEqual(
+        expect.arrayContaining(['clients', 'grants', 'signing_keys', 'users']),
+      );
+      expect((await appA.inject({ method: 'GET', url: '/api/healthz' })).json()).toEqual({
+        status: 'ok',
+        checks: { database: 'ok', store: 'ok' },
+      });
+      const auth = { authorization: basic('svc-basic', 'basic-secret') };
+      const headers = { ...auth, 'content-type': 'application/x-www-form-urlencoded' };
+      const tok = await appA.inject({
+        method: 'POST',
+        url: '/api/oauth/token',
+        headers,
+        payload: 'grant_type=client_credentials',
+      });
+      const token = tok.json().access_token as string;
+      const introspect = () =>
+        appB.inject({ method: 'POST', url: '/api/oauth/introspect', headers, payload: `token=${token}` });
+      expect((await introspect()).json().active).toBe(true);
+      await appA.inject({ method: 'POST', url: '/api/oauth/revoke', headers, payload: `token=${token}` });
+      expect((await introspect()).json()).toEqual({ active: false });
+    } finally {
+      await appA.close();
+      await appB.close();
+      await a.close();
+      await b.close();
+    }
+  });
+});
