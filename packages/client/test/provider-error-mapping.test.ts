@@ -1,0 +1,117 @@
+import { createServer } from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  ConfigurationError,
+  createOAuth2Client,
+  NetworkError,
+  ProviderError,
+  TokenError,
+} from '../src/index.js';
+import { type LocalServer, startLocalServer } from './support/local-server.js';
+
+let server: LocalServer | undefined;
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await server?.close();
+  server = undefined;
+});
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}) {
+  return startLocalServer((_req, res) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+  });
+}
+
+function clientFor(url: string) {
+  return createOAuth2Client({
+    clientId: 'app',
+    clientSecret: 'secret',
+    tokenEndpoint: `${url}/token`,
+    revocationEndpoint: `${url}/revoke`,
+    userinfoEndpoint: `${url}/userinfo`,
+    authorizationEndpoint: `${url}/authorize`,
+    redirectUri: 'http://127.0.0.1/cb',
+  });
+}
+
+describe('provider error mapping', () => {
+  it('maps 429 to ProviderError rate_limited with Retry-After', async () => {
+    server = await json(429, {}, { 'retry-after': '7' });
+    const error = await clientFor(server.url)
+      .clientCredentials()
+      .requestToken()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({ code: 'rate_limited', retryAfterSecs: 7, retryable: true });
+  });
+
+  it('maps temporarily_unavailable to a retryable ProviderError', async () => {
+    server = await json(503, { error: 'temporarily_unavailable', error_description: 'maintenance' });
+    const error = await clientFor(server.url)
+      .clientCredentials()
+      .requestToken()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({
+      code: 'temporarily_unavailable',
+      retryable: true,
+      errorDescription: 'maintenance',
+    });
+  });
+
+  it('maps a userinfo 401 to TokenError invalid_token', async () => {
+    server = await json(401, {});
+    await expect(clientFor(server.url).userinfo('at')).rejects.toMatchObject({
+      name: 'TokenError',
+      code: 'invalid_token',
+    });
+  });
+
+  it('maps a revocation 503 to ProviderError and unsupported_token_type to TokenError', async () => {
+    server = await startLocalServer((_req, res) => res.writeHead(503).end());
+    await expect(clientFor(server.url).revocation().revoke('t')).rejects.toBeInstanceOf(ProviderError);
+    await server.close();
+    server = await json(400, { error: 'unsupported_token_type' });
+    await expect(clientFor(server.url).revocation().revoke('t')).rejects.toBeInstanceOf(TokenError);
+  });
+
+  it('maps connection refused to NetworkError network_error', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as { port: number };
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const error = await clientFor(`http://127.0.0.1:${port}`)
+      .clientCredentials()
+      .requestToken()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NetworkError);
+    expect(error).toMatchObject({ code: 'network_error', retryable: true });
+  });
+
+  it('names a missing endpoint', async () => {
+    const client = createOAuth2Client({ clientId: 'a', tokenEndpoint: 'https://idp.example/token' });
+    await expect(client.introspection().introspect('t')).rejects.toThrow(/introspectionEndpoint/);
+    await expect(client.introspection().introspect('t')).rejects.toBeInstanceOf(ConfigurationError);
+  });
+
+  it('rejects a state older than 10 minutes', async () => {
+    server = await json(200, {});
+    const flow = clientFor(server.url).authorizationCodePkce();
+    const { state } = await flow.buildAuthorizationUrl();
+    const now = Date.now();
+    vi.spyOn(Date, 'now').mockReturnValue(now + 11 * 60 * 1000);
+    await expect(flow.handleCallback({ code: 'c', state })).rejects.toMatchObject({
+      name: 'AuthorizationError',
+      code: 'state_expired',
+    });
+  });
+
+  it('rejects a callback without state', async () => {
+    server = await json(200, {});
+    await expect(
+      clientFor(server.url).authorizationCodePkce().handleCallback({ code: 'c' }),
+    ).rejects.toMatchObject({
+      code: 'state_missing',
+    });
+  });
+});
