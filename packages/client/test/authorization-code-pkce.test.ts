@@ -107,3 +107,33 @@ describe('authorization code + PKCE against a real oidc-provider', () => {
     ).rejects.toMatchObject({ code: 'state_mismatch' });
   });
 });
+
+describe('authorization code exchange against a real oidc-provider', () => {
+  it('rejects a reused code with TokenError invalid_grant', async () => {
+    const flow = client.authorizationCodePkce();
+    const request = await flow.buildAuthorizationUrl({ scopes: ['openid'] });
+    const callback = await authorize(request.url);
+    const code = callback.searchParams.get('code') ?? '';
+    const options = {
+      codeVerifier: request.codeVerifier ?? '',
+      ...(request.nonce ? { nonce: request.nonce } : {}),
+    };
+    await expect(flow.exchangeCode(code, options)).resolves.toMatchObject({
+      idTokenClaims: { sub: 'user-1' },
+    });
+    await expect(flow.exchangeCode(code, options)).rejects.toMatchObject({
+      name: 'TokenError',
+      code: 'invalid_grant',
+    });
+  });
+
+  it('rejects a wrong PKCE verifier with invalid_grant', async () => {
+    const flow = client.authorizationCodePkce();
+    const request = await flow.buildAuthorizationUrl({ scopes: ['openid'] });
+    const callback = await authorize(request.url);
+    const code = callback.searchParams.get('code') ?? '';
+    await expect(flow.exchangeCode(code, { codeVerifier: 'x'.repeat(64) })).rejects.toMatchObject({
+      code: 'invalid_grant',
+    });
+  });
+});
