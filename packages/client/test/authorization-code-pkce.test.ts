@@ -137,3 +137,14 @@ describe('authorization code exchange against a real oidc-provider', () => {
     });
   });
 });
+
+describe('authorization code without PKCE (confidential client)', () => {
+  it('sends no code_challenge and completes the exchange', async () => {
+    const flow = client.authorizationCode();
+    const request = await flow.buildAuthorizationUrl({ scopes: ['openid'] });
+    expect(request.codeVerifier).toBeUndefined();
+    expect(new URL(request.url).searchParams.has('code_challenge')).toBe(false);
+    const callback = await authorize(request.url);
+    await expect(flow.handleCallback(callback)).resolves.toMatchObject({ idTokenClaims: { sub: 'user-1' } });
+  });
+});
