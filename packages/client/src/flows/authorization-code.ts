@@ -1,5 +1,5 @@
 import type { JWTPayload, JWTVerifyGetKey } from 'jose';
-import { AuthorizationError } from '../errors/index.js';
+import { AuthorizationError, ConfigurationError } from '../errors/index.js';
 import { type ClientContext, postAuthenticatedForm, requireEndpoint } from '../http/context.js';
 import { parseTokenResponse } from '../http/response.js';
 import { validateIdToken } from '../oidc/id-token.js';
@@ -92,7 +92,7 @@ export function createAuthorizationCodeFlow(
     if (tokens.idToken) {
       const issuer = config.issuer;
       if (!issuer) {
-        throw new AuthorizationError('issuer must be configured to validate ID tokens', {
+        throw new ConfigurationError('invalid configuration: issuer is required to validate ID tokens', {
           code: 'invalid_configuration',
         });
       }
