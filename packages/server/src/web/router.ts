@@ -1,6 +1,7 @@
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from '../state/index.js';
+import { authorizeRoutes } from './handlers/authorize.js';
 import { healthRoutes } from './handlers/health.js';
 import { oauthRoutes } from './handlers/oauth.js';
 import { wellKnownRoutes } from './handlers/well-known.js';
@@ -23,5 +24,6 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(healthRoutes(ctx));
   await app.register(wellKnownRoutes(ctx));
   await app.register(oauthRoutes(ctx));
+  await app.register(authorizeRoutes(ctx));
   return app;
 }

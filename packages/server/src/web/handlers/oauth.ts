@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { invalidRequest, unsupportedGrantType } from '../../error/index.js';
+import { authorizeService } from '../../service/authorize.js';
 import type { AppContext } from '../../state/index.js';
 
 type Body = Record<string, unknown>;
@@ -40,6 +41,18 @@ export function oauthRoutes(ctx: AppContext) {
       const body = formBody(req);
       const grantType = single(body, 'grant_type');
       if (grantType === undefined) throw invalidRequest('grant_type is required');
+      if (grantType === 'authorization_code') {
+        const svc = authorizeService(ctx);
+        const codeClient = await svc.authenticateClient(req.headers.authorization, body);
+        const res = await svc.exchangeCode(
+          codeClient,
+          single(body, 'code'),
+          single(body, 'redirect_uri'),
+          single(body, 'code_verifier'),
+        );
+        ctx.metrics.tokensIssued.inc({ grant_type: grantType });
+        return res;
+      }
       const client = await authenticate(req, body);
       if (grantType !== 'client_credentials')
         throw unsupportedGrantType(`unsupported grant_type: ${grantType}`);

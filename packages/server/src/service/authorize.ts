@@ -1,0 +1,385 @@
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { verify as argonVerify } from '@node-rs/argon2';
+import { SignJWT } from 'jose';
+import type { Client, User } from '../domain/index.js';
+import { invalidClient, invalidRequest, OAuthError } from '../error/index.js';
+import type { Store } from '../infra/store.js';
+import { ClientRepo } from '../repo/clients.js';
+import { UserRepo } from '../repo/users.js';
+import type { AppContext } from '../state/index.js';
+
+/** Error shown as an HTML page: the client or redirect_uri could not be trusted, so never redirect. */
+export class PageError extends Error {
+  constructor(
+    readonly title: string,
+    readonly detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+/** Error returned to the client's redirect_uri (RFC 6749 §4.1.2.1). */
+export class RedirectError extends Error {
+  constructor(
+    readonly code: string,
+    readonly description: string,
+  ) {
+    super(description);
+  }
+}
+
+export interface AuthRequest {
+  client: Client;
+  redirectUri: string;
+  state: string | undefined;
+  nonce: string | undefined;
+  scopes: string[];
+  codeChallenge: string;
+  prompt: string[];
+  maxAge: number | undefined;
+  loginHint: string | undefined;
+}
+
+export interface Session {
+  sid: string;
+  userId: string;
+  authTime: number;
+}
+
+interface CodeRecord {
+  clientId: string;
+  redirectUri: string;
+  codeChallenge: string;
+  scope: string;
+  nonce: string | undefined;
+  userId: string;
+  authTime: number;
+  sid: string;
+}
+
+const PROMPTS = new Set(['none', 'login', 'consent']);
+const LOOPBACK = new Set(['127.0.0.1', '[::1]']);
+const USER_LOCK_AFTER = 5;
+const IP_LOCK_AFTER = 20;
+const LOCK_WINDOW_SECS = 15 * 60;
+const SESSION_TTL_SECS = 12 * 3600;
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest();
+const now = () => Math.floor(Date.now() / 1000);
+
+/** Exact redirect_uri match; loopback IP literals match on any port (RFC 8252 §7.3). */
+export function redirectUriMatches(registered: string, requested: string): boolean {
+  if (registered === requested) return true;
+  let a: URL;
+  let b: URL;
+  try {
+    a = new URL(registered);
+    b = new URL(requested);
+  } catch {
+    return false;
+  }
+  if (a.protocol !== 'http:' || !LOOPBACK.has(a.hostname)) return false;
+  return (
+    b.protocol === a.protocol &&
+    b.hostname === a.hostname &&
+    b.pathname === a.pathname &&
+    b.search === a.search &&
+    b.hash === '' &&
+    b.username === '' &&
+    b.password === ''
+  );
+}
+
+/** Authorization endpoint, end-user sessions and the authorization_code grant. */
+export class AuthorizeService {
+  readonly #clients: ClientRepo;
+  readonly #users: UserRepo;
+  readonly #store: Store;
+  readonly #secret: string;
+
+  constructor(private readonly ctx: AppContext) {
+    this.#clients = new ClientRepo(ctx.database.db);
+    this.#users = new UserRepo(ctx.database.db);
+    this.#store = ctx.store;
+    this.#secret = ctx.config.security.jwt_secret;
+  }
+
+  get issuer(): string {
+    return this.ctx.config.oauth.issuer;
+  }
+
+  codeTtlSecs = 60;
+
+  /** Step 1: the client and redirect_uri; failures must not redirect. */
+  async resolveClient(
+    params: Record<string, string | undefined>,
+  ): Promise<{ client: Client; redirectUri: string }> {
+    const clientId = params['client_id'];
+    if (!clientId) throw new PageError('Invalid request', 'The client_id parameter is missing.');
+    const client = await this.#clients.find(clientId);
+    if (!client)
+      throw new PageError('Unknown application', 'The application making this request is not registered.');
+    const redirectUri = params['redirect_uri'];
+    if (!redirectUri) throw new PageError('Invalid request', 'The redirect_uri parameter is missing.');
+    if (!client.redirectUris.some((r) => redirectUriMatches(r, redirectUri))) {
+      throw new PageError('Invalid redirect', 'The redirect_uri is not registered for this application.');
+    }
+    return { client, redirectUri };
+  }
+
+  /** Step 2: everything else; failures are redirected to the client with error, state and iss. */
+  validate(client: Client, redirectUri: string, params: Record<string, string | undefined>): AuthRequest {
+    const p = (n: string) => params[n];
+    if (p('response_type') !== 'code')
+      throw new RedirectError('unsupported_response_type', 'response_type must be code');
+    if (!client.grantTypes.includes('authorization_code')) {
+      throw new RedirectError('unauthorized_client', 'client may not use the authorization_code grant');
+    }
+    const challenge = p('code_challenge');
+    const method = p('code_challenge_method') ?? 'plain';
+    if (challenge === undefined)
+      throw new RedirectError('invalid_request', 'code_challenge (PKCE S256) is required');
+    if (method !== 'S256') throw new RedirectError('invalid_request', 'code_challenge_method must be S256');
+    if (!/^[A-Za-z0-9_-]{43}$/.test(challenge))
+      throw new RedirectError('invalid_request', 'malformed code_challenge');
+    const scopes = [...new Set((p('scope') ?? '').split(' ').filter((s) => s !== ''))];
+    const supported = new Set([...this.ctx.config.oauth.scopes_supported, ...client.scopes]);
+    const unknown = scopes.filter((s) => !supported.has(s));
+    if (unknown.length > 0)
+      throw new RedirectError('invalid_scope', `scope not allowed: ${unknown.join(' ')}`);
+    const prompt = (p('prompt') ?? '').split(' ').filter((s) => s !== '');
+    if (prompt.some((x) => !PROMPTS.has(x)))
+      throw new RedirectError('invalid_request', 'unsupported prompt value');
+    if (prompt.includes('none') && prompt.length > 1) {
+      throw new RedirectError('invalid_request', 'prompt=none must be used alone');
+    }
+    let maxAge: number | undefined;
+    const ma = p('max_age');
+    if (ma !== undefined) {
+      if (!/^\d+$/.test(ma))
+        throw new RedirectError('invalid_request', 'max_age must be a non-negative integer');
+      maxAge = Number(ma);
+    }
+    return {
+      client,
+      redirectUri,
+      state: p('state'),
+      nonce: p('nonce'),
+      scopes,
+      codeChallenge: challenge,
+      prompt,
+      maxAge,
+      loginHint: p('login_hint'),
+    };
+  }
+
+  /** Whether an existing session satisfies the request without a new login. */
+  sessionSatisfies(req: AuthRequest, session: Session | undefined): session is Session {
+    if (!session) return false;
+    if (req.prompt.includes('login')) return false;
+    if (req.maxAge !== undefined && now() - session.authTime > req.maxAge) return false;
+    return true;
+  }
+
+  // --- CSRF -------------------------------------------------------------------------------------
+
+  csrfFor(binding: string): string {
+    return createHmac('sha256', this.#secret).update(`csrf:${binding}`).digest('base64url');
+  }
+
+  csrfValid(binding: string | undefined, token: string | undefined): boolean {
+    if (!binding || !token) return false;
+    const a = Buffer.from(this.csrfFor(binding));
+    const b = Buffer.from(token);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  // --- Login & sessions -------------------------------------------------------------------------
+
+  /** argon2id check with per-username and per-IP failure counters and a lockout window. */
+  async login(
+    username: string,
+    password: string,
+    ip: string,
+  ): Promise<{ ok: true; user: User } | { ok: false; locked: boolean }> {
+    const uKey = `login-fail:u:${username.toLowerCase()}`;
+    const ipKey = `login-fail:ip:${ip}`;
+    const uFails = Number((await this.#store.get(uKey)) ?? 0);
+    const ipFails = Number((await this.#store.get(ipKey)) ?? 0);
+    if (uFails >= USER_LOCK_AFTER || ipFails >= IP_LOCK_AFTER) return { ok: false, locked: true };
+    const user = await this.#users.findByUsername(username);
+    let ok = false;
+    if (user) {
+      try {
+        ok = await argonVerify(user.passwordHash, password);
+      } catch {
+        ok = false;
+      }
+    }
+    if (!ok || !user) {
+      await this.#store.set(uKey, String(uFails + 1), LOCK_WINDOW_SECS);
+      await this.#store.set(ipKey, String(ipFails + 1), LOCK_WINDOW_SECS);
+      return { ok: false, locked: false };
+    }
+    await this.#store.set(uKey, '0', 1);
+    const { passwordHash: _h, ...rest } = user;
+    return { ok: true, user: rest };
+  }
+
+  async createSession(userId: string): Promise<Session> {
+    const session: Session = { sid: randomBytes(24).toString('base64url'), userId, authTime: now() };
+    await this.#store.set(`session:${session.sid}`, JSON.stringify(session), SESSION_TTL_SECS);
+    return session;
+  }
+
+  async getSession(sid: string | undefined): Promise<Session | undefined> {
+    if (!sid) return undefined;
+    const raw = await this.#store.get(`session:${sid}`);
+    return raw ? (JSON.parse(raw) as Session) : undefined;
+  }
+
+  /** Consent is remembered per user + client + scopes; prompt=consent always asks again. */
+  async needsConsent(req: AuthRequest, session: Session): Promise<boolean> {
+    if (req.prompt.includes('consent')) return true;
+    if (req.scopes.length === 0) return false;
+    const raw = await this.#store.get(`consent:${session.userId}:${req.client.clientId}`);
+    const granted = new Set(raw ? raw.split(' ') : []);
+    return !req.scopes.every((s) => granted.has(s));
+  }
+
+  async rememberConsent(req: AuthRequest, session: Session): Promise<void> {
+    const key = `consent:${session.userId}:${req.client.clientId}`;
+    const raw = await this.#store.get(key);
+    const granted = new Set([...(raw ? raw.split(' ') : []), ...req.scopes]);
+    await this.#store.set(key, [...granted].join(' '), 365 * 24 * 3600);
+  }
+
+  // --- Codes ------------------------------------------------------------------------------------
+
+  async issueCode(req: AuthRequest, session: Session): Promise<string> {
+    const code = randomBytes(32).toString('base64url');
+    const rec: CodeRecord = {
+      clientId: req.client.clientId,
+      redirectUri: req.redirectUri,
+      codeChallenge: req.codeChallenge,
+      scope: req.scopes.join(' '),
+      nonce: req.nonce,
+      userId: session.userId,
+      authTime: session.authTime,
+      sid: session.sid,
+    };
+    await this.#store.set(
+      `code:${sha256(code).toString('base64url')}`,
+      JSON.stringify(rec),
+      this.codeTtlSecs,
+    );
+    return code;
+  }
+
+  /** Authenticates confidential clients as usual, public clients (`none`) by client_id only. */
+  async authenticateClient(
+    authorization: string | undefined,
+    body: Record<string, unknown>,
+  ): Promise<Client> {
+    const id = body['client_id'];
+    if (authorization === undefined && body['client_secret'] === undefined && typeof id === 'string') {
+      const client = await this.#clients.find(id);
+      if (client?.tokenEndpointAuthMethod !== 'none') {
+        throw invalidClient('client authentication failed', false);
+      }
+      return client;
+    }
+    return this.ctx.clients.authenticate({ authorization, body });
+  }
+
+  /** RFC 6749 §4.1.3 + RFC 7636 §4.6; a replayed code revokes every token issued from it. */
+  async exchangeCode(
+    client: Client,
+    code: string | undefined,
+    redirectUri: string | undefined,
+    verifier: string | undefined,
+  ): Promise<Record<string, unknown>> {
+    if (!client.grantTypes.includes('authorization_code')) {
+      throw new OAuthError('unauthorized_client', 'client may not use the authorization_code grant');
+    }
+    if (!code) throw invalidRequest('code is required');
+    const key = sha256(code).toString('base64url');
+    const invalidGrant = (d: string) => new OAuthError('invalid_grant', d);
+    const used = await this.#store.get(`code-used:${key}`);
+    if (used !== undefined) {
+      for (const jti of JSON.parse(used) as string[]) {
+        await this.#store.set(`revoked:${jti}`, '1', this.ctx.config.oauth.access_token_ttl_secs + 5);
+      }
+      throw invalidGrant('authorization code already used');
+    }
+    const raw = await this.#store.get(`code:${key}`);
+    if (!raw) throw invalidGrant('authorization code is invalid or expired');
+    const rec = JSON.parse(raw) as CodeRecord;
+    if (rec.clientId !== client.clientId)
+      throw invalidGrant('authorization code was issued to another client');
+    if (redirectUri !== rec.redirectUri)
+      throw invalidGrant('redirect_uri does not match the authorization request');
+    if (!verifier) throw invalidGrant('code_verifier is required');
+    if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) throw invalidGrant('malformed code_verifier');
+    if (sha256(verifier).toString('base64url') !== rec.codeChallenge)
+      throw invalidGrant('PKCE verification failed');
+    const jti = randomUUID();
+    // Mark used before issuing; the list of jtis lets a replay revoke what was issued.
+    await this.#store.set(`code-used:${key}`, JSON.stringify([jti]), 10 * 60);
+    await this.#store.set(`code:${key}`, '', 1);
+    return this.#issueUserTokens(client, rec, jti);
+  }
+
+  async #issueUserTokens(client: Client, rec: CodeRecord, jti: string): Promise<Record<string, unknown>> {
+    const key = this.ctx.keys.active();
+    const ttl = this.ctx.config.oauth.access_token_ttl_secs;
+    const iat = now();
+    const accessToken = await new SignJWT({
+      client_id: client.clientId,
+      ...(rec.scope !== '' ? { scope: rec.scope } : {}),
+      jti,
+    })
+      .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: key.kid })
+      .setIssuer(this.issuer)
+      .setSubject(rec.userId)
+      .setAudience(this.issuer)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + ttl)
+      .sign(key.privateKey);
+    const res: Record<string, unknown> = {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: ttl,
+      ...(rec.scope !== '' ? { scope: rec.scope } : {}),
+    };
+    if (rec.scope.split(' ').includes('openid')) {
+      const atHash = sha256(accessToken).subarray(0, 16).toString('base64url');
+      res['id_token'] = await new SignJWT({
+        auth_time: rec.authTime,
+        ...(rec.nonce !== undefined ? { nonce: rec.nonce } : {}),
+        at_hash: atHash,
+        sid: rec.sid,
+      })
+        .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: key.kid })
+        .setIssuer(this.issuer)
+        .setSubject(rec.userId)
+        .setAudience(client.clientId)
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + ttl)
+        .sign(key.privateKey);
+    }
+    return res;
+  }
+}
+
+const services = new WeakMap<AppContext, AuthorizeService>();
+
+/** One AuthorizeService per application context. */
+export function authorizeService(ctx: AppContext): AuthorizeService {
+  let s = services.get(ctx);
+  if (!s) {
+    s = new AuthorizeService(ctx);
+    services.set(ctx, s);
+  }
+  return s;
+}

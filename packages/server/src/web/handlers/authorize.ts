@@ -1,0 +1,211 @@
+import cookie from '@fastify/cookie';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  type AuthRequest,
+  authorizeService,
+  PageError,
+  RedirectError,
+  type Session,
+} from '../../service/authorize.js';
+import type { AppContext } from '../../state/index.js';
+import { consentPage, errorPage, loginPage, PAGE_CSP } from '../pages/index.js';
+
+const AUTHORIZE_PATH = '/api/oauth/authorize';
+const SESSION_COOKIE = 'gh_session';
+const CSRF_COOKIE = 'gh_csrf';
+/** Form fields that are part of the page, not of the authorization request. */
+const FORM_ONLY = new Set(['username', 'password', 'csrf_token', 'consent']);
+
+type Params = Record<string, string | undefined>;
+
+function readParams(raw: unknown): { params: Params; repeated: string[] } {
+  const params: Params = {};
+  const repeated: string[] = [];
+  for (const [k, v] of Object.entries((raw ?? {}) as Record<string, unknown>)) {
+    if (Array.isArray(v)) repeated.push(k);
+    else if (typeof v === 'string') params[k] = v;
+  }
+  return { params, repeated };
+}
+
+export function authorizeRoutes(ctx: AppContext) {
+  return async (app: FastifyInstance): Promise<void> => {
+    const svc = authorizeService(ctx);
+    const secure = ctx.config.oauth.issuer.startsWith('https:');
+    await app.register(cookie, { secret: ctx.config.security.jwt_secret });
+
+    const cookieOpts = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure, signed: true };
+
+    const readSigned = (req: FastifyRequest, name: string): string | undefined => {
+      const v = req.cookies[name];
+      if (!v) return undefined;
+      const u = req.unsignCookie(v);
+      return u.valid && u.value !== null ? u.value : undefined;
+    };
+
+    const html = (reply: FastifyReply, status: number, body: string) =>
+      reply
+        .code(status)
+        .header('content-type', 'text/html; charset=utf-8')
+        .header('content-security-policy', PAGE_CSP)
+        .header('x-frame-options', 'DENY')
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .send(body);
+
+    /** CSRF binding: a random per-browser value in a signed HttpOnly cookie. */
+    const csrfBinding = (req: FastifyRequest, reply: FastifyReply): string => {
+      let b = readSigned(req, CSRF_COOKIE);
+      if (!b) {
+        b = crypto.randomUUID();
+        reply.setCookie(CSRF_COOKIE, b, cookieOpts);
+      }
+      return b;
+    };
+
+    const redirect = (
+      reply: FastifyReply,
+      method: string,
+      uri: string,
+      values: Record<string, string | undefined>,
+    ) => {
+      const url = new URL(uri);
+      for (const [k, v] of Object.entries(values)) if (v !== undefined) url.searchParams.set(k, v);
+      url.searchParams.set('iss', svc.issuer);
+      return reply
+        .header('cache-control', 'no-store')
+        .redirect(url.toString(), method === 'POST' ? 303 : 302);
+    };
+
+    const requestFields = (params: Params): Record<string, string> => {
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(params)) if (v !== undefined && !FORM_ONLY.has(k)) out[k] = v;
+      return out;
+    };
+
+    const finish = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      ar: AuthRequest,
+      session: Session,
+      params: Params,
+      consentGiven: boolean,
+    ) => {
+      if (!consentGiven && (await svc.needsConsent(ar, session))) {
+        if (ar.prompt.includes('none')) {
+          return redirect(reply, req.method, ar.redirectUri, { error: 'consent_required', state: ar.state });
+        }
+        return html(
+          reply,
+          200,
+          consentPage({
+            action: AUTHORIZE_PATH,
+            clientName: ar.client.clientId,
+            scopes: ar.scopes,
+            fields: requestFields(params),
+            csrf: svc.csrfFor(csrfBinding(req, reply)),
+          }),
+        );
+      }
+      const code = await svc.issueCode(ar, session);
+      return redirect(reply, req.method, ar.redirectUri, { code, state: ar.state });
+    };
+
+    const handle = async (req: FastifyRequest, reply: FastifyReply, raw: unknown) => {
+      const { params, repeated } = readParams(raw);
+      let client: Awaited<ReturnType<typeof svc.resolveClient>>;
+      try {
+        if (repeated.includes('client_id') || repeated.includes('redirect_uri')) {
+          throw new PageError('Invalid request', 'client_id and redirect_uri must not be repeated.');
+        }
+        client = await svc.resolveClient(params);
+      } catch (err) {
+        if (err instanceof PageError) return html(reply, 400, errorPage(err.title, err.detail));
+        throw err;
+      }
+      let ar: AuthRequest;
+      try {
+        if (repeated.length > 0)
+          throw new RedirectError('invalid_request', `repeated parameter: ${repeated[0]}`);
+        ar = svc.validate(client.client, client.redirectUri, params);
+      } catch (err) {
+        if (err instanceof RedirectError) {
+          return redirect(reply, req.method, client.redirectUri, {
+            error: err.code,
+            error_description: err.description,
+            state: params['state'],
+          });
+        }
+        throw err;
+      }
+
+      const isPost = req.method === 'POST';
+      const csrfOk = isPost && svc.csrfValid(readSigned(req, CSRF_COOKIE), params['csrf_token']);
+
+      // Login form submission.
+      if (isPost && params['username'] !== undefined) {
+        const again = (status: number, error: string) =>
+          html(
+            reply,
+            status,
+            loginPage({
+              action: AUTHORIZE_PATH,
+              clientName: ar.client.clientId,
+              fields: requestFields(params),
+              csrf: svc.csrfFor(csrfBinding(req, reply)),
+              username: params['username'],
+              error,
+            }),
+          );
+        if (!csrfOk) return again(403, 'Your session expired. Please try again.');
+        const result = await svc.login(params['username'] ?? '', params['password'] ?? '', req.ip);
+        if (!result.ok) {
+          return result.locked
+            ? again(429, 'Too many failed attempts. Please wait a few minutes and try again.')
+            : again(401, 'Incorrect username or password.');
+        }
+        const session = await svc.createSession(result.user.id);
+        reply.setCookie(SESSION_COOKIE, session.sid, cookieOpts);
+        return finish(req, reply, ar, session, params, false);
+      }
+
+      const session = await svc.getSession(readSigned(req, SESSION_COOKIE));
+
+      // Consent form submission.
+      if (isPost && params['consent'] !== undefined && session) {
+        if (!csrfOk)
+          return html(reply, 403, errorPage('Request expired', 'Please start again from the application.'));
+        if (params['consent'] !== 'approve') {
+          return redirect(reply, req.method, ar.redirectUri, {
+            error: 'access_denied',
+            error_description: 'the user denied the request',
+            state: ar.state,
+          });
+        }
+        await svc.rememberConsent(ar, session);
+        return finish(req, reply, ar, session, params, true);
+      }
+
+      if (svc.sessionSatisfies(ar, session)) {
+        return finish(req, reply, ar, session, params, false);
+      }
+      if (ar.prompt.includes('none')) {
+        return redirect(reply, req.method, ar.redirectUri, { error: 'login_required', state: ar.state });
+      }
+      return html(
+        reply,
+        200,
+        loginPage({
+          action: AUTHORIZE_PATH,
+          clientName: ar.client.clientId,
+          fields: requestFields(params),
+          csrf: svc.csrfFor(csrfBinding(req, reply)),
+          username: ar.loginHint,
+        }),
+      );
+    };
+
+    app.get(AUTHORIZE_PATH, async (req, reply) => handle(req, reply, req.query));
+    app.post(AUTHORIZE_PATH, async (req, reply) => handle(req, reply, req.body));
+  };
+}

@@ -1,0 +1,380 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basic, CLIENTS, testApp } from './helpers.js';
+
+const ISSUER = 'https://id.example.com';
+const WEB = {
+  client_id: 'web-app',
+  client_secret: 'web-secret',
+  grant_types: ['authorization_code'],
+  scopes: ['notes'],
+  redirect_uris: ['https://app.example.com/cb'],
+};
+const NATIVE = {
+  client_id: 'native-app',
+  token_endpoint_auth_method: 'none',
+  grant_types: ['authorization_code'],
+  redirect_uris: ['http://127.0.0.1/cb'],
+};
+const USERS = [
+  { username: 'alice', password: 'correct horse battery', email: 'alice@example.com', name: 'Alice' },
+];
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+export const pkce = () => {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+};
+
+type T = Awaited<ReturnType<typeof testApp>>;
+
+/** Minimal browser: keeps cookies between app.inject calls. */
+class Browser {
+  cookies = new Map<string, string>();
+  constructor(private readonly t: T) {}
+  get header() {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+  async request(method: 'GET' | 'POST', url: string, form?: Record<string, string>) {
+    const res = await this.t.app.inject({
+      method,
+      url,
+      headers: { cookie: this.header, ...(form ? FORM : {}) },
+      ...(form ? { payload: new URLSearchParams(form).toString() } : {}),
+    });
+    for (const c of res.cookies) this.cookies.set(c.name, c.value);
+    return res;
+  }
+}
+
+const hiddenFields = (html: string) => {
+  const out: Record<string, string> = {};
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    out[m[1]!] = m[2]!.replace(/&#(\d+);/g, (_s, n) => String.fromCharCode(Number(n)));
+  }
+  return out;
+};
+
+const authorizeUrl = (o: Record<string, string>) => `/api/oauth/authorize?${new URLSearchParams(o)}`;
+
+describe('authorization endpoint and authorization_code grant', () => {
+  let t: T;
+  beforeAll(async () => {
+    t = await testApp({ oauth: { issuer: ISSUER }, clients: [...CLIENTS, WEB, NATIVE], users: USERS });
+  });
+  afterAll(async () => t.close());
+
+  const baseParams = (challenge: string, extra: Record<string, string> = {}) => ({
+    response_type: 'code',
+    client_id: 'web-app',
+    redirect_uri: 'https://app.example.com/cb',
+    scope: 'openid profile',
+    state: 'st-1',
+    nonce: 'n-1',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    ...extra,
+  });
+
+  /** Logs in (and consents) through the HTML forms; returns the final redirect Location. */
+  async function loginAndConsent(b: Browser, params: Record<string, string>, password = USERS[0]!.password) {
+    const page = await b.request('GET', authorizeUrl(params));
+    expect(page.statusCode).toBe(200);
+    let res = await b.request('POST', '/api/oauth/authorize', {
+      ...hiddenFields(page.body),
+      username: 'alice',
+      password,
+    });
+    if (res.statusCode === 200 && res.body.includes('name="consent"')) {
+      res = await b.request('POST', '/api/oauth/authorize', {
+        ...hiddenFields(res.body),
+        consent: 'approve',
+      });
+    }
+    return res;
+  }
+
+  const exchange = (form: Record<string, string>, auth = basic('web-app', 'web-secret')) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/oauth/token',
+      headers: { ...FORM, ...(auth ? { authorization: auth } : {}) },
+      payload: new URLSearchParams({ grant_type: 'authorization_code', ...form }).toString(),
+    });
+
+  it('shows an HTML error page, never a redirect, for an unknown client or unregistered redirect_uri', async () => {
+    const { challenge } = pkce();
+    for (const params of [
+      baseParams(challenge, { client_id: 'nope' }),
+      baseParams(challenge, { redirect_uri: 'https://evil.example.com/cb' }),
+      baseParams(challenge, { redirect_uri: 'https://app.example.com/cb/extra' }),
+    ]) {
+      const res = await t.app.inject({ method: 'GET', url: authorizeUrl(params) });
+      expect(res.statusCode).toBe(400);
+      expect(res.headers.location).toBeUndefined();
+      expect(res.headers['content-type']).toContain('text/html');
+      expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    }
+  });
+
+  it('redirects errors with state and iss once the client and redirect_uri are trusted', async () => {
+    const { challenge } = pkce();
+    const cases: [Record<string, string>, string][] = [
+      [baseParams(challenge, { response_type: 'token' }), 'unsupported_response_type'],
+      [baseParams(challenge, { code_challenge_method: 'plain' }), 'invalid_request'],
+      [{ ...baseParams(challenge), code_challenge: '' }, 'invalid_request'],
+      [baseParams(challenge, { scope: 'openid admin' }), 'invalid_scope'],
+      [baseParams(challenge, { prompt: 'none' }), 'login_required'],
+    ];
+    for (const [params, error] of cases) {
+      const res = await t.app.inject({ method: 'GET', url: authorizeUrl(params) });
+      expect(res.statusCode).toBe(302);
+      const loc = new URL(res.headers.location as string);
+      expect(loc.origin + loc.pathname).toBe('https://app.example.com/cb');
+      expect(loc.searchParams.get('error')).toBe(error);
+      expect(loc.searchParams.get('state')).toBe('st-1');
+      expect(loc.searchParams.get('iss')).toBe(ISSUER);
+    }
+  });
+
+  it('requires PKCE even without code_challenge_method (plain is the default and rejected)', async () => {
+    const { challenge } = pkce();
+    const { code_challenge_method: _m, ...params } = baseParams(challenge);
+    const res = await t.app.inject({ method: 'GET', url: authorizeUrl(params) });
+    expect(new URL(res.headers.location as string).searchParams.get('error')).toBe('invalid_request');
+  });
+
+  it('renders an accessible login page with CSRF token, login_hint and security headers', async () => {
+    const { challenge } = pkce();
+    const res = await t.app.inject({
+      method: 'GET',
+      url: authorizeUrl(baseParams(challenge, { login_hint: 'alice' })),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('autocomplete="username"');
+    expect(res.body).toContain('autocomplete="current-password"');
+    expect(res.body).toContain('value="alice"');
+    expect(res.body).toMatch(/name="csrf_token" value="[^"]+"/);
+    expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(res.body).not.toMatch(/https?:\/\/(?!app\.example\.com)[^"]*\.(js|css)/);
+  });
+
+  it('rejects a login post without a valid CSRF token', async () => {
+    const { challenge } = pkce();
+    const b = new Browser(t);
+    const page = await b.request('GET', authorizeUrl(baseParams(challenge)));
+    const res = await b.request('POST', '/api/oauth/authorize', {
+      ...hiddenFields(page.body),
+      csrf_token: 'forged',
+      username: 'alice',
+      password: USERS[0]!.password,
+    });
+    expect(res.statusCode).toBe(403);
+    expect(res.headers.location).toBeUndefined();
+  });
+
+  it('logs in, asks consent, redirects 303 with code, state and iss, and exchanges the code for tokens', async () => {
+    const { challenge, verifier } = pkce();
+    const b = new Browser(t);
+    const res = await loginAndConsent(b, baseParams(challenge));
+    expect(res.statusCode).toBe(303);
+    const session = res.cookies.find((c) => c.name === 'gh_session') ?? [...b.cookies.keys()];
+    expect(session).toBeTruthy();
+    const loc = new URL(res.headers.location as string);
+    expect(loc.searchParams.get('state')).toBe('st-1');
+    expect(loc.searchParams.get('iss')).toBe(ISSUER);
+    const code = loc.searchParams.get('code')!;
+    const tok = await exchange({ code, redirect_uri: 'https://app.example.com/cb', code_verifier: verifier });
+    expect(tok.statusCode).toBe(200);
+    const body = tok.json();
+    expect(body).toMatchObject({ token_type: 'Bearer', scope: 'openid profile' });
+    const jwks = createLocalJWKSet(await t.ctx.keys.jwks());
+    const { payload, protectedHeader } = await jwtVerify(body.id_token, jwks, {
+      issuer: ISSUER,
+      audience: 'web-app',
+    });
+    expect(protectedHeader.alg).toBe('ES256');
+    expect(payload.nonce).toBe('n-1');
+    expect(typeof payload.auth_time).toBe('number');
+    expect(typeof payload.sid).toBe('string');
+    const atHash = createHash('sha256')
+      .update(body.access_token)
+      .digest()
+      .subarray(0, 16)
+      .toString('base64url');
+    expect(payload.at_hash).toBe(atHash);
+    const intro = await t.app.inject({
+      method: 'POST',
+      url: '/api/oauth/introspect',
+      headers: { ...FORM, authorization: basic('web-app', 'web-secret') },
+      payload: `token=${body.access_token}`,
+    });
+    expect(intro.json()).toMatchObject({ active: true, sub: payload.sub, client_id: 'web-app' });
+  });
+
+  it('sets the session cookie HttpOnly, SameSite=Lax and Secure on an https issuer', async () => {
+    const { challenge } = pkce();
+    const b = new Browser(t);
+    const page = await b.request('GET', authorizeUrl(baseParams(challenge)));
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/oauth/authorize',
+      headers: { ...FORM, cookie: b.header },
+      payload: new URLSearchParams({
+        ...hiddenFields(page.body),
+        username: 'alice',
+        password: USERS[0]!.password,
+      }).toString(),
+    });
+    const c = res.cookies.find((x) => x.name === 'gh_session')!;
+    expect(c.httpOnly).toBe(true);
+    expect(c.sameSite).toBe('Lax');
+    expect(c.secure).toBe(true);
+  });
+
+  it('rejects a replayed code with invalid_grant and revokes the tokens issued from it', async () => {
+    const { challenge, verifier } = pkce();
+    const b = new Browser(t);
+    const code = new URL(
+      (await loginAndConsent(b, baseParams(challenge))).headers.location as string,
+    ).searchParams.get('code')!;
+    const form = { code, redirect_uri: 'https://app.example.com/cb', code_verifier: verifier };
+    const first = await exchange(form);
+    expect(first.statusCode).toBe(200);
+    const replay = await exchange(form);
+    expect(replay.statusCode).toBe(400);
+    expect(replay.json().error).toBe('invalid_grant');
+    const intro = await t.app.inject({
+      method: 'POST',
+      url: '/api/oauth/introspect',
+      headers: { ...FORM, authorization: basic('web-app', 'web-secret') },
+      payload: `token=${first.json().access_token}`,
+    });
+    expect(intro.json()).toEqual({ active: false });
+  });
+
+  it('binds the code to the PKCE verifier, redirect_uri and client', async () => {
+    const { challenge, verifier } = pkce();
+    const codeOf = async () =>
+      new URL(
+        (await loginAndConsent(new Browser(t), baseParams(challenge))).headers.location as string,
+      ).searchParams.get('code')!;
+    const wrongVerifier = await exchange({
+      code: await codeOf(),
+      redirect_uri: 'https://app.example.com/cb',
+      code_verifier: pkce().verifier,
+    });
+    expect(wrongVerifier.json().error).toBe('invalid_grant');
+    const noVerifier = await exchange({ code: await codeOf(), redirect_uri: 'https://app.example.com/cb' });
+    expect(noVerifier.json().error).toBe('invalid_grant');
+    const wrongRedirect = await exchange({
+      code: await codeOf(),
+      redirect_uri: 'https://app.example.com/other',
+      code_verifier: verifier,
+    });
+    expect(wrongRedirect.json().error).toBe('invalid_grant');
+    const wrongClient = await exchange(
+      {
+        code: await codeOf(),
+        redirect_uri: 'https://app.example.com/cb',
+        code_verifier: verifier,
+        client_id: 'native-app',
+      },
+      '',
+    );
+    expect(wrongClient.json().error).toBe('invalid_grant');
+  });
+
+  it('reuses the session for single sign-on and remembers consent; prompt=login and max_age force a new login', async () => {
+    const { challenge } = pkce();
+    const b = new Browser(t);
+    expect((await loginAndConsent(b, baseParams(challenge))).statusCode).toBe(303);
+    const again = await b.request('GET', authorizeUrl(baseParams(challenge)));
+    expect(again.statusCode).toBe(302);
+    expect(new URL(again.headers.location as string).searchParams.get('code')).toBeTruthy();
+    const silent = await b.request('GET', authorizeUrl(baseParams(challenge, { prompt: 'none' })));
+    expect(new URL(silent.headers.location as string).searchParams.get('code')).toBeTruthy();
+    const forced = await b.request('GET', authorizeUrl(baseParams(challenge, { prompt: 'login' })));
+    expect(forced.statusCode).toBe(200);
+    expect(forced.body).toContain('autocomplete="current-password"');
+    const consentAgain = await b.request('GET', authorizeUrl(baseParams(challenge, { prompt: 'consent' })));
+    expect(consentAgain.body).toContain('name="consent"');
+    const wider = await b.request(
+      'GET',
+      authorizeUrl(baseParams(challenge, { scope: 'openid profile email', prompt: 'none' })),
+    );
+    expect(new URL(wider.headers.location as string).searchParams.get('error')).toBe('consent_required');
+    await new Promise((r) => setTimeout(r, 1100));
+    const stale = await b.request('GET', authorizeUrl(baseParams(challenge, { max_age: '0' })));
+    expect(stale.statusCode).toBe(200);
+    expect(stale.body).toContain('autocomplete="current-password"');
+  });
+
+  it('signs a second client in without a password (SSO) and accepts a public client on any loopback port', async () => {
+    const { challenge, verifier } = pkce();
+    const b = new Browser(t);
+    await loginAndConsent(b, baseParams(challenge));
+    const redirect = 'http://127.0.0.1:53123/cb';
+    const res = await b.request(
+      'GET',
+      authorizeUrl({
+        response_type: 'code',
+        client_id: 'native-app',
+        redirect_uri: redirect,
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+        state: 's',
+      }),
+    );
+    expect(res.statusCode).toBe(302);
+    const loc = new URL(res.headers.location as string);
+    expect(loc.origin).toBe('http://127.0.0.1:53123');
+    const tok = await exchange(
+      {
+        code: loc.searchParams.get('code')!,
+        redirect_uri: redirect,
+        code_verifier: verifier,
+        client_id: 'native-app',
+      },
+      '',
+    );
+    expect(tok.statusCode).toBe(200);
+    expect(decodeJwt(tok.json().access_token).client_id).toBe('native-app');
+  });
+
+  it('denial redirects access_denied', async () => {
+    const { challenge } = pkce();
+    const b = new Browser(t);
+    const page = await b.request('GET', authorizeUrl(baseParams(challenge, { scope: 'openid email' })));
+    const consent = await b.request('POST', '/api/oauth/authorize', {
+      ...hiddenFields(page.body),
+      username: 'alice',
+      password: USERS[0]!.password,
+    });
+    expect(consent.body).toContain('See your email address');
+    const res = await b.request('POST', '/api/oauth/authorize', {
+      ...hiddenFields(consent.body),
+      consent: 'deny',
+    });
+    expect(res.statusCode).toBe(303);
+    expect(new URL(res.headers.location as string).searchParams.get('error')).toBe('access_denied');
+  });
+
+  it('throttles failed logins per username with a lockout', async () => {
+    const { challenge } = pkce();
+    const b = new Browser(t);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const page = await b.request('GET', authorizeUrl(baseParams(challenge)));
+      const res = await b.request('POST', '/api/oauth/authorize', {
+        ...hiddenFields(page.body),
+        username: 'locked-user',
+        password: 'wrong password',
+      });
+      statuses.push(res.statusCode);
+    }
+    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(statuses[5]).toBe(429);
+  });
+});
