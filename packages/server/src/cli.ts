@@ -43,7 +43,13 @@ async function serve(): Promise<void> {
   const cfg = config();
   const ctx = await createContext(cfg, { defaultMetrics: true });
   const app = await buildApp(ctx, { logger: true });
+  // Pick up keys rotated by another node (or `gatehouse keys rotate`) for the JWKS and for signing.
+  const reload = setInterval(() => {
+    ctx.keys.reload().catch((err: unknown) => ctx.logger.warn({ err }, 'signing key reload failed'));
+  }, 60_000);
+  reload.unref();
   const shutdown = async () => {
+    clearInterval(reload);
     await app.close();
     await ctx.close();
     process.exit(0);
