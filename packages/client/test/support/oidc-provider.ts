@@ -8,7 +8,7 @@ export const REDIRECT_URI = 'http://127.0.0.1/cb';
 
 export interface TestProvider {
   issuer: string;
-  provider: Provider;
+  provider: InstanceType<typeof Provider>;
   privateJwk: JWK;
   close(): Promise<void>;
 }

@@ -1,0 +1,2 @@
+// oidc-provider ships no type declarations and @types/oidc-provider is not installed.
+declare module 'oidc-provider';
