@@ -69,6 +69,22 @@ describe('configuration loading', () => {
     expect(c.security.jwt_secret).toBe(SECRET);
   });
 
+  it('prefers the namespaced spelling when both are set', () => {
+    const c = loadConfig({
+      env: {
+        DATABASE__URL: 'postgres://a/one',
+        DATABASE_URL: 'postgres://b/two',
+        SECURITY__JWT_SECRET: SECRET,
+        JWT_SECRET: 'z'.repeat(40),
+        SERVER_ADDR: '0.0.0.0:7000',
+        SERVER__PORT: '7001',
+      },
+    });
+    expect(c.database.url).toBe('postgres://a/one');
+    expect(c.security.jwt_secret).toBe(SECRET);
+    expect(c.server).toEqual({ host: '0.0.0.0', port: 7001 });
+  });
+
   it('layers defaults < YAML file < env', () => {
     const dir = tmp();
     const file = join(dir, 'gatehouse.yaml');
