@@ -7,7 +7,7 @@ const ISSUER = 'https://id.example.com';
 const WEB = {
   client_id: 'web-app',
   client_secret: 'web-secret',
-  grant_types: ['authorization_code'],
+  grant_types: ['authorization_code', 'refresh_token'],
   scopes: ['notes'],
   redirect_uris: ['https://app.example.com/cb'],
 };
@@ -376,5 +376,93 @@ describe('authorization endpoint and authorization_code grant', () => {
     }
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(statuses[5]).toBe(429);
+  });
+
+  describe('refresh_token grant', () => {
+    const refresh = (form: Record<string, string>) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/oauth/token',
+        headers: { ...FORM, authorization: basic('web-app', 'web-secret') },
+        payload: new URLSearchParams({ grant_type: 'refresh_token', ...form }).toString(),
+      });
+    const introspect = async (token: string) =>
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/oauth/introspect',
+          headers: { ...FORM, authorization: basic('web-app', 'web-secret') },
+          payload: `token=${token}`,
+        })
+      ).json();
+
+    async function tokens(scope = 'openid profile offline_access') {
+      const { challenge, verifier } = pkce();
+      const res = await loginAndConsent(new Browser(t), baseParams(challenge, { scope }));
+      const code = new URL(res.headers.location as string).searchParams.get('code')!;
+      const tok = await exchange({
+        code,
+        redirect_uri: 'https://app.example.com/cb',
+        code_verifier: verifier,
+      });
+      expect(tok.statusCode).toBe(200);
+      return tok.json();
+    }
+
+    it('issues an opaque refresh token only with offline_access', async () => {
+      expect((await tokens('openid profile')).refresh_token).toBeUndefined();
+      const rt = (await tokens()).refresh_token as string;
+      expect(rt).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    });
+
+    it('rotates the refresh token on every use and may narrow but never widen scope', async () => {
+      const first = await tokens();
+      const r1 = await refresh({ refresh_token: first.refresh_token, scope: 'openid' });
+      expect(r1.statusCode).toBe(200);
+      expect(r1.json().scope).toBe('openid');
+      expect(r1.json().refresh_token).not.toBe(first.refresh_token);
+      const wider = await refresh({ refresh_token: r1.json().refresh_token, scope: 'openid email' });
+      expect(wider.json().error).toBe('invalid_scope');
+      const r2 = await refresh({ refresh_token: r1.json().refresh_token });
+      expect(r2.statusCode).toBe(200);
+      expect(r2.json().scope).toBe('openid profile offline_access');
+    });
+
+    it('revokes the whole family when a rotated refresh token is reused', async () => {
+      const first = await tokens();
+      const r1 = (await refresh({ refresh_token: first.refresh_token })).json();
+      const reuse = await refresh({ refresh_token: first.refresh_token });
+      expect(reuse.json().error).toBe('invalid_grant');
+      expect((await refresh({ refresh_token: r1.refresh_token })).json().error).toBe('invalid_grant');
+      expect(await introspect(r1.access_token)).toEqual({ active: false });
+    });
+
+    it('rejects a refresh token presented by another client', async () => {
+      const first = await tokens();
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/oauth/token',
+        headers: FORM,
+        payload: new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: first.refresh_token,
+          client_id: 'native-app',
+        }).toString(),
+      });
+      expect(res.json().error).toBe('unauthorized_client');
+    });
+
+    it('revokes the refresh token family when the authorization code is replayed', async () => {
+      const { challenge, verifier } = pkce();
+      const res = await loginAndConsent(
+        new Browser(t),
+        baseParams(challenge, { scope: 'openid offline_access' }),
+      );
+      const code = new URL(res.headers.location as string).searchParams.get('code')!;
+      const form = { code, redirect_uri: 'https://app.example.com/cb', code_verifier: verifier };
+      const first = (await exchange(form)).json();
+      expect((await exchange(form)).json().error).toBe('invalid_grant');
+      expect((await refresh({ refresh_token: first.refresh_token })).json().error).toBe('invalid_grant');
+    });
   });
 });

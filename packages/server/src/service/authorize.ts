@@ -57,6 +57,13 @@ interface CodeRecord {
   sid: string;
 }
 
+interface RefreshRecord extends CodeRecord {
+  family: string;
+  absExp: number;
+  jtis: string[];
+  rotated?: boolean;
+}
+
 const PROMPTS = new Set(['none', 'login', 'consent']);
 const LOOPBACK = new Set(['127.0.0.1', '[::1]']);
 const USER_LOCK_AFTER = 5;
@@ -307,9 +314,15 @@ export class AuthorizeService {
     const invalidGrant = (d: string) => new OAuthError('invalid_grant', d);
     const used = await this.#store.get(`code-used:${key}`);
     if (used !== undefined) {
-      for (const jti of JSON.parse(used) as string[]) {
+      const prior = JSON.parse(used) as { jtis: string[]; family: string };
+      for (const jti of prior.jtis) {
         await this.#store.set(`revoked:${jti}`, '1', this.ctx.config.oauth.access_token_ttl_secs + 5);
       }
+      await this.#store.set(
+        `rt-family-revoked:${prior.family}`,
+        '1',
+        this.ctx.config.oauth.refresh_token_ttl_secs,
+      );
       throw invalidGrant('authorization code already used');
     }
     const raw = await this.#store.get(`code:${key}`);
@@ -324,13 +337,92 @@ export class AuthorizeService {
     if (sha256(verifier).toString('base64url') !== rec.codeChallenge)
       throw invalidGrant('PKCE verification failed');
     const jti = randomUUID();
-    // Mark used before issuing; the list of jtis lets a replay revoke what was issued.
-    await this.#store.set(`code-used:${key}`, JSON.stringify([jti]), 10 * 60);
+    const family = randomUUID();
+    // Mark used before issuing; a replay revokes the access token and the refresh token family.
+    await this.#store.set(`code-used:${key}`, JSON.stringify({ jtis: [jti], family }), 10 * 60);
     await this.#store.set(`code:${key}`, '', 1);
-    return this.#issueUserTokens(client, rec, jti);
+    const res = await this.#issueUserTokens(client, rec, jti, rec.scope);
+    const scopes = rec.scope.split(' ');
+    if (scopes.includes('offline_access') && client.grantTypes.includes('refresh_token')) {
+      const absExp = now() + this.ctx.config.oauth.refresh_token_ttl_secs;
+      res['refresh_token'] = await this.#newRefreshToken({ ...rec, family, absExp, jtis: [jti] });
+    }
+    return res;
   }
 
-  async #issueUserTokens(client: Client, rec: CodeRecord, jti: string): Promise<Record<string, unknown>> {
+  async #newRefreshToken(rec: RefreshRecord): Promise<string> {
+    const token = randomBytes(32).toString('base64url');
+    await this.#store.set(
+      `rt:${sha256(token).toString('base64url')}`,
+      JSON.stringify(rec),
+      rec.absExp - now(),
+    );
+    return token;
+  }
+
+  /** RFC 6749 §6 with rotation; a rotated token used again revokes its whole family (OAuth 2.1 §4.3.1). */
+  async refresh(
+    client: Client,
+    token: string | undefined,
+    scopeParam: string | undefined,
+  ): Promise<Record<string, unknown>> {
+    if (!client.grantTypes.includes('refresh_token')) {
+      throw new OAuthError('unauthorized_client', 'client may not use the refresh_token grant');
+    }
+    if (!token) throw invalidRequest('refresh_token is required');
+    const invalidGrant = (d: string) => new OAuthError('invalid_grant', d);
+    const key = `rt:${sha256(token).toString('base64url')}`;
+    const raw = await this.#store.get(key);
+    if (!raw) throw invalidGrant('refresh token is invalid or expired');
+    const rec = JSON.parse(raw) as RefreshRecord;
+    if (rec.clientId !== client.clientId) throw invalidGrant('refresh token was issued to another client');
+    if ((await this.#store.get(`rt-family-revoked:${rec.family}`)) !== undefined) {
+      throw invalidGrant('refresh token has been revoked');
+    }
+    if (rec.rotated) {
+      await this.#revokeFamily(rec);
+      throw invalidGrant('refresh token was already used; the grant has been revoked');
+    }
+    if (rec.absExp <= now()) throw invalidGrant('refresh token is expired');
+    const granted = rec.scope.split(' ').filter((s) => s !== '');
+    let scope = rec.scope;
+    if (scopeParam !== undefined) {
+      const asked = [...new Set(scopeParam.split(' ').filter((s) => s !== ''))];
+      const wider = asked.filter((s) => !granted.includes(s));
+      if (wider.length > 0)
+        throw new OAuthError('invalid_scope', `scope exceeds the original grant: ${wider.join(' ')}`);
+      scope = asked.join(' ');
+    }
+    await this.#store.set(key, JSON.stringify({ ...rec, rotated: true }), Math.max(1, rec.absExp - now()));
+    const jti = randomUUID();
+    const res = await this.#issueUserTokens(client, { ...rec, nonce: undefined }, jti, scope);
+    rec.jtis.push(jti);
+    await this.#store.set(
+      `rt-family-jtis:${rec.family}`,
+      JSON.stringify(rec.jtis.slice(-20)),
+      Math.max(1, rec.absExp - now()),
+    );
+    res['refresh_token'] = await this.#newRefreshToken({ ...rec, rotated: false });
+    return res;
+  }
+
+  async #revokeFamily(rec: RefreshRecord): Promise<void> {
+    const ttl = Math.max(1, rec.absExp - now());
+    await this.#store.set(`rt-family-revoked:${rec.family}`, '1', ttl);
+    const latest = await this.#store.get(`rt-family-jtis:${rec.family}`);
+    const jtis = new Set([...rec.jtis, ...(latest ? (JSON.parse(latest) as string[]) : [])]);
+    for (const jti of jtis) {
+      await this.#store.set(`revoked:${jti}`, '1', this.ctx.config.oauth.access_token_ttl_secs + 5);
+    }
+  }
+
+  async #issueUserTokens(
+    client: Client,
+    grant: Omit<CodeRecord, 'redirectUri' | 'codeChallenge' | 'clientId'>,
+    jti: string,
+    scope: string,
+  ): Promise<Record<string, unknown>> {
+    const rec = { ...grant, scope };
     const key = this.ctx.keys.active();
     const ttl = this.ctx.config.oauth.access_token_ttl_secs;
     const iat = now();

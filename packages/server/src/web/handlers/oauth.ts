@@ -53,6 +53,13 @@ export function oauthRoutes(ctx: AppContext) {
         ctx.metrics.tokensIssued.inc({ grant_type: grantType });
         return res;
       }
+      if (grantType === 'refresh_token') {
+        const svc = authorizeService(ctx);
+        const rtClient = await svc.authenticateClient(req.headers.authorization, body);
+        const res = await svc.refresh(rtClient, single(body, 'refresh_token'), single(body, 'scope'));
+        ctx.metrics.tokensIssued.inc({ grant_type: grantType });
+        return res;
+      }
       const client = await authenticate(req, body);
       if (grantType !== 'client_credentials')
         throw unsupportedGrantType(`unsupported grant_type: ${grantType}`);
