@@ -25,7 +25,7 @@ export class KeyService {
   async init(): Promise<void> {
     await this.reload();
     if (!this.#active) {
-      await this.#create();
+      await this.#create(true);
       await this.reload();
     }
   }
@@ -78,18 +78,20 @@ export class KeyService {
     return this.#verifier;
   }
 
-  async #create(): Promise<string> {
+  async #create(onlyIfNoneActive = false): Promise<string> {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const publicJwk = publicKey.export({ format: 'jwk' }) as JWK;
     const privateJwk = privateKey.export({ format: 'jwk' });
     const kid = `${(await calculateJwkThumbprint(publicJwk)).slice(0, 16)}-${randomUUID().slice(0, 8)}`;
-    await this.repo.insert({
+    const row = {
       kid,
       alg: 'ES256',
       publicJwk: publicJwk as Record<string, unknown>,
       privateJwkEncrypted: encryptWithSecret(JSON.stringify(privateJwk), this.jwtSecret),
       status: 'active',
-    });
+    };
+    if (onlyIfNoneActive) await this.repo.insertIfNoneActive(row);
+    else await this.repo.insert(row);
     return kid;
   }
 }
