@@ -14,6 +14,12 @@ import { createFetchTransport } from './http/fetch-transport.js';
 import type { Transport } from './http/transport.js';
 import { discover } from './oidc/discovery.js';
 import type { StateStore } from './oidc/state-store.js';
+import { withResilience } from './resilience/index.js';
+import { storageFromEnv } from './storage/from-env.js';
+import { MemoryTokenStorage } from './storage/memory-storage.js';
+import { withHttpTelemetry } from './telemetry/http-telemetry.js';
+import { tokenMetricsHooks } from './telemetry/token-telemetry.js';
+import { TokenManager } from './token/manager.js';
 import type { TokenResponse } from './token/types.js';
 
 /** An OAuth 2 / OIDC client bound to one configuration and one transport. */
@@ -31,7 +37,12 @@ export interface OAuth2Client {
   /** UserInfo request (OIDC Core §5.3). */
   userinfo(accessToken: string, options?: { signal?: AbortSignal }): Promise<Record<string, unknown>>;
   /** Device authorization grant (RFC 8628). */
-  deviceFlow(): DeviceFlow;
+  deviceAuthorization(): DeviceFlow;
+  /**
+   * The token manager: a valid access token per key, refreshed ahead of expiry with one refresh per key
+   * however many callers wait. One instance per client.
+   */
+  tokens(): TokenManager;
   /** Authorization code grant without PKCE (RFC 6749 §4.1), for confidential clients. */
   authorizationCode(options?: { stateStore?: StateStore }): AuthorizationCodeFlow;
   /** Authorization code grant with PKCE S256 (RFC 7636), recommended for every client (RFC 9700 §2.1.1). */
@@ -44,14 +55,9 @@ export interface OAuth2Client {
  */
 export function createOAuth2Client(config: OAuth2ClientConfig): OAuth2Client {
   validateConfig(config);
-  const transport =
-    config.transport ??
-    createFetchTransport({
-      ...(config.fetch ? { fetch: config.fetch } : {}),
-      ...(config.timeoutSecs !== undefined ? { timeoutSecs: config.timeoutSecs } : {}),
-      ...(config.maxResponseBytes !== undefined ? { maxResponseBytes: config.maxResponseBytes } : {}),
-    });
+  const transport = config.transport ?? defaultTransport(config);
   const ctx: ClientContext = { config: { ...config }, transport };
+  let manager: TokenManager | undefined;
   return {
     config: ctx.config,
     transport,
@@ -60,10 +66,61 @@ export function createOAuth2Client(config: OAuth2ClientConfig): OAuth2Client {
     introspection: () => createIntrospectionFlow(ctx),
     revocation: () => createRevocationFlow(ctx),
     userinfo: (accessToken, options) => fetchUserinfo(ctx, accessToken, options),
-    deviceFlow: () => createDeviceFlow(ctx),
+    deviceAuthorization: () => createDeviceFlow(ctx),
+    tokens: () => {
+      manager ??= createTokenManager(ctx);
+      return manager;
+    },
     authorizationCode: (options = {}) => createAuthorizationCodeFlow(ctx, { ...options, pkce: false }),
     authorizationCodePkce: (options = {}) => createAuthorizationCodeFlow(ctx, { ...options, pkce: true }),
   };
+}
+
+/**
+ * platform fetch → retry → circuit breaker → rate limiter (seed §8.1), with one telemetry span around the
+ * whole exchange. A custom `transport` in the config replaces all of it.
+ */
+function defaultTransport(config: Partial<OAuth2ClientConfig>): Transport {
+  const fetchTransport = createFetchTransport({
+    ...(config.fetch ? { fetch: config.fetch } : {}),
+    ...(config.timeoutSecs !== undefined ? { timeoutSecs: config.timeoutSecs } : {}),
+    ...(config.maxResponseBytes !== undefined ? { maxResponseBytes: config.maxResponseBytes } : {}),
+  });
+  const resilient =
+    config.resilience === false ? fetchTransport : withResilience(fetchTransport, config.resilience ?? {});
+  return withHttpTelemetry(resilient, config.telemetry ?? {});
+}
+
+/**
+ * The token manager of a client. A client without a redirect URI or authorization endpoint is a machine
+ * client: its tokens come from the client credentials grant (RFC 6749 §4.4) instead of a refresh.
+ */
+function createTokenManager(ctx: ClientContext): TokenManager {
+  const { config } = ctx;
+  const provider = config.provider ?? config.issuer ?? new URL(config.tokenEndpoint).origin;
+  const machineClient = !config.redirectUri && !config.authorizationEndpoint;
+  const hooks = tokenMetricsHooks(provider, config.telemetry ?? {}, {
+    ...(config.onTokenAcquired ? { onTokenAcquired: config.onTokenAcquired } : {}),
+    ...(config.onTokenRefreshed ? { onTokenRefreshed: config.onTokenRefreshed } : {}),
+    ...(config.onTokenExpired ? { onTokenExpired: config.onTokenExpired } : {}),
+  });
+  return new TokenManager({
+    storage: config.storage ?? new MemoryTokenStorage(),
+    endpoint: {
+      refresh: (token) => refreshToken(ctx, token),
+      ...(machineClient ? { clientCredentials: () => createClientCredentialsFlow(ctx).requestToken() } : {}),
+      ...(config.revocationEndpoint
+        ? {
+            revoke: (token: string, hint: 'refresh_token' | 'access_token') =>
+              createRevocationFlow(ctx).revoke({ token, tokenTypeHint: hint }),
+          }
+        : {}),
+    },
+    provider,
+    hooks,
+    ...(config.tokenLock ? { lock: config.tokenLock } : {}),
+    ...(config.refreshSkewSecs !== undefined ? { skewSecs: config.refreshSkewSecs } : {}),
+  });
 }
 
 /** Client credentials and options for {@link createOAuth2ClientFromDiscovery}. */
@@ -78,12 +135,7 @@ export async function createOAuth2ClientFromDiscovery(
   credentials: { clientId: string; clientSecret?: string },
   options: Partial<DiscoveryClientOptions> = {},
 ): Promise<OAuth2Client> {
-  const transport =
-    options.transport ??
-    createFetchTransport({
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-      ...(options.timeoutSecs !== undefined ? { timeoutSecs: options.timeoutSecs } : {}),
-    });
+  const transport = options.transport ?? defaultTransport(options);
   const m = await discover(issuer, { transport });
   const endpoints: Partial<OAuth2ClientConfig> = {};
   for (const key of [
@@ -111,11 +163,12 @@ export async function createOAuth2ClientFromDiscovery(
 
 /**
  * Creates a client from `OAUTH2_*` environment variables. With `OAUTH2_ISSUER` the endpoints are
- * discovered; otherwise `OAUTH2_TOKEN_ENDPOINT` is required. `OAUTH2_STORAGE_TYPE` / `OAUTH2_STORAGE_PATH`
- * are read by the token manager, not by this protocol client.
+ * discovered; otherwise `OAUTH2_TOKEN_ENDPOINT` is required. `OAUTH2_STORAGE_TYPE` (`memory|file|redis`)
+ * with `OAUTH2_STORAGE_PATH` / `OAUTH2_STORAGE_KEY` / `OAUTH2_REDIS_URL` choose the token manager's storage.
  */
 export async function createOAuth2ClientFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<OAuth2Client> {
-  const { config, issuer } = readEnv(env);
+  const { config: envConfig, issuer } = readEnv(env);
+  const config = { ...envConfig, ...(await storageFromEnv(env)) };
   if (issuer) {
     const { clientId, clientSecret, ...rest } = config;
     return createOAuth2ClientFromDiscovery(

@@ -32,12 +32,52 @@ export type { DeviceAuthorizationResponse, DeviceFlow, DevicePollResult } from '
 export type { IntrospectionFlow, IntrospectionResponse } from './flows/introspection.js';
 export { codeChallengeS256, generateCodeVerifier } from './flows/pkce.js';
 export type { RefreshOptions } from './flows/refresh.js';
-export type { RevocationFlow } from './flows/revocation.js';
+export type { RevocationFlow, TokenParams } from './flows/revocation.js';
 export { createFetchTransport, type FetchTransportOptions } from './http/fetch-transport.js';
 export type { EndpointKind, HttpRequest, HttpResponse, RetryPolicy, Transport } from './http/transport.js';
 export { clearDiscoveryCache, discover, type ProviderMetadata } from './oidc/discovery.js';
 export { type IdTokenCheck, validateIdToken } from './oidc/id-token.js';
 export { MemoryStateStore, type PendingAuthorization, type StateStore } from './oidc/state-store.js';
 export { type ProviderPreset, type ProviderQuirks, WellKnownProviders } from './providers/well-known.js';
+export {
+  type BreakerTransport,
+  type CircuitBreakerOptions,
+  DEFAULT_RATE_LIMITS,
+  type RateLimit,
+  type RateLimiterOptions,
+  type ResilienceOptions,
+  type RetryOptions,
+  TokenBucket,
+  withCircuitBreaker,
+  withRateLimit,
+  withResilience,
+  withRetry,
+} from './resilience/index.js';
+export { type StorageSelection, storageFromEnv } from './storage/from-env.js';
+export {
+  FileTokenStorage,
+  type FileTokenStorageOptions,
+  MemoryTokenStorage,
+  type MemoryTokenStorageOptions,
+  RedisTokenStorage,
+  type RedisTokenStorageOptions,
+} from './storage/index.js';
 export type { TokenStorage } from './storage/token-storage.js';
+export {
+  INSTRUMENTATION_NAME,
+  type TelemetryOptions,
+  tokenMetricsHooks,
+  withHttpTelemetry,
+} from './telemetry/index.js';
+export {
+  RedisTokenLock,
+  type RedisTokenLockOptions,
+  type TokenEndpoint,
+  type TokenHooks,
+  type TokenKeyParts,
+  type TokenLock,
+  TokenManager,
+  type TokenManagerOptions,
+  tokenKey,
+} from './token/index.js';
 export type { AccessToken, StoredTokens, TokenMetadata, TokenResponse } from './token/types.js';

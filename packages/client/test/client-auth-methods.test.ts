@@ -63,10 +63,10 @@ describe('introspection and revocation against a real oidc-provider', () => {
   it('introspects an active token, revokes it, then sees it inactive', async () => {
     const c = client('basic', 'client_secret_basic');
     const token = await c.clientCredentials().requestToken({ scopes: ['api:read'] });
-    const before = await c.introspection().introspect(token.accessToken);
+    const before = await c.introspection().introspect({ token: token.accessToken });
     expect(before).toMatchObject({ active: true, clientId: 'basic' });
-    await c.revocation().revoke(token.accessToken, { tokenTypeHint: 'access_token' });
-    const after = await c.introspection().introspect(token.accessToken);
+    await c.revocation().revoke({ token: token.accessToken, tokenTypeHint: 'access_token' });
+    const after = await c.introspection().introspect({ token: token.accessToken });
     expect(after.active).toBe(false);
   });
 });

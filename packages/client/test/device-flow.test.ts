@@ -49,7 +49,7 @@ describe('device flow (RFC 8628)', () => {
       clientId: 'basic',
       clientSecret: SECRET,
     });
-    const device = client.deviceFlow();
+    const device = client.deviceAuthorization();
     const response = await device.requestDeviceCode({ scopes: ['openid'] });
     expect(response.userCode).toBeTruthy();
     expect(response.verificationUri).toContain(op.issuer);
@@ -62,7 +62,7 @@ describe('device flow (RFC 8628)', () => {
       { error: 'slow_down' },
       { access_token: 'at', token_type: 'Bearer' },
     ]);
-    const device = clientFor(server).deviceFlow();
+    const device = clientFor(server).deviceAuthorization();
     const response = await device.requestDeviceCode();
     const started = Date.now();
     const tokens = await device.awaitAuthorization(response);
@@ -73,7 +73,7 @@ describe('device flow (RFC 8628)', () => {
 
   it('reports denied and expired as results, and awaitAuthorization throws them', async () => {
     const denied = await scripted([{ error: 'access_denied' }]);
-    const flow = clientFor(denied).deviceFlow();
+    const flow = clientFor(denied).deviceAuthorization();
     expect(await flow.pollToken('dc')).toMatchObject({ status: 'denied' });
     const error = await flow.awaitAuthorization(await flow.requestDeviceCode()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TokenError);
@@ -81,13 +81,15 @@ describe('device flow (RFC 8628)', () => {
     await denied.close();
 
     const expired = await scripted([{ error: 'expired_token' }]);
-    expect(await clientFor(expired).deviceFlow().pollToken('dc')).toMatchObject({ status: 'expired' });
+    expect(await clientFor(expired).deviceAuthorization().pollToken('dc')).toMatchObject({
+      status: 'expired',
+    });
     await expired.close();
   });
 
   it('stops polling when the signal aborts', async () => {
     const server = await scripted([{ error: 'authorization_pending' }]);
-    const flow = clientFor(server).deviceFlow();
+    const flow = clientFor(server).deviceAuthorization();
     const response = { ...(await flow.requestDeviceCode()), interval: 1 };
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('stop')), 50);

@@ -69,10 +69,14 @@ describe('provider error mapping', () => {
 
   it('maps a revocation 503 to ProviderError and unsupported_token_type to TokenError', async () => {
     server = await startLocalServer((_req, res) => res.writeHead(503).end());
-    await expect(clientFor(server.url).revocation().revoke('t')).rejects.toBeInstanceOf(ProviderError);
+    await expect(clientFor(server.url).revocation().revoke({ token: 't' })).rejects.toBeInstanceOf(
+      ProviderError,
+    );
     await server.close();
     server = await json(400, { error: 'unsupported_token_type' });
-    await expect(clientFor(server.url).revocation().revoke('t')).rejects.toBeInstanceOf(TokenError);
+    await expect(clientFor(server.url).revocation().revoke({ token: 't' })).rejects.toBeInstanceOf(
+      TokenError,
+    );
   });
 
   it('maps connection refused to NetworkError network_error', async () => {
@@ -90,8 +94,10 @@ describe('provider error mapping', () => {
 
   it('names a missing endpoint', async () => {
     const client = createOAuth2Client({ clientId: 'a', tokenEndpoint: 'https://idp.example/token' });
-    await expect(client.introspection().introspect('t')).rejects.toThrow(/introspectionEndpoint/);
-    await expect(client.introspection().introspect('t')).rejects.toBeInstanceOf(ConfigurationError);
+    await expect(client.introspection().introspect({ token: 't' })).rejects.toThrow(/introspectionEndpoint/);
+    await expect(client.introspection().introspect({ token: 't' })).rejects.toBeInstanceOf(
+      ConfigurationError,
+    );
   });
 
   it('rejects a state older than 10 minutes', async () => {

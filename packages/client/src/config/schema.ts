@@ -36,6 +36,15 @@ const schema = z.object({
   maxResponseBytes: z.number().int().positive().optional(),
   fetch: z.custom<typeof fetch>((v) => typeof v === 'function').optional(),
   transport: z.custom<object>((v) => typeof v === 'function').optional(),
+  resilience: z.union([z.literal(false), z.object({}).passthrough()]).optional(),
+  telemetry: z.object({}).passthrough().optional(),
+  storage: z.custom<object>((v) => typeof v === 'object' && v !== null).optional(),
+  tokenLock: z.custom<object>((v) => typeof v === 'object' && v !== null).optional(),
+  refreshSkewSecs: z.number().min(0).max(3600).optional(),
+  provider: z.string().min(1).optional(),
+  onTokenAcquired: z.custom<object>((v) => typeof v === 'function').optional(),
+  onTokenRefreshed: z.custom<object>((v) => typeof v === 'function').optional(),
+  onTokenExpired: z.custom<object>((v) => typeof v === 'function').optional(),
 });
 
 const ENDPOINT_FIELDS = [

@@ -1,5 +1,10 @@
 import type { CryptoKey, JWK } from 'jose';
 import type { Transport } from '../http/transport.js';
+import type { ResilienceOptions } from '../resilience/index.js';
+import type { TokenStorage } from '../storage/token-storage.js';
+import type { TelemetryOptions } from '../telemetry/otel.js';
+import type { TokenLock } from '../token/lock.js';
+import type { TokenHooks } from '../token/manager.js';
 
 /** RFC 6749 §2.3 / OIDC Core §9 client authentication methods. */
 export type ClientAuthMethod =
@@ -42,4 +47,23 @@ export interface OAuth2ClientConfig {
   fetch?: typeof fetch;
   /** Replace the whole transport (e.g. wrapped with resilience/telemetry). */
   transport?: Transport;
+  /**
+   * Resilience around every outbound call (rate limiter → circuit breaker → retry, seed §8); on by
+   * default with the seed's limits, `false` turns the whole stack off. Not applied to a custom `transport`.
+   */
+  resilience?: ResilienceOptions | false;
+  /** OpenTelemetry tracer/meter; defaults to the global providers (no-ops until the app registers one). */
+  telemetry?: TelemetryOptions;
+  /** Where `client.tokens()` keeps tokens; default in-memory. */
+  storage?: TokenStorage;
+  /** Cross-process refresh lock, e.g. `RedisTokenLock` next to `RedisTokenStorage`. */
+  tokenLock?: TokenLock;
+  /** Refresh when the access token expires within this many seconds; default 60. */
+  refreshSkewSecs?: number;
+  /** Provider name recorded in stored token metadata and metrics. */
+  provider?: string;
+  /** Lifecycle hooks: persist rotated tokens elsewhere, audit, metrics. */
+  onTokenAcquired?: TokenHooks['onTokenAcquired'];
+  onTokenRefreshed?: TokenHooks['onTokenRefreshed'];
+  onTokenExpired?: TokenHooks['onTokenExpired'];
 }

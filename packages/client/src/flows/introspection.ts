@@ -1,6 +1,7 @@
 import { ProtocolError } from '../errors/index.js';
 import { type ClientContext, postAuthenticatedForm, requireEndpoint } from '../http/context.js';
 import { readSuccessBody } from '../http/response.js';
+import type { TokenParams } from './revocation.js';
 
 /** RFC 7662 §2.2 introspection response; `raw` keeps every field. */
 export interface IntrospectionResponse {
@@ -20,15 +21,12 @@ export interface IntrospectionResponse {
 /** Token introspection (RFC 7662). */
 export interface IntrospectionFlow {
   /** Asks the server whether a token is active (RFC 7662 §2.1). */
-  introspect(
-    token: string,
-    options?: { tokenTypeHint?: 'access_token' | 'refresh_token'; signal?: AbortSignal },
-  ): Promise<IntrospectionResponse>;
+  introspect(params: TokenParams): Promise<IntrospectionResponse>;
 }
 
 export function createIntrospectionFlow(ctx: ClientContext): IntrospectionFlow {
   return {
-    async introspect(token, options = {}) {
+    async introspect({ token, ...options }) {
       const url = requireEndpoint(ctx.config, 'introspectionEndpoint');
       const params = new URLSearchParams({ token });
       if (options.tokenTypeHint) params.set('token_type_hint', options.tokenTypeHint);
