@@ -465,4 +465,119 @@ describe('authorization endpoint and authorization_code grant', () => {
       expect((await refresh({ refresh_token: first.refresh_token })).json().error).toBe('invalid_grant');
     });
   });
+
+  describe('userinfo, logout and discovery', () => {
+    async function signedIn(scope = 'openid profile email') {
+      const { challenge, verifier } = pkce();
+      const b = new Browser(t);
+      const res = await loginAndConsent(b, baseParams(challenge, { scope }));
+      const code = new URL(res.headers.location as string).searchParams.get('code')!;
+      const tok = (
+        await exchange({ code, redirect_uri: 'https://app.example.com/cb', code_verifier: verifier })
+      ).json();
+      return { b, tok, challenge };
+    }
+
+    it('returns claims by scope for a Bearer token on GET and POST', async () => {
+      const { tok } = await signedIn();
+      const get = await t.app.inject({
+        method: 'GET',
+        url: '/api/oauth/userinfo',
+        headers: { authorization: `Bearer ${tok.access_token}` },
+      });
+      expect(get.statusCode).toBe(200);
+      expect(get.json()).toMatchObject({
+        preferred_username: 'alice',
+        name: 'Alice',
+        email: 'alice@example.com',
+      });
+      expect(get.json().sub).toBe(decodeJwt(tok.id_token).sub);
+      const { tok: narrow } = await signedIn('openid');
+      const post = await t.app.inject({
+        method: 'POST',
+        url: '/api/oauth/userinfo',
+        headers: { ...FORM, authorization: `Bearer ${narrow.access_token}` },
+        payload: '',
+      });
+      expect(Object.keys(post.json())).toEqual(['sub']);
+    });
+
+    it('rejects a bad or revoked token with 401 and WWW-Authenticate invalid_token', async () => {
+      const bad = await t.app.inject({
+        method: 'GET',
+        url: '/api/oauth/userinfo',
+        headers: { authorization: 'Bearer nope' },
+      });
+      expect(bad.statusCode).toBe(401);
+      expect(bad.headers['www-authenticate']).toContain('error="invalid_token"');
+      const { tok } = await signedIn();
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/oauth/revoke',
+        headers: { ...FORM, authorization: basic('web-app', 'web-secret') },
+        payload: `token=${tok.access_token}`,
+      });
+      const revoked = await t.app.inject({
+        method: 'GET',
+        url: '/api/oauth/userinfo',
+        headers: { authorization: `Bearer ${tok.access_token}` },
+      });
+      expect(revoked.statusCode).toBe(401);
+      const none = await t.app.inject({ method: 'GET', url: '/api/oauth/userinfo' });
+      expect(none.statusCode).toBe(401);
+      expect(none.headers['www-authenticate']).toMatch(/^Bearer/);
+    });
+
+    it('logs out with id_token_hint, ends the session and redirects to a registered URI with state', async () => {
+      const { b, tok, challenge } = await signedIn();
+      const res = await b.request(
+        'GET',
+        `/api/oauth/logout?${new URLSearchParams({ id_token_hint: tok.id_token, post_logout_redirect_uri: 'https://app.example.com/cb', state: 'bye' })}`,
+      );
+      expect(res.statusCode).toBe(302);
+      const loc = new URL(res.headers.location as string);
+      expect(loc.searchParams.get('state')).toBe('bye');
+      b.cookies.delete('gh_session');
+      const after = await b.request('GET', authorizeUrl(baseParams(challenge, { prompt: 'none' })));
+      expect(new URL(after.headers.location as string).searchParams.get('error')).toBe('login_required');
+    });
+
+    it('ends the server-side session even if the browser keeps the cookie', async () => {
+      const { b, tok, challenge } = await signedIn();
+      const cookie = b.cookies.get('gh_session')!;
+      await b.request('GET', `/api/oauth/logout?id_token_hint=${tok.id_token}`);
+      b.cookies.set('gh_session', cookie);
+      const after = await b.request('GET', authorizeUrl(baseParams(challenge, { prompt: 'none' })));
+      expect(new URL(after.headers.location as string).searchParams.get('error')).toBe('login_required');
+    });
+
+    it('refuses an unregistered post_logout_redirect_uri and asks for confirmation without id_token_hint', async () => {
+      const { b, tok } = await signedIn();
+      const evil = await b.request(
+        'GET',
+        `/api/oauth/logout?${new URLSearchParams({ id_token_hint: tok.id_token, post_logout_redirect_uri: 'https://evil.example.com/' })}`,
+      );
+      expect(evil.statusCode).toBe(400);
+      expect(evil.headers.location).toBeUndefined();
+      const confirm = await b.request('GET', '/api/oauth/logout');
+      expect(confirm.statusCode).toBe(200);
+      expect(confirm.body).toContain('name="csrf_token"');
+      const forged = await b.request('POST', '/api/oauth/logout', { csrf_token: 'x' });
+      expect(forged.body).toContain('name="csrf_token"');
+      const ok = await b.request('POST', '/api/oauth/logout', hiddenFields(confirm.body));
+      expect(ok.body).toContain('signed out');
+    });
+
+    it('advertises the end-user endpoints in discovery', async () => {
+      const doc = (await t.app.inject({ method: 'GET', url: '/.well-known/openid-configuration' })).json();
+      expect(doc).toMatchObject({
+        authorization_endpoint: `${ISSUER}/api/oauth/authorize`,
+        userinfo_endpoint: `${ISSUER}/api/oauth/userinfo`,
+        end_session_endpoint: `${ISSUER}/api/oauth/logout`,
+      });
+      expect(doc.grant_types_supported).toEqual(
+        expect.arrayContaining(['authorization_code', 'refresh_token']),
+      );
+    });
+  });
 });

@@ -38,4 +38,4 @@ export interface AccessTokenClaims {
   jti: string;
 }
 
-export const GRANT_TYPES_SUPPORTED = ['client_credentials'] as const;
+export const GRANT_TYPES_SUPPORTED = ['client_credentials', 'authorization_code', 'refresh_token'] as const;

@@ -1,10 +1,12 @@
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { verify as argonVerify } from '@node-rs/argon2';
-import { SignJWT } from 'jose';
+import { eq } from 'drizzle-orm';
+import { compactVerify, SignJWT } from 'jose';
 import type { Client, User } from '../domain/index.js';
 import { invalidClient, invalidRequest, OAuthError } from '../error/index.js';
 import type { Store } from '../infra/store.js';
 import { ClientRepo } from '../repo/clients.js';
+import { users } from '../repo/schema.js';
 import { UserRepo } from '../repo/users.js';
 import type { AppContext } from '../state/index.js';
 
@@ -242,7 +244,7 @@ export class AuthorizeService {
   async getSession(sid: string | undefined): Promise<Session | undefined> {
     if (!sid) return undefined;
     const raw = await this.#store.get(`session:${sid}`);
-    return raw ? (JSON.parse(raw) as Session) : undefined;
+    return raw ? (JSON.parse(raw) as Session) : undefined; // '' = ended
   }
 
   /** Consent is remembered per user + client + scopes; prompt=consent always asks again. */
@@ -462,6 +464,76 @@ export class AuthorizeService {
     }
     return res;
   }
+}
+
+export type UserinfoResult =
+  | { ok: true; claims: Record<string, unknown> }
+  | { ok: false; error: 'invalid_token' | 'insufficient_scope' };
+
+export class EndUserService {
+  constructor(private readonly ctx: AppContext) {}
+
+  /** OIDC Core §5.3: claims by scope for a live, unrevoked user access token carrying openid. */
+  async userinfo(token: string | undefined): Promise<UserinfoResult> {
+    if (!token) return { ok: false, error: 'invalid_token' };
+    const claims = await this.ctx.tokens.verify(token);
+    if (!claims || typeof claims.jti !== 'string') return { ok: false, error: 'invalid_token' };
+    if ((await this.ctx.store.get(`revoked:${claims.jti}`)) !== undefined)
+      return { ok: false, error: 'invalid_token' };
+    const scopes = (claims.scope ?? '').split(' ');
+    if (!scopes.includes('openid')) return { ok: false, error: 'insufficient_scope' };
+    const rows = await this.ctx.database.db.select().from(users).where(eq(users.id, claims.sub)).limit(1);
+    const user = rows[0];
+    if (!user) return { ok: false, error: 'invalid_token' };
+    const out: Record<string, unknown> = { sub: user.id };
+    if (scopes.includes('profile')) {
+      out['preferred_username'] = user.username;
+      if (user.name !== null) out['name'] = user.name;
+    }
+    if (scopes.includes('email') && user.email !== null) {
+      out['email'] = user.email;
+      out['email_verified'] = false;
+    }
+    return { ok: true, claims: out };
+  }
+
+  /** Verifies an id_token_hint's signature and issuer; expiry is ignored (OIDC RP-Initiated Logout §2). */
+  async idTokenHint(
+    token: string,
+  ): Promise<{ aud: string; sub: string; sid: string | undefined } | undefined> {
+    try {
+      const { payload, protectedHeader } = await compactVerify(token, this.ctx.keys.verifier());
+      if (protectedHeader.alg !== 'ES256') return undefined;
+      const claims = JSON.parse(Buffer.from(payload).toString('utf8')) as Record<string, unknown>;
+      if (claims['iss'] !== this.ctx.config.oauth.issuer) return undefined;
+      const aud = Array.isArray(claims['aud']) ? claims['aud'][0] : claims['aud'];
+      if (typeof aud !== 'string' || typeof claims['sub'] !== 'string') return undefined;
+      return { aud, sub: claims['sub'], sid: typeof claims['sid'] === 'string' ? claims['sid'] : undefined };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** post_logout_redirect_uri must exactly equal one of the client's registered redirect URIs. */
+  async logoutRedirectAllowed(clientId: string, uri: string): Promise<boolean> {
+    const client = await new ClientRepo(this.ctx.database.db).find(clientId);
+    return client?.redirectUris.includes(uri) ?? false;
+  }
+
+  async endSession(sid: string | undefined): Promise<void> {
+    if (sid) await this.ctx.store.set(`session:${sid}`, '', 1);
+  }
+}
+
+const endUser = new WeakMap<AppContext, EndUserService>();
+
+export function endUserService(ctx: AppContext): EndUserService {
+  let s = endUser.get(ctx);
+  if (!s) {
+    s = new EndUserService(ctx);
+    endUser.set(ctx, s);
+  }
+  return s;
 }
 
 const services = new WeakMap<AppContext, AuthorizeService>();

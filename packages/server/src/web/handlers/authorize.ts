@@ -3,12 +3,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   type AuthRequest,
   authorizeService,
+  endUserService,
   PageError,
   RedirectError,
   type Session,
 } from '../../service/authorize.js';
 import type { AppContext } from '../../state/index.js';
-import { consentPage, errorPage, loginPage, PAGE_CSP } from '../pages/index.js';
+import { consentPage, errorPage, loginPage, logoutPage, PAGE_CSP } from '../pages/index.js';
 
 const AUTHORIZE_PATH = '/api/oauth/authorize';
 const SESSION_COOKIE = 'gh_session';
@@ -204,6 +205,92 @@ export function authorizeRoutes(ctx: AppContext) {
         }),
       );
     };
+
+    const endUser = endUserService(ctx);
+
+    const userinfo = async (req: FastifyRequest, reply: FastifyReply) => {
+      reply.header('cache-control', 'no-store');
+      const auth = req.headers.authorization;
+      let token: string | undefined;
+      if (auth !== undefined && /^bearer /i.test(auth)) token = auth.slice(7).trim();
+      else if (req.method === 'POST') {
+        const v = (req.body as Record<string, unknown> | undefined)?.['access_token'];
+        if (typeof v === 'string') token = v;
+      }
+      if (token === undefined) {
+        return reply
+          .code(401)
+          .header('www-authenticate', 'Bearer realm="gatehouse"')
+          .send({ error: 'invalid_token' });
+      }
+      const r = await endUser.userinfo(token);
+      if (!r.ok) {
+        const status = r.error === 'insufficient_scope' ? 403 : 401;
+        return reply
+          .code(status)
+          .header('www-authenticate', `Bearer realm="gatehouse", error="${r.error}"`)
+          .send({ error: r.error });
+      }
+      return r.claims;
+    };
+    app.get('/api/oauth/userinfo', userinfo);
+    app.post('/api/oauth/userinfo', userinfo);
+
+    /** OIDC RP-Initiated Logout 1.0. */
+    const logout = async (req: FastifyRequest, reply: FastifyReply) => {
+      const { params } = readParams(req.method === 'POST' ? req.body : req.query);
+      const hintRaw = params['id_token_hint'];
+      const hint = hintRaw ? await endUser.idTokenHint(hintRaw) : undefined;
+      if (hintRaw && !hint)
+        return html(reply, 400, errorPage('Invalid logout request', 'The id_token_hint is not valid.'));
+      const clientId = hint?.aud ?? params['client_id'];
+      if (hint && params['client_id'] !== undefined && params['client_id'] !== hint.aud) {
+        return html(
+          reply,
+          400,
+          errorPage('Invalid logout request', 'client_id does not match the id_token_hint.'),
+        );
+      }
+      const target = params['post_logout_redirect_uri'];
+      if (
+        target !== undefined &&
+        (clientId === undefined || !(await endUser.logoutRedirectAllowed(clientId, target)))
+      ) {
+        return html(
+          reply,
+          400,
+          errorPage('Invalid logout request', 'The post_logout_redirect_uri is not registered.'),
+        );
+      }
+      const sid = readSigned(req, SESSION_COOKIE);
+      const confirmed =
+        hint !== undefined ||
+        (req.method === 'POST' && svc.csrfValid(readSigned(req, CSRF_COOKIE), params['csrf_token']));
+      if (!confirmed) {
+        const fields: Record<string, string> = {};
+        for (const k of ['client_id', 'post_logout_redirect_uri', 'state']) {
+          const v = params[k];
+          if (v !== undefined) fields[k] = v;
+        }
+        return html(
+          reply,
+          200,
+          logoutPage({ action: '/api/oauth/logout', fields, csrf: svc.csrfFor(csrfBinding(req, reply)) }),
+        );
+      }
+      await endUser.endSession(sid);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      if (target !== undefined) {
+        const url = new URL(target);
+        if (params['state'] !== undefined) url.searchParams.set('state', params['state']);
+        return reply
+          .header('cache-control', 'no-store')
+          .redirect(url.toString(), req.method === 'POST' ? 303 : 302);
+      }
+      return html(reply, 200, errorPage('Signed out', 'You have been signed out.'));
+    };
+    app.get('/api/oauth/logout', logout);
+    app.post('/api/oauth/logout', logout);
 
     app.get(AUTHORIZE_PATH, async (req, reply) => handle(req, reply, req.query));
     app.post(AUTHORIZE_PATH, async (req, reply) => handle(req, reply, req.body));

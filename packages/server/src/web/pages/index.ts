@@ -71,3 +71,12 @@ export function consentPage(opts: {
       `<button type="submit" name="consent" value="deny" class="secondary">Deny</button></form>`,
   );
 }
+
+export function logoutPage(opts: { action: string; fields: Record<string, string>; csrf: string }): string {
+  return layout(
+    'Sign out',
+    `<h1>Sign out?</h1><form method="post" action="${esc(opts.action)}">${hidden(opts.fields)}` +
+      `<input type="hidden" name="csrf_token" value="${esc(opts.csrf)}">` +
+      `<button type="submit">Sign out</button></form>`,
+  );
+}
