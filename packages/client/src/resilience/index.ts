@@ -1,9 +1,15 @@
+import type { Meter } from '@opentelemetry/api';
 import type { Transport } from '../http/transport.js';
 import { type BreakerTransport, type CircuitBreakerOptions, withCircuitBreaker } from './circuit-breaker.js';
 import { type RateLimiterOptions, withRateLimit } from './rate-limiter.js';
 import { type RetryOptions, withRetry } from './retry.js';
 
-export { type BreakerTransport, type CircuitBreakerOptions, withCircuitBreaker } from './circuit-breaker.js';
+export {
+  type BreakerTransport,
+  type CircuitBreakerOptions,
+  WindowedRecoveryBreaker,
+  withCircuitBreaker,
+} from './circuit-breaker.js';
 export { type RateLimit, type RateLimiterOptions, TokenBucket, withRateLimit } from './rate-limiter.js';
 export { type RetryOptions, withRetry } from './retry.js';
 
@@ -12,6 +18,8 @@ export interface ResilienceOptions {
   retry?: RetryOptions | false;
   circuitBreaker?: CircuitBreakerOptions | false;
   rateLimit?: RateLimiterOptions | false;
+  /** Meter for the breaker and rate-limit metrics, unless set in their own options. */
+  meter?: Meter;
 }
 
 /** Default client-side limits (seed §8.1). */
@@ -30,8 +38,10 @@ export const DEFAULT_RATE_LIMITS: RateLimiterOptions = {
  */
 export function withResilience(transport: Transport, options: ResilienceOptions = {}): Transport {
   let t = options.retry === false ? transport : withRetry(transport, options.retry);
+  const meter = options.meter === undefined ? {} : { meter: options.meter };
   if (options.circuitBreaker !== false)
-    t = withCircuitBreaker(t, options.circuitBreaker) satisfies BreakerTransport;
-  if (options.rateLimit !== false) t = withRateLimit(t, options.rateLimit ?? DEFAULT_RATE_LIMITS);
+    t = withCircuitBreaker(t, { ...meter, ...options.circuitBreaker }) satisfies BreakerTransport;
+  if (options.rateLimit !== false)
+    t = withRateLimit(t, { ...meter, ...(options.rateLimit ?? DEFAULT_RATE_LIMITS) });
   return t;
 }

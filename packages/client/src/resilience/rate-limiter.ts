@@ -1,5 +1,7 @@
+import type { Meter } from '@opentelemetry/api';
 import { ProviderError } from '../errors/index.js';
 import type { EndpointKind, HttpRequest, HttpResponse, Transport } from '../http/transport.js';
+import { resolveMeter } from '../telemetry/otel.js';
 
 /** Limit of one endpoint kind. */
 export interface RateLimit {
@@ -14,6 +16,8 @@ export interface RateLimiterOptions {
   limits: Partial<Record<EndpointKind, RateLimit>>;
   /** Wait at most this long for a permit, else fail with `rate_limited`. Default 5 000 ms. */
   maxWaitMs?: number;
+  /** Meter for the `oauth2_rate_limited_total` counter; defaults to the global meter provider. */
+  meter?: Meter;
 }
 
 /** A token bucket: `capacity` permits, refilled continuously at `perSecond`. */
@@ -49,9 +53,15 @@ export class TokenBucket {
 /**
  * Wraps a transport with a token bucket per endpoint kind. A request waits for a permit when one frees up
  * within `maxWaitMs`; otherwise it fails with `ProviderError` code `rate_limited` without being sent.
+ * Counts `oauth2_rate_limited_total{endpoint, source}`: `source="client"` for requests refused here,
+ * `source="provider"` for HTTP 429 responses coming back from the provider.
  */
 export function withRateLimit(transport: Transport, options: RateLimiterOptions): Transport {
   const maxWaitMs = options.maxWaitMs ?? 5_000;
+  const rateLimited = resolveMeter(options.meter === undefined ? {} : { meter: options.meter }).createCounter(
+    'oauth2_rate_limited_total',
+    { description: 'Requests refused by the client-side rate limiter or answered 429 by the provider' },
+  );
   const buckets = new Map<EndpointKind, TokenBucket>();
   for (const [kind, limit] of Object.entries(options.limits) as [EndpointKind, RateLimit | undefined][]) {
     if (limit)
@@ -66,6 +76,7 @@ export function withRateLimit(transport: Transport, options: RateLimiterOptions)
       const waitMs = bucket.reserve();
       if (waitMs > maxWaitMs) {
         bucket.cancel();
+        rateLimited.add(1, { endpoint: request.endpoint, source: 'client' });
         throw new ProviderError(`${request.endpoint} client-side rate limit reached`, {
           code: 'rate_limited',
           retryable: true,
@@ -74,6 +85,8 @@ export function withRateLimit(transport: Transport, options: RateLimiterOptions)
       }
       if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
-    return transport(request);
+    const response = await transport(request);
+    if (response.status === 429) rateLimited.add(1, { endpoint: request.endpoint, source: 'provider' });
+    return response;
   };
 }
