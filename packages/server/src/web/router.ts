@@ -7,6 +7,7 @@ import { oauthRoutes } from './handlers/oauth.js';
 import { wellKnownRoutes } from './handlers/well-known.js';
 import { installErrorHandler } from './middleware/errors.js';
 import { installMetrics } from './middleware/metrics.js';
+import { genReqId, installRequestId } from './middleware/request-id.js';
 
 export interface BuildAppOptions {
   logger?: boolean;
@@ -17,7 +18,9 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   const app = Fastify({
     ...(options.logger ? { loggerInstance: ctx.logger as FastifyBaseLogger } : { logger: false }),
     bodyLimit: 64 * 1024,
+    genReqId,
   });
+  installRequestId(app);
   installErrorHandler(app);
   installMetrics(app, ctx.metrics);
   await app.register(formbody);
