@@ -1,8 +1,10 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { ProviderError } from '../src/errors/index.js';
+import { ProviderError, TokenError } from '../src/errors/index.js';
+import { MemoryTokenStorage } from '../src/storage/index.js';
 import { noopLogger, REDACTED, redact, redactString, safeLogger } from '../src/telemetry/logging.js';
+import { TokenManager } from '../src/token/index.js';
 
 const SECRETS = [
   'at-SECRET-1',
@@ -148,5 +150,57 @@ describe('safeLogger with pino', () => {
       error: () => {},
     });
     expect(() => throwing.debug({ a: 1 }, 'x')).not.toThrow();
+  });
+});
+
+describe('TokenManager logger', () => {
+  it('logs refreshes and failures through redaction', async () => {
+    const { logger, lines } = capturedPino();
+    const storage = new MemoryTokenStorage();
+    let fail = false;
+    const manager = new TokenManager({
+      storage,
+      logger,
+      endpoint: {
+        async refresh(refreshToken) {
+          if (fail)
+            throw new ProviderError(`invalid_grant for body refresh_token=${refreshToken}`, {
+              code: 'invalid_grant',
+              cause: { refresh_token: refreshToken, body: `{"refresh_token":"${refreshToken}"}` },
+            });
+          return {
+            accessToken: 'at-SECRET-new',
+            tokenType: 'Bearer',
+            expiresIn: 3600,
+            refreshToken: 'rt-SECRET-new',
+            raw: {},
+          };
+        },
+      },
+    });
+    const now = Date.now();
+    const expired = {
+      accessToken: 'at-SECRET-old',
+      refreshToken: 'rt-SECRET-old',
+      tokenType: 'Bearer',
+      expiresAt: now - 1000,
+      scopes: [],
+      metadata: { createdAt: now - 10_000, refreshCount: 0 },
+    };
+    await storage.store('u1', expired);
+    expect((await manager.getAccessToken('u1')).token).toBe('at-SECRET-new');
+    fail = true;
+    await storage.store('u1', expired);
+    await expect(manager.getAccessToken('u1')).rejects.toBeInstanceOf(TokenError);
+    const messages = lines.map((l) => JSON.parse(l).msg);
+    expect(messages).toEqual([
+      'refreshing access token',
+      'access token refreshed',
+      'refreshing access token',
+      'token refresh failed',
+      'stored tokens are no longer usable and were deleted',
+    ]);
+    for (const line of lines) expect(line).not.toMatch(/SECRET/);
+    expect(JSON.parse(lines[3] ?? '{}').err.code).toBe('invalid_grant');
   });
 });

@@ -1,5 +1,6 @@
 import { OAuth2Error, TokenError } from '../errors/index.js';
 import type { TokenStorage } from '../storage/token-storage.js';
+import { type Logger, safeLogger } from '../telemetry/logging.js';
 import { toAccessToken, toStoredTokens } from './convert.js';
 import type { TokenLock } from './lock.js';
 import type { AccessToken, StoredTokens, TokenResponse } from './types.js';
@@ -39,6 +40,11 @@ export interface TokenManagerOptions {
   lockTtlMs?: number;
   /** How often waiters re-read storage while another process refreshes. Default 50 ms. */
   lockPollMs?: number;
+  /**
+   * pino-compatible logger for refreshes and their failures (never the cached path). Wrapped with
+   * `safeLogger`, so tokens and secrets are redacted. Default: no logging.
+   */
+  logger?: Logger;
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -58,6 +64,7 @@ export class TokenManager {
   readonly #lockTtlMs: number;
   readonly #lockPollMs: number;
   readonly #now: () => number;
+  readonly #log: Logger;
   readonly #inFlight = new Map<string, Promise<AccessToken>>();
 
   constructor(options: TokenManagerOptions) {
@@ -70,6 +77,7 @@ export class TokenManager {
     this.#lockTtlMs = options.lockTtlMs ?? 30_000;
     this.#lockPollMs = options.lockPollMs ?? 50;
     this.#now = options.now ?? Date.now;
+    this.#log = safeLogger(options.logger);
   }
 
   /**
@@ -203,9 +211,11 @@ export class TokenManager {
 
   async #refresh(key: string, stored: StoredTokens, refreshToken: string): Promise<AccessToken> {
     let response: TokenResponse;
+    this.#log.debug({ key, expiresAt: stored.expiresAt }, 'refreshing access token');
     try {
       response = await this.#endpoint.refresh(refreshToken);
     } catch (error) {
+      this.#log.warn({ key, err: error }, 'token refresh failed');
       if (isInvalidGrant(error)) {
         await this.#expire(key);
         throw new TokenError('refresh token rejected: the user must sign in again', {
@@ -219,11 +229,13 @@ export class TokenManager {
     const next = toStoredTokens(response, this.#now(), this.#provider, stored);
     await this.#storage.store(key, next);
     const token = toAccessToken(next);
+    this.#log.debug({ key, expiresAt: token.expiresAt }, 'access token refreshed');
     this.#hook(() => this.#hooks.onTokenRefreshed?.(key, token));
     return token;
   }
 
   async #expire(key: string): Promise<void> {
+    this.#log.info({ key }, 'stored tokens are no longer usable and were deleted');
     await this.#storage.delete(key);
     this.#hook(() => this.#hooks.onTokenExpired?.(key));
   }
