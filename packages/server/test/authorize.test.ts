@@ -16,6 +16,15 @@ const NATIVE = {
   token_endpoint_auth_method: 'none',
   grant_types: ['authorization_code'],
   redirect_uris: ['http://127.0.0.1/cb'],
+  require_pkce: false, // ignored: public clients always need PKCE
+};
+const FIRST_PARTY = {
+  client_id: 'first-party',
+  client_secret: 'fp-secret',
+  grant_types: ['authorization_code'],
+  redirect_uris: ['https://fp.example.com/cb'],
+  require_pkce: false,
+  skip_consent: true,
 };
 const USERS = [
   { username: 'alice', password: 'correct horse battery', email: 'alice@example.com', name: 'Alice' },
@@ -61,7 +70,11 @@ const authorizeUrl = (o: Record<string, string>) => `/api/oauth/authorize?${new 
 describe('authorization endpoint and authorization_code grant', () => {
   let t: T;
   beforeAll(async () => {
-    t = await testApp({ oauth: { issuer: ISSUER }, clients: [...CLIENTS, WEB, NATIVE], users: USERS });
+    t = await testApp({
+      oauth: { issuer: ISSUER },
+      clients: [...CLIENTS, WEB, NATIVE, FIRST_PARTY],
+      users: USERS,
+    });
   });
   afterAll(async () => t.close());
 
@@ -578,6 +591,59 @@ describe('authorization endpoint and authorization_code grant', () => {
       expect(doc.grant_types_supported).toEqual(
         expect.arrayContaining(['authorization_code', 'refresh_token']),
       );
+    });
+  });
+
+  describe('per-client options', () => {
+    const fpParams = (extra: Record<string, string> = {}) => ({
+      response_type: 'code',
+      client_id: 'first-party',
+      redirect_uri: 'https://fp.example.com/cb',
+      scope: 'openid profile',
+      state: 's',
+      ...extra,
+    });
+    const fpExchange = (form: Record<string, string>) =>
+      exchange({ redirect_uri: 'https://fp.example.com/cb', ...form }, basic('first-party', 'fp-secret'));
+
+    it('lets a confidential client with require_pkce: false omit PKCE, and skip_consent skips the consent page', async () => {
+      const b = new Browser(t);
+      const page = await b.request('GET', authorizeUrl(fpParams()));
+      expect(page.statusCode).toBe(200);
+      const res = await b.request('POST', '/api/oauth/authorize', {
+        ...hiddenFields(page.body),
+        username: 'alice',
+        password: USERS[0]!.password,
+      });
+      expect(res.statusCode).toBe(303);
+      const code = new URL(res.headers.location as string).searchParams.get('code')!;
+      expect((await fpExchange({ code })).statusCode).toBe(200);
+    });
+
+    it('rejects a code_verifier for a code issued without code_challenge', async () => {
+      const b = new Browser(t);
+      const page = await b.request('GET', authorizeUrl(fpParams()));
+      const res = await b.request('POST', '/api/oauth/authorize', {
+        ...hiddenFields(page.body),
+        username: 'alice',
+        password: USERS[0]!.password,
+      });
+      const code = new URL(res.headers.location as string).searchParams.get('code')!;
+      const tok = await fpExchange({ code, code_verifier: pkce().verifier });
+      expect(tok.json().error).toBe('invalid_grant');
+    });
+
+    it('still requires PKCE from a public client even if require_pkce is false', async () => {
+      const res = await t.app.inject({
+        method: 'GET',
+        url: authorizeUrl({
+          response_type: 'code',
+          client_id: 'native-app',
+          redirect_uri: 'http://127.0.0.1:5000/cb',
+          state: 's',
+        }),
+      });
+      expect(new URL(res.headers.location as string).searchParams.get('error')).toBe('invalid_request');
     });
   });
 });

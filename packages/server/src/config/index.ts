@@ -15,6 +15,10 @@ const clientSchema = z
     grant_types: z.array(z.string().min(1)).default(['client_credentials']),
     scopes: z.array(z.string().min(1)).default([]),
     redirect_uris: z.array(z.url()).default([]),
+    /** Confidential clients only: false lets them omit PKCE (public clients always need S256). Default true. */
+    require_pkce: z.boolean().optional(),
+    /** First-party clients: never show the consent page. Default false. */
+    skip_consent: z.boolean().optional(),
   })
   .refine(
     (c) =>

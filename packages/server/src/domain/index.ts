@@ -11,6 +11,9 @@ export interface Client {
   grantTypes: string[];
   scopes: string[];
   redirectUris: string[];
+  /** Ignored for public clients, which always need PKCE S256. */
+  requirePkce: boolean;
+  skipConsent: boolean;
 }
 
 export interface User {

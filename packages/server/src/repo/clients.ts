@@ -13,6 +13,8 @@ function toClient(r: Row): Client {
     grantTypes: r.grantTypes,
     scopes: r.scopes,
     redirectUris: r.redirectUris,
+    requirePkce: r.requirePkce,
+    skipConsent: r.skipConsent,
   };
 }
 
@@ -36,6 +38,8 @@ export class ClientRepo {
       grantTypes: c.grantTypes,
       scopes: c.scopes,
       redirectUris: c.redirectUris,
+      requirePkce: c.requirePkce,
+      skipConsent: c.skipConsent,
     };
     await this.db
       .insert(clients)

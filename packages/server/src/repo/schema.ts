@@ -1,4 +1,4 @@
-import { bigint, index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 export const clients = pgTable('clients', {
   clientId: text('client_id').primaryKey(),
@@ -7,6 +7,8 @@ export const clients = pgTable('clients', {
   grantTypes: jsonb('grant_types').$type<string[]>().notNull(),
   scopes: jsonb('scopes').$type<string[]>().notNull(),
   redirectUris: jsonb('redirect_uris').$type<string[]>().notNull(),
+  requirePkce: boolean('require_pkce').notNull().default(true),
+  skipConsent: boolean('skip_consent').notNull().default(false),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });

@@ -36,7 +36,7 @@ export interface AuthRequest {
   state: string | undefined;
   nonce: string | undefined;
   scopes: string[];
-  codeChallenge: string;
+  codeChallenge: string | undefined;
   prompt: string[];
   maxAge: number | undefined;
   loginHint: string | undefined;
@@ -51,7 +51,7 @@ export interface Session {
 interface CodeRecord {
   clientId: string;
   redirectUri: string;
-  codeChallenge: string;
+  codeChallenge: string | undefined;
   scope: string;
   nonce: string | undefined;
   userId: string;
@@ -146,11 +146,17 @@ export class AuthorizeService {
     }
     const challenge = p('code_challenge');
     const method = p('code_challenge_method') ?? 'plain';
-    if (challenge === undefined)
-      throw new RedirectError('invalid_request', 'code_challenge (PKCE S256) is required');
-    if (method !== 'S256') throw new RedirectError('invalid_request', 'code_challenge_method must be S256');
-    if (!/^[A-Za-z0-9_-]{43}$/.test(challenge))
-      throw new RedirectError('invalid_request', 'malformed code_challenge');
+    const pkceRequired = client.tokenEndpointAuthMethod === 'none' || client.requirePkce;
+    if (challenge === undefined) {
+      if (pkceRequired) throw new RedirectError('invalid_request', 'code_challenge (PKCE S256) is required');
+      if (p('code_challenge_method') !== undefined) {
+        throw new RedirectError('invalid_request', 'code_challenge_method without code_challenge');
+      }
+    } else {
+      if (method !== 'S256') throw new RedirectError('invalid_request', 'code_challenge_method must be S256');
+      if (!/^[A-Za-z0-9_-]{43}$/.test(challenge))
+        throw new RedirectError('invalid_request', 'malformed code_challenge');
+    }
     const scopes = [...new Set((p('scope') ?? '').split(' ').filter((s) => s !== ''))];
     const supported = new Set([...this.ctx.config.oauth.scopes_supported, ...client.scopes]);
     const unknown = scopes.filter((s) => !supported.has(s));
@@ -249,6 +255,7 @@ export class AuthorizeService {
 
   /** Consent is remembered per user + client + scopes; prompt=consent always asks again. */
   async needsConsent(req: AuthRequest, session: Session): Promise<boolean> {
+    if (req.client.skipConsent) return false;
     if (req.prompt.includes('consent')) return true;
     if (req.scopes.length === 0) return false;
     const raw = await this.#store.get(`consent:${session.userId}:${req.client.clientId}`);
@@ -334,10 +341,16 @@ export class AuthorizeService {
       throw invalidGrant('authorization code was issued to another client');
     if (redirectUri !== rec.redirectUri)
       throw invalidGrant('redirect_uri does not match the authorization request');
-    if (!verifier) throw invalidGrant('code_verifier is required');
-    if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) throw invalidGrant('malformed code_verifier');
-    if (sha256(verifier).toString('base64url') !== rec.codeChallenge)
-      throw invalidGrant('PKCE verification failed');
+    if (rec.codeChallenge === undefined) {
+      // RFC 9700 §2.1.1: a verifier for a code issued without a challenge is a downgrade attempt.
+      if (verifier !== undefined)
+        throw invalidGrant('code_verifier sent for a code issued without code_challenge');
+    } else {
+      if (!verifier) throw invalidGrant('code_verifier is required');
+      if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) throw invalidGrant('malformed code_verifier');
+      if (sha256(verifier).toString('base64url') !== rec.codeChallenge)
+        throw invalidGrant('PKCE verification failed');
+    }
     const jti = randomUUID();
     const family = randomUUID();
     // Mark used before issuing; a replay revokes the access token and the refresh token family.

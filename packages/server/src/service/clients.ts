@@ -28,6 +28,8 @@ export class ClientService {
       grantTypes: seed.grant_types,
       scopes: seed.scopes,
       redirectUris: seed.redirect_uris,
+      requirePkce: seed.require_pkce ?? true,
+      skipConsent: seed.skip_consent ?? false,
     });
   }
 
