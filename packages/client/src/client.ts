@@ -92,13 +92,13 @@ function defaultTransport(config: Partial<OAuth2ClientConfig>): Transport {
 }
 
 /**
- * The token manager of a client. A client without a redirect URI or authorization endpoint is a machine
- * client: its tokens come from the client credentials grant (RFC 6749 §4.4) instead of a refresh.
+ * The token manager of a client. A machine client (`machineClient`, by default any client without a
+ * `redirectUri`) gets its tokens from the client credentials grant (RFC 6749 §4.4) instead of a refresh.
  */
 function createTokenManager(ctx: ClientContext): TokenManager {
   const { config } = ctx;
   const provider = config.provider ?? config.issuer ?? new URL(config.tokenEndpoint).origin;
-  const machineClient = !config.redirectUri && !config.authorizationEndpoint;
+  const machineClient = config.machineClient ?? !config.redirectUri;
   const hooks = tokenMetricsHooks(provider, config.telemetry ?? {}, {
     ...(config.onTokenAcquired ? { onTokenAcquired: config.onTokenAcquired } : {}),
     ...(config.onTokenRefreshed ? { onTokenRefreshed: config.onTokenRefreshed } : {}),

@@ -40,6 +40,7 @@ const schema = z.object({
   telemetry: z.object({}).passthrough().optional(),
   storage: z.custom<object>((v) => typeof v === 'object' && v !== null).optional(),
   tokenLock: z.custom<object>((v) => typeof v === 'object' && v !== null).optional(),
+  machineClient: z.boolean().optional(),
   refreshSkewSecs: z.number().min(0).max(3600).optional(),
   provider: z.string().min(1).optional(),
   onTokenAcquired: z.custom<object>((v) => typeof v === 'function').optional(),

@@ -58,6 +58,11 @@ export interface OAuth2ClientConfig {
   storage?: TokenStorage;
   /** Cross-process refresh lock, e.g. `RedisTokenLock` next to `RedisTokenStorage`. */
   tokenLock?: TokenLock;
+  /**
+   * The token manager requests new tokens with the client credentials grant instead of refreshing.
+   * Default: true when no `redirectUri` is configured.
+   */
+  machineClient?: boolean;
   /** Refresh when the access token expires within this many seconds; default 60. */
   refreshSkewSecs?: number;
   /** Provider name recorded in stored token metadata and metrics. */
