@@ -118,6 +118,7 @@ function createTokenManager(ctx: ClientContext): TokenManager {
     },
     provider,
     hooks,
+    ...(config.logger ? { logger: config.logger } : {}),
     ...(config.tokenLock ? { lock: config.tokenLock } : {}),
     ...(config.refreshSkewSecs !== undefined ? { skewSecs: config.refreshSkewSecs } : {}),
   });

@@ -65,6 +65,12 @@ export {
 export type { TokenStorage } from './storage/token-storage.js';
 export {
   INSTRUMENTATION_NAME,
+  type Logger,
+  noopLogger,
+  REDACTED,
+  redact,
+  redactString,
+  safeLogger,
   type TelemetryOptions,
   tokenMetricsHooks,
   withHttpTelemetry,

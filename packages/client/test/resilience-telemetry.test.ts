@@ -1,48 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Meter, Tracer } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFetchTransport } from '../src/http/fetch-transport.js';
 import type { HttpRequest } from '../src/http/transport.js';
 import { MemoryTokenStorage } from '../src/storage/index.js';
 import { safeUrl, tokenMetricsHooks, withHttpTelemetry } from '../src/telemetry/index.js';
 import { TokenManager } from '../src/token/index.js';
-
-interface RecordedSpan {
-  name: string;
-  attributes: Record<string, unknown>;
-  status?: { code: number; message?: string };
-  ended: boolean;
-}
-
-function recorder() {
-  const spans: RecordedSpan[] = [];
-  const points: { name: string; value: number; attrs: Record<string, unknown> }[] = [];
-  const tracer = {
-    startActiveSpan(name: string, _opts: unknown, fn: (span: unknown) => unknown) {
-      const rec: RecordedSpan = { name, attributes: {}, ended: false };
-      spans.push(rec);
-      return fn({
-        setAttributes: (a: Record<string, unknown>) => Object.assign(rec.attributes, a),
-        setAttribute: (k: string, v: unknown) => {
-          rec.attributes[k] = v;
-        },
-        setStatus: (s: { code: number; message?: string }) => {
-          rec.status = s;
-        },
-        end: () => {
-          rec.ended = true;
-        },
-      });
-    },
-  } as unknown as Tracer;
-  const instrument = (name: string) => ({
-    add: (value: number, attrs: Record<string, unknown> = {}) => points.push({ name, value, attrs }),
-    record: (value: number, attrs: Record<string, unknown> = {}) => points.push({ name, value, attrs }),
-  });
-  const meter = { createCounter: instrument, createHistogram: instrument } as unknown as Meter;
-  return { tracer, meter, spans, points };
-}
+import { recorder } from './support/telemetry-recorder.js';
 
 let server: Server;
 let base: string;

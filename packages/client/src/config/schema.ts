@@ -41,6 +41,7 @@ const schema = z.object({
   storage: z.custom<object>((v) => typeof v === 'object' && v !== null).optional(),
   tokenLock: z.custom<object>((v) => typeof v === 'object' && v !== null).optional(),
   machineClient: z.boolean().optional(),
+  logger: z.custom<object>((v) => typeof v === 'object' && v !== null).optional(),
   refreshSkewSecs: z.number().min(0).max(3600).optional(),
   provider: z.string().min(1).optional(),
   onTokenAcquired: z.custom<object>((v) => typeof v === 'function').optional(),

@@ -2,6 +2,7 @@ import type { CryptoKey, JWK } from 'jose';
 import type { Transport } from '../http/transport.js';
 import type { ResilienceOptions } from '../resilience/index.js';
 import type { TokenStorage } from '../storage/token-storage.js';
+import type { Logger } from '../telemetry/logging.js';
 import type { TelemetryOptions } from '../telemetry/otel.js';
 import type { TokenLock } from '../token/lock.js';
 import type { TokenHooks } from '../token/manager.js';
@@ -54,6 +55,8 @@ export interface OAuth2ClientConfig {
   resilience?: ResilienceOptions | false;
   /** OpenTelemetry tracer/meter; defaults to the global providers (no-ops until the app registers one). */
   telemetry?: TelemetryOptions;
+  /** pino-compatible logger; every line passes through redaction (tokens, secrets, codes never appear). */
+  logger?: Logger;
   /** Where `client.tokens()` keeps tokens; default in-memory. */
   storage?: TokenStorage;
   /** Cross-process refresh lock, e.g. `RedisTokenLock` next to `RedisTokenStorage`. */
