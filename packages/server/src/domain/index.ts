@@ -41,4 +41,9 @@ export interface AccessTokenClaims {
   jti: string;
 }
 
-export const GRANT_TYPES_SUPPORTED = ['client_credentials', 'authorization_code', 'refresh_token'] as const;
+export const GRANT_TYPES_SUPPORTED = [
+  'client_credentials',
+  'authorization_code',
+  'refresh_token',
+  'urn:ietf:params:oauth:grant-type:device_code',
+] as const;

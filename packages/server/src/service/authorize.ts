@@ -365,6 +365,28 @@ export class AuthorizeService {
     return res;
   }
 
+  /** Issues access/ID/refresh tokens for an approved grant other than a code (device flow). */
+  async issueForGrant(
+    client: Client,
+    grant: Omit<CodeRecord, 'redirectUri' | 'codeChallenge' | 'clientId'>,
+  ): Promise<Record<string, unknown>> {
+    const jti = randomUUID();
+    const res = await this.#issueUserTokens(client, grant, jti, grant.scope);
+    if (grant.scope.split(' ').includes('offline_access') && client.grantTypes.includes('refresh_token')) {
+      const absExp = now() + this.ctx.config.oauth.refresh_token_ttl_secs;
+      res['refresh_token'] = await this.#newRefreshToken({
+        ...grant,
+        clientId: client.clientId,
+        redirectUri: '',
+        codeChallenge: undefined,
+        family: randomUUID(),
+        absExp,
+        jtis: [jti],
+      });
+    }
+    return res;
+  }
+
   async #newRefreshToken(rec: RefreshRecord): Promise<string> {
     const token = randomBytes(32).toString('base64url');
     await this.#store.set(
@@ -477,6 +499,131 @@ export class AuthorizeService {
     }
     return res;
   }
+}
+
+export const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
+const DEVICE_TTL_SECS = 600;
+const DEVICE_INTERVAL_SECS = 5;
+
+interface DeviceRecord {
+  clientId: string;
+  scope: string;
+  status: 'pending' | 'approved' | 'denied';
+  lastPoll: number;
+  userId?: string;
+  authTime?: number;
+  sid?: string;
+}
+
+export const normalizeUserCode = (c: string) => c.toUpperCase().replace(/[^A-Z]/g, '');
+
+/** RFC 8628 device authorization grant. */
+export class DeviceService {
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly authz: AuthorizeService,
+  ) {}
+
+  async start(client: Client, scopeParam: string | undefined): Promise<Record<string, unknown>> {
+    if (!client.grantTypes.includes(DEVICE_GRANT)) {
+      throw new OAuthError('unauthorized_client', 'client may not use the device authorization grant');
+    }
+    const scopes = [...new Set((scopeParam ?? '').split(' ').filter((x) => x !== ''))];
+    const supported = new Set([...this.ctx.config.oauth.scopes_supported, ...client.scopes]);
+    const unknown = scopes.filter((x) => !supported.has(x));
+    if (unknown.length > 0) throw new OAuthError('invalid_scope', `scope not allowed: ${unknown.join(' ')}`);
+    const deviceCode = randomBytes(32).toString('base64url');
+    const bytes = randomBytes(8);
+    const raw = [...bytes].map((b) => USER_CODE_ALPHABET[b % USER_CODE_ALPHABET.length]).join('');
+    const userCode = `${raw.slice(0, 4)}-${raw.slice(4)}`;
+    const key = sha256(deviceCode).toString('base64url');
+    const rec: DeviceRecord = {
+      clientId: client.clientId,
+      scope: scopes.join(' '),
+      status: 'pending',
+      lastPoll: 0,
+    };
+    await this.ctx.store.set(`device:${key}`, JSON.stringify(rec), DEVICE_TTL_SECS);
+    await this.ctx.store.set(`usercode:${raw}`, key, DEVICE_TTL_SECS);
+    const verificationUri = `${this.ctx.config.oauth.issuer}/api/oauth/device`;
+    return {
+      device_code: deviceCode,
+      user_code: userCode,
+      verification_uri: verificationUri,
+      verification_uri_complete: `${verificationUri}?user_code=${userCode}`,
+      expires_in: DEVICE_TTL_SECS,
+      interval: DEVICE_INTERVAL_SECS,
+    };
+  }
+
+  /** The user approves or denies a user code; false when the code is unknown or already used. */
+  async decide(userCode: string, session: Session, approve: boolean): Promise<boolean> {
+    const raw = normalizeUserCode(userCode);
+    const key = await this.ctx.store.get(`usercode:${raw}`);
+    if (!key) return false;
+    const recRaw = await this.ctx.store.get(`device:${key}`);
+    if (!recRaw) return false;
+    const rec = JSON.parse(recRaw) as DeviceRecord;
+    if (rec.status !== 'pending') return false;
+    const next: DeviceRecord = approve
+      ? { ...rec, status: 'approved', userId: session.userId, authTime: session.authTime, sid: session.sid }
+      : { ...rec, status: 'denied' };
+    await this.ctx.store.set(`device:${key}`, JSON.stringify(next), DEVICE_TTL_SECS);
+    await this.ctx.store.set(`usercode:${raw}`, '', 1);
+    return true;
+  }
+
+  async clientName(userCode: string): Promise<string | undefined> {
+    const key = await this.ctx.store.get(`usercode:${normalizeUserCode(userCode)}`);
+    if (!key) return undefined;
+    const recRaw = await this.ctx.store.get(`device:${key}`);
+    return recRaw ? (JSON.parse(recRaw) as DeviceRecord).clientId : undefined;
+  }
+
+  /** RFC 8628 §3.4/3.5 token request. */
+  async exchange(client: Client, deviceCode: string | undefined): Promise<Record<string, unknown>> {
+    if (!client.grantTypes.includes(DEVICE_GRANT)) {
+      throw new OAuthError('unauthorized_client', 'client may not use the device authorization grant');
+    }
+    if (!deviceCode) throw invalidRequest('device_code is required');
+    const key = `device:${sha256(deviceCode).toString('base64url')}`;
+    const raw = await this.ctx.store.get(key);
+    if (!raw) throw new OAuthError('expired_token', 'device code is expired or unknown');
+    const rec = JSON.parse(raw) as DeviceRecord;
+    if (rec.clientId !== client.clientId)
+      throw new OAuthError('invalid_grant', 'device code was issued to another client');
+    if (rec.status === 'denied') {
+      await this.ctx.store.set(key, '', 1);
+      throw new OAuthError('access_denied', 'the user denied the request');
+    }
+    if (rec.status === 'pending') {
+      const t = now();
+      const tooFast = t - rec.lastPoll < DEVICE_INTERVAL_SECS;
+      await this.ctx.store.set(key, JSON.stringify({ ...rec, lastPoll: t }), DEVICE_TTL_SECS);
+      if (tooFast) throw new OAuthError('slow_down', 'polling too fast');
+      throw new OAuthError('authorization_pending', 'the user has not yet approved the request');
+    }
+    await this.ctx.store.set(key, '', 1);
+    return this.authz.issueForGrant(client, {
+      scope: rec.scope,
+      nonce: undefined,
+      userId: rec.userId ?? '',
+      authTime: rec.authTime ?? now(),
+      sid: rec.sid ?? '',
+    });
+  }
+}
+
+const devices = new WeakMap<AppContext, DeviceService>();
+
+export function deviceService(ctx: AppContext): DeviceService {
+  let s = devices.get(ctx);
+  if (!s) {
+    s = new DeviceService(ctx, authorizeService(ctx));
+    devices.set(ctx, s);
+  }
+  return s;
 }
 
 export type UserinfoResult =

@@ -3,13 +3,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   type AuthRequest,
   authorizeService,
+  deviceService,
   endUserService,
   PageError,
   RedirectError,
   type Session,
 } from '../../service/authorize.js';
 import type { AppContext } from '../../state/index.js';
-import { consentPage, errorPage, loginPage, logoutPage, PAGE_CSP } from '../pages/index.js';
+import { consentPage, devicePage, errorPage, loginPage, logoutPage, PAGE_CSP } from '../pages/index.js';
 
 const AUTHORIZE_PATH = '/api/oauth/authorize';
 const SESSION_COOKIE = 'gh_session';
@@ -291,6 +292,64 @@ export function authorizeRoutes(ctx: AppContext) {
     };
     app.get('/api/oauth/logout', logout);
     app.post('/api/oauth/logout', logout);
+
+    const devices = deviceService(ctx);
+
+    app.post('/api/oauth/device_authorization', async (req, reply) => {
+      reply.header('cache-control', 'no-store');
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const client = await svc.authenticateClient(req.headers.authorization, body);
+      const scope = body['scope'];
+      return devices.start(client, typeof scope === 'string' ? scope : undefined);
+    });
+
+    /** RFC 8628 §3.3 user interaction: enter (or confirm) the user code, sign in if needed, approve or deny. */
+    const device = async (req: FastifyRequest, reply: FastifyReply) => {
+      const { params } = readParams(req.method === 'POST' ? req.body : req.query);
+      let session = await svc.getSession(readSigned(req, SESSION_COOKIE));
+      const userCode = params['user_code'];
+      const page = (status: number, error?: string) =>
+        html(
+          reply,
+          status,
+          devicePage({
+            action: '/api/oauth/device',
+            csrf: svc.csrfFor(csrfBinding(req, reply)),
+            userCode,
+            clientName: undefined,
+            loggedIn: session !== undefined,
+            error,
+          }),
+        );
+      if (req.method === 'GET') return page(200);
+      if (!svc.csrfValid(readSigned(req, CSRF_COOKIE), params['csrf_token'])) {
+        return page(403, 'Your session expired. Please try again.');
+      }
+      if (!session) {
+        const result = await svc.login(params['username'] ?? '', params['password'] ?? '', req.ip);
+        if (!result.ok) {
+          return result.locked
+            ? page(429, 'Too many failed attempts. Please wait a few minutes and try again.')
+            : page(401, 'Incorrect username or password.');
+        }
+        session = await svc.createSession(result.user.id);
+        reply.setCookie(SESSION_COOKIE, session.sid, cookieOpts);
+      }
+      const approve = params['consent'] === 'approve';
+      if (!userCode || !(await devices.decide(userCode, session, approve))) {
+        return page(400, 'That code is not valid or has expired.');
+      }
+      return html(
+        reply,
+        200,
+        errorPage(
+          approve ? 'Device connected' : 'Request denied',
+          approve ? 'You can return to your device.' : 'The device was not given access.',
+        ),
+      );
+    };
+    app.get('/api/oauth/device', device);
+    app.post('/api/oauth/device', device);
 
     app.get(AUTHORIZE_PATH, async (req, reply) => handle(req, reply, req.query));
     app.post(AUTHORIZE_PATH, async (req, reply) => handle(req, reply, req.body));

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { invalidRequest, unsupportedGrantType } from '../../error/index.js';
-import { authorizeService } from '../../service/authorize.js';
+import { authorizeService, DEVICE_GRANT, deviceService } from '../../service/authorize.js';
 import type { AppContext } from '../../state/index.js';
 
 type Body = Record<string, unknown>;
@@ -51,6 +51,13 @@ export function oauthRoutes(ctx: AppContext) {
           single(body, 'code_verifier'),
         );
         ctx.metrics.tokensIssued.inc({ grant_type: grantType });
+        return res;
+      }
+      if (grantType === DEVICE_GRANT) {
+        const svc = authorizeService(ctx);
+        const devClient = await svc.authenticateClient(req.headers.authorization, body);
+        const res = await deviceService(ctx).exchange(devClient, single(body, 'device_code'));
+        ctx.metrics.tokensIssued.inc({ grant_type: 'device_code' });
         return res;
       }
       if (grantType === 'refresh_token') {

@@ -10,6 +10,7 @@ export function discoveryDocument(ctx: AppContext): Record<string, unknown> {
     token_endpoint: `${issuer}/api/oauth/token`,
     userinfo_endpoint: `${issuer}/api/oauth/userinfo`,
     end_session_endpoint: `${issuer}/api/oauth/logout`,
+    device_authorization_endpoint: `${issuer}/api/oauth/device_authorization`,
     introspection_endpoint: `${issuer}/api/oauth/introspect`,
     revocation_endpoint: `${issuer}/api/oauth/revoke`,
     jwks_uri: `${issuer}/api/oauth/jwks`,

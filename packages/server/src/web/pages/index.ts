@@ -80,3 +80,28 @@ export function logoutPage(opts: { action: string; fields: Record<string, string
       `<button type="submit">Sign out</button></form>`,
   );
 }
+
+export function devicePage(opts: {
+  action: string;
+  csrf: string;
+  userCode?: string | undefined;
+  clientName?: string | undefined;
+  loggedIn: boolean;
+  error?: string | undefined;
+}): string {
+  return layout(
+    'Connect a device',
+    '<h1>Connect a device</h1>' +
+      (opts.clientName ? `<p><strong>${esc(opts.clientName)}</strong> is asking for access.</p>` : '') +
+      (opts.error ? `<p class="error" role="alert">${esc(opts.error)}</p>` : '') +
+      `<form method="post" action="${esc(opts.action)}">` +
+      `<input type="hidden" name="csrf_token" value="${esc(opts.csrf)}">` +
+      `<label for="user_code">Code shown on your device</label><input type="text" id="user_code" name="user_code" autocomplete="one-time-code" autocapitalize="characters" required value="${esc(opts.userCode ?? '')}">` +
+      (opts.loggedIn
+        ? ''
+        : `<label for="username">Username</label><input type="text" id="username" name="username" autocomplete="username" required>` +
+          `<label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>`) +
+      `<button type="submit" name="consent" value="approve">Allow</button> ` +
+      `<button type="submit" name="consent" value="deny" class="secondary">Deny</button></form>`,
+  );
+}

@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENTS, testApp } from './helpers.js';
+
+const DEVICE = 'urn:ietf:params:oauth:grant-type:device_code';
+const USER = { username: 'carol', password: 'carol password 1', email: 'carol@example.com' };
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+const hidden = (html: string) => {
+  const out: Record<string, string> = {};
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) out[m[1]!] = m[2]!;
+  return out;
+};
+
+describe('device authorization grant (RFC 8628)', () => {
+  let t: Awaited<ReturnType<typeof testApp>>;
+  beforeAll(async () => {
+    t = await testApp({
+      oauth: { issuer: 'https://id.example.com' },
+      clients: [
+        ...CLIENTS,
+        { client_id: 'tv', token_endpoint_auth_method: 'none', grant_types: [DEVICE, 'refresh_token'] },
+      ],
+      users: [USER],
+    });
+  });
+  afterAll(async () => t.close());
+
+  const post = (url: string, form: Record<string, string>, cookie = '') =>
+    t.app.inject({
+      method: 'POST',
+      url,
+      headers: { ...FORM, ...(cookie ? { cookie } : {}) },
+      payload: new URLSearchParams(form).toString(),
+    });
+  const poll = (deviceCode: string) =>
+    post('/api/oauth/token', { grant_type: DEVICE, device_code: deviceCode, client_id: 'tv' });
+
+  async function start(scope = 'openid offline_access') {
+    const res = await post('/api/oauth/device_authorization', { client_id: 'tv', scope });
+    expect(res.statusCode).toBe(200);
+    return res.json();
+  }
+
+  async function decide(userCode: string, consent: 'approve' | 'deny', password = USER.password) {
+    const page = await t.app.inject({ method: 'GET', url: `/api/oauth/device?user_code=${userCode}` });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    const cookie = page.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+    return post(
+      '/api/oauth/device',
+      { ...hidden(page.body), user_code: userCode.toLowerCase(), username: 'carol', password, consent },
+      cookie,
+    );
+  }
+
+  it('returns device and user codes with the verification URI', async () => {
+    const d = await start();
+    expect(d.user_code).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
+    expect(d.verification_uri).toBe('https://id.example.com/api/oauth/device');
+    expect(d.verification_uri_complete).toContain(d.user_code);
+    expect(d).toMatchObject({ expires_in: 600, interval: 5 });
+  });
+
+  it('answers authorization_pending, then slow_down when polling too fast', async () => {
+    const d = await start();
+    expect((await poll(d.device_code)).json().error).toBe('authorization_pending');
+    expect((await poll(d.device_code)).json().error).toBe('slow_down');
+  });
+
+  it('issues tokens once the user signs in and approves; the device code is single use', async () => {
+    const d = await start();
+    const res = await decide(d.user_code, 'approve');
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('Device connected');
+    const tok = await poll(d.device_code);
+    expect(tok.statusCode).toBe(200);
+    expect(tok.json()).toMatchObject({ token_type: 'Bearer', scope: 'openid offline_access' });
+    expect(tok.json().id_token).toBeTruthy();
+    expect(tok.json().refresh_token).toBeTruthy();
+    expect((await poll(d.device_code)).json().error).toBe('expired_token');
+  });
+
+  it('answers access_denied when the user denies', async () => {
+    const d = await start();
+    await decide(d.user_code, 'deny');
+    expect((await poll(d.device_code)).json().error).toBe('access_denied');
+  });
+
+  it('rejects a wrong password and a forged CSRF token without approving', async () => {
+    const d = await start();
+    expect((await decide(d.user_code, 'approve', 'wrong password!')).statusCode).toBe(401);
+    const forged = await post('/api/oauth/device', {
+      csrf_token: 'x',
+      user_code: d.user_code,
+      username: 'carol',
+      password: USER.password,
+      consent: 'approve',
+    });
+    expect(forged.statusCode).toBe(403);
+    expect((await poll(d.device_code)).json().error).toBe('authorization_pending');
+  });
+
+  it('refuses clients without the device grant', async () => {
+    const res = await post('/api/oauth/device_authorization', {
+      client_id: 'svc-post',
+      client_secret: 'post-secret',
+    });
+    expect(res.json().error).toBe('unauthorized_client');
+  });
+});
