@@ -647,3 +647,31 @@ describe('authorization endpoint and authorization_code grant', () => {
     });
   });
 });
+
+describe('login throttling per IP', () => {
+  let t: T;
+  beforeAll(async () => {
+    t = await testApp({ oauth: { issuer: ISSUER }, clients: [...CLIENTS, WEB], users: USERS });
+  });
+  afterAll(async () => t.close());
+
+  it('locks an IP out after 20 failures across usernames, even for a correct password', async () => {
+    const b = new Browser(t);
+    const { challenge } = pkce();
+    const url = authorizeUrl({
+      response_type: 'code',
+      client_id: 'web-app',
+      redirect_uri: 'https://app.example.com/cb',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    });
+    const attempt = async (username: string, password: string) => {
+      const page = await b.request('GET', url);
+      return (
+        await b.request('POST', '/api/oauth/authorize', { ...hiddenFields(page.body), username, password })
+      ).statusCode;
+    };
+    for (let i = 0; i < 20; i++) expect(await attempt(`user-${i}`, 'wrong password')).toBe(401);
+    expect(await attempt('alice', USERS[0]!.password)).toBe(429);
+  });
+});
