@@ -1,0 +1,240 @@
+// Server benchmark: Gatehouse (@gatehouse/server) vs oidc-provider v9, same process, same machine, same run.
+//
+// What it measures (HTTP throughput and tail latency over loopback, autocannon, 50 connections each):
+//   1. client_credentials grant: POST /token with client_secret_basic; each response is a freshly signed
+//      ES256 JWT access token (RFC 9068) on both servers.
+//   2. introspection (RFC 7662): POST /introspect with client_secret_basic for one valid token obtained
+//      before the run (must answer `active: true`).
+// Scenarios run one after the other (never in parallel: the machine has two cores, and the load generator
+// shares them with the servers). Duration per scenario: BENCH_SECONDS (default 10).
+//
+// Before measuring, each endpoint is called once and must answer 200 with the expected body; otherwise the
+// benchmark exits non-zero. Errors / non-2xx responses during a run are reported and make the exit code 1.
+//
+// Run: node --import tsx bench/server/token-and-introspection.bench.mjs
+import { generateKeyPairSync } from 'node:crypto';
+import { createServer } from 'node:http';
+import autocannon from 'autocannon';
+import Provider from 'oidc-provider';
+import { loadConfig } from '../../packages/server/src/config/index.ts';
+import { createContext } from '../../packages/server/src/state/index.ts';
+import { buildApp } from '../../packages/server/src/web/router.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = 50;
+const CLIENT_ID = 'bench-svc';
+const CLIENT_SECRET = 'bench-secret-0123456789';
+const SCOPE = 'read';
+const RESOURCE = 'https://api.example.com';
+// oidc-provider refuses to introspect structured (JWT) access tokens ("unsupported_token_type"), so its
+// introspection scenario uses an opaque token minted for this second resource. Ours introspects its JWT.
+const OPAQUE_RESOURCE = 'https://opaque.example.com';
+const basic = `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`;
+const FORM = 'application/x-www-form-urlencoded';
+
+// --- (1) Gatehouse: in-memory PGlite, in-process store, one client_credentials client from config -------
+async function startGatehouse() {
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      log_level: 'silent',
+      server: { host: '127.0.0.1', port: 0 },
+      database: { url: 'memory://' },
+      security: { jwt_secret: 'bench-jwt-secret-that-is-long-enough-0123456789' },
+      clients: [
+        {
+          client_id: CLIENT_ID,
+          client_secret: CLIENT_SECRET,
+          token_endpoint_auth_method: 'client_secret_basic',
+          grant_types: ['client_credentials'],
+          scopes: [SCOPE],
+        },
+      ],
+    },
+  });
+  const ctx = await createContext(config);
+  const app = await buildApp(ctx);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address();
+  return {
+    name: 'gatehouse',
+    base: `http://127.0.0.1:${port}`,
+    tokenPath: '/api/oauth/token',
+    introspectPath: '/api/oauth/introspect',
+    close: async () => {
+      await app.close();
+      await ctx.close();
+    },
+  };
+}
+
+// --- (2) oidc-provider v9: in-memory adapter (default), ES256 JWT access tokens via resource indicators --
+async function startOidcProvider() {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'es256-bench', alg: 'ES256', use: 'sig' };
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${server.address().port}`;
+  const provider = new Provider(issuer, {
+    jwks: { keys: [jwk] },
+    clients: [
+      {
+        client_id: CLIENT_ID,
+        client_secret: CLIENT_SECRET,
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        scope: SCOPE,
+        id_token_signed_response_alg: 'ES256', // the only key is ES256 (the default would be RS256)
+      },
+    ],
+    scopes: [SCOPE],
+    ttl: { ClientCredentials: 900 }, // same lifetime as ours
+    features: {
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      devInteractions: { enabled: false },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => RESOURCE,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, resource) =>
+          resource === OPAQUE_RESOURCE
+            ? { scope: SCOPE, accessTokenFormat: 'opaque' }
+            : { scope: SCOPE, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } },
+      },
+    },
+  });
+  server.on('request', provider.callback());
+  return {
+    name: 'oidc-provider',
+    base: issuer,
+    tokenPath: '/token',
+    introspectPath: '/token/introspection',
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+// --- sanity checks: fail loudly before measuring anything -----------------------------------------------
+async function post(srv, path, body) {
+  const res = await fetch(srv.base + path, {
+    method: 'POST',
+    headers: { authorization: basic, 'content-type': FORM },
+    body,
+  });
+  const text = await res.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, json, text };
+}
+
+// Same request body for both servers: scope + RFC 8707 resource (becomes `aud`).
+const tokenBody = () =>
+  `grant_type=client_credentials&scope=${SCOPE}&resource=${encodeURIComponent(RESOURCE)}`;
+
+async function obtainToken(srv) {
+  const r = await post(srv, srv.tokenPath, tokenBody());
+  if (r.status !== 200 || typeof r.json?.access_token !== 'string') {
+    throw new Error(`${srv.name}: token endpoint answered ${r.status} ${r.text.slice(0, 300)}`);
+  }
+  const header = JSON.parse(Buffer.from(r.json.access_token.split('.')[0], 'base64url').toString());
+  if (header.alg !== 'ES256') throw new Error(`${srv.name}: access token is not an ES256 JWT: ${r.text}`);
+  return r.json.access_token;
+}
+
+// Token used for the introspection scenario: our ES256 JWT, or an opaque token for oidc-provider.
+async function tokenToIntrospect(srv) {
+  if (srv.name === 'gatehouse') return obtainToken(srv);
+  const body = `grant_type=client_credentials&scope=${SCOPE}&resource=${encodeURIComponent(OPAQUE_RESOURCE)}`;
+  const r = await post(srv, srv.tokenPath, body);
+  if (r.status !== 200 || typeof r.json?.access_token !== 'string') {
+    throw new Error(`${srv.name}: opaque token request answered ${r.status} ${r.text.slice(0, 300)}`);
+  }
+  return r.json.access_token;
+}
+
+async function checkIntrospection(srv, token) {
+  const r = await post(srv, srv.introspectPath, `token=${encodeURIComponent(token)}`);
+  if (r.status !== 200 || r.json?.active !== true) {
+    throw new Error(`${srv.name}: introspection answered ${r.status} ${r.text.slice(0, 300)}`);
+  }
+}
+
+// --- load generation --------------------------------------------------------------------------------------
+async function measure(srv, path, body) {
+  const result = await autocannon({
+    url: srv.base + path,
+    method: 'POST',
+    headers: { authorization: basic, 'content-type': FORM },
+    body,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+  });
+  return {
+    rps: result.requests.average,
+    p99: result.latency.p99,
+    bad: result.errors + result.timeouts + result.non2xx,
+    total: result.requests.total,
+  };
+}
+
+const servers = [await startGatehouse(), await startOidcProvider()];
+const [ours, peer] = servers;
+let failed = false;
+try {
+  const tokens = {};
+  for (const srv of servers) {
+    await obtainToken(srv);
+    tokens[srv.name] = await tokenToIntrospect(srv);
+    await checkIntrospection(srv, tokens[srv.name]);
+    console.log(`ok  ${srv.name} at ${srv.base}: token 200 (ES256 JWT), introspection 200 active=true`);
+  }
+
+  const scenarios = [
+    { name: 'client_credentials grant', path: (s) => s.tokenPath, body: () => tokenBody() },
+    {
+      name: 'introspection (valid token)',
+      path: (s) => s.introspectPath,
+      body: (s) => `token=${encodeURIComponent(tokens[s.name])}`,
+    },
+  ];
+
+  console.log(`\n${CONNECTIONS} connections, ${SECONDS} s per run, Node ${process.version}\n`);
+  const rows = [];
+  for (const sc of scenarios) {
+    const r = {};
+    for (const srv of servers) {
+      process.stdout.write(`running ${sc.name} on ${srv.name}... `);
+      r[srv.name] = await measure(srv, sc.path(srv), sc.body(srv));
+      console.log(`${Math.round(r[srv.name].rps)} req/s`);
+      if (r[srv.name].bad > 0) failed = true;
+    }
+    rows.push({ sc, r });
+  }
+
+  console.log('\n| Scenario | Server | req/s | p99 ms | errors+non-2xx / total | ours / oidc-provider |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: |');
+  for (const { sc, r } of rows) {
+    const a = r[ours.name];
+    const b = r[peer.name];
+    const ratio = `${(a.rps / b.rps).toFixed(2)}× req/s`;
+    for (const srv of servers) {
+      const m = r[srv.name];
+      console.log(
+        `| ${sc.name} | ${srv.name} | ${Math.round(m.rps)} | ${m.p99} | ${m.bad} / ${m.total} | ${srv === ours ? ratio : ''} |`,
+      );
+    }
+  }
+  if (failed) console.error('\nWARNING: errors or non-2xx responses during a run (see table).');
+} catch (err) {
+  console.error(err);
+  failed = true;
+} finally {
+  for (const srv of servers) await srv.close();
+}
+process.exit(failed ? 1 : 0);
