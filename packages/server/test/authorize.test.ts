@@ -267,6 +267,15 @@ describe('authorization endpoint and authorization_code grant', () => {
     expect(intro.json()).toEqual({ active: false });
   });
 
+  it('lets exactly one of two concurrent exchanges of the same code succeed', async () => {
+    const { challenge, verifier } = pkce();
+    const res = await loginAndConsent(new Browser(t), baseParams(challenge));
+    const code = new URL(res.headers.location as string).searchParams.get('code')!;
+    const form = { code, redirect_uri: 'https://app.example.com/cb', code_verifier: verifier };
+    const results = await Promise.all([exchange(form), exchange(form), exchange(form)]);
+    expect(results.map((r) => r.statusCode).sort()).toEqual([200, 400, 400]);
+  });
+
   it('binds the code to the PKCE verifier, redirect_uri and client', async () => {
     const { challenge, verifier } = pkce();
     const codeOf = async () =>
@@ -448,6 +457,15 @@ describe('authorization endpoint and authorization_code grant', () => {
       expect(reuse.json().error).toBe('invalid_grant');
       expect((await refresh({ refresh_token: r1.refresh_token })).json().error).toBe('invalid_grant');
       expect(await introspect(r1.access_token)).toEqual({ active: false });
+    });
+
+    it('lets exactly one of two concurrent refreshes with the same token succeed', async () => {
+      const first = await tokens();
+      const results = await Promise.all([
+        refresh({ refresh_token: first.refresh_token }),
+        refresh({ refresh_token: first.refresh_token }),
+      ]);
+      expect(results.map((r) => r.statusCode).sort()).toEqual([200, 400]);
     });
 
     it('rejects a refresh token presented by another client', async () => {
@@ -673,5 +691,64 @@ describe('login throttling per IP', () => {
     };
     for (let i = 0; i < 20; i++) expect(await attempt(`user-${i}`, 'wrong password')).toBe(401);
     expect(await attempt('alice', USERS[0]!.password)).toBe(429);
+  });
+});
+
+describe('single use across nodes', () => {
+  let t: T;
+  beforeAll(async () => {
+    t = await testApp({ oauth: { issuer: ISSUER }, clients: [...CLIENTS, WEB], users: USERS });
+    // A slow shared store (like Redis across nodes) lets concurrent requests interleave.
+    const store = t.ctx.store;
+    const get = store.get.bind(store);
+    store.get = async (k: string) => {
+      await new Promise((r) => setTimeout(r, 15));
+      return get(k);
+    };
+  });
+  afterAll(async () => t.close());
+
+  it('redeems a code only once even when the store is slow', async () => {
+    const { challenge, verifier } = pkce();
+    const b = new Browser(t);
+    const page = await b.request(
+      'GET',
+      authorizeUrl({
+        response_type: 'code',
+        client_id: 'web-app',
+        redirect_uri: 'https://app.example.com/cb',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+        scope: 'openid offline_access',
+      }),
+    );
+    let res = await b.request('POST', '/api/oauth/authorize', {
+      ...hiddenFields(page.body),
+      username: 'alice',
+      password: USERS[0]!.password,
+    });
+    res = await b.request('POST', '/api/oauth/authorize', { ...hiddenFields(res.body), consent: 'approve' });
+    const code = new URL(res.headers.location as string).searchParams.get('code')!;
+    const send = (payload: Record<string, string>) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/oauth/token',
+        headers: { ...FORM, authorization: basic('web-app', 'web-secret') },
+        payload: new URLSearchParams(payload).toString(),
+      });
+    const form = {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: 'https://app.example.com/cb',
+      code_verifier: verifier,
+    };
+    const codes = await Promise.all([send(form), send(form)]);
+    expect(codes.map((r) => r.statusCode).sort()).toEqual([200, 400]);
+    const rt = codes.find((r) => r.statusCode === 200)!.json().refresh_token as string;
+    const refreshes = await Promise.all([
+      send({ grant_type: 'refresh_token', refresh_token: rt }),
+      send({ grant_type: 'refresh_token', refresh_token: rt }),
+    ]);
+    expect(refreshes.map((r) => r.statusCode).sort()).toEqual([200, 400]);
   });
 });

@@ -6,7 +6,7 @@ import type { Client, User } from '../domain/index.js';
 import { invalidClient, invalidRequest, OAuthError } from '../error/index.js';
 import type { Store } from '../infra/store.js';
 import { ClientRepo } from '../repo/clients.js';
-import { users } from '../repo/schema.js';
+import { grants, users } from '../repo/schema.js';
 import { UserRepo } from '../repo/users.js';
 import type { AppContext } from '../state/index.js';
 
@@ -321,19 +321,15 @@ export class AuthorizeService {
     if (!code) throw invalidRequest('code is required');
     const key = sha256(code).toString('base64url');
     const invalidGrant = (d: string) => new OAuthError('invalid_grant', d);
-    const used = await this.#store.get(`code-used:${key}`);
-    if (used !== undefined) {
-      const prior = JSON.parse(used) as { jtis: string[]; family: string };
-      for (const jti of prior.jtis) {
-        await this.#store.set(`revoked:${jti}`, '1', this.ctx.config.oauth.access_token_ttl_secs + 5);
-      }
-      await this.#store.set(
-        `rt-family-revoked:${prior.family}`,
-        '1',
-        this.ctx.config.oauth.refresh_token_ttl_secs,
-      );
-      throw invalidGrant('authorization code already used');
-    }
+    // The access token id and refresh family are derived from the code, so a replay can revoke them.
+    const jti = createHmac('sha256', this.#secret).update(`jti:${key}`).digest('base64url');
+    const family = `code-${key}`;
+    const replay = async () => {
+      await this.#store.set(`revoked:${jti}`, '1', this.ctx.config.oauth.access_token_ttl_secs + 5);
+      await this.#store.set(`rt-family-revoked:${family}`, '1', this.ctx.config.oauth.refresh_token_ttl_secs);
+      return invalidGrant('authorization code already used');
+    };
+    if ((await this.#store.get(`code-used:${key}`)) !== undefined) throw await replay();
     const raw = await this.#store.get(`code:${key}`);
     if (!raw) throw invalidGrant('authorization code is invalid or expired');
     const rec = JSON.parse(raw) as CodeRecord;
@@ -351,10 +347,11 @@ export class AuthorizeService {
       if (sha256(verifier).toString('base64url') !== rec.codeChallenge)
         throw invalidGrant('PKCE verification failed');
     }
-    const jti = randomUUID();
-    const family = randomUUID();
-    // Mark used before issuing; a replay revokes the access token and the refresh token family.
-    await this.#store.set(`code-used:${key}`, JSON.stringify({ jtis: [jti], family }), 10 * 60);
+    // Atomic single use across nodes: the first to insert the claim row wins.
+    if (!(await this.#claim(`code:${key}`, 'code_used', rec.clientId, rec.userId, now() + 10 * 60))) {
+      throw await replay();
+    }
+    await this.#store.set(`code-used:${key}`, '1', 10 * 60);
     await this.#store.set(`code:${key}`, '', 1);
     const res = await this.#issueUserTokens(client, rec, jti, rec.scope);
     const scopes = rec.scope.split(' ');
@@ -385,6 +382,22 @@ export class AuthorizeService {
       });
     }
     return res;
+  }
+
+  /** Inserts a marker row; false when it already exists (used by another request or node). */
+  async #claim(
+    id: string,
+    kind: string,
+    clientId: string,
+    subject: string,
+    expiresAt: number,
+  ): Promise<boolean> {
+    const rows = await this.ctx.database.db
+      .insert(grants)
+      .values({ id, kind, clientId, subject, scope: '', expiresAt })
+      .onConflictDoNothing()
+      .returning({ id: grants.id });
+    return rows.length > 0;
   }
 
   async #newRefreshToken(rec: RefreshRecord): Promise<string> {
@@ -431,6 +444,10 @@ export class AuthorizeService {
       scope = asked.join(' ');
     }
     await this.#store.set(key, JSON.stringify({ ...rec, rotated: true }), Math.max(1, rec.absExp - now()));
+    if (!(await this.#claim(key, 'refresh_used', rec.clientId, rec.userId, rec.absExp))) {
+      await this.#revokeFamily(rec);
+      throw invalidGrant('refresh token was already used; the grant has been revoked');
+    }
     const jti = randomUUID();
     const res = await this.#issueUserTokens(client, { ...rec, nonce: undefined }, jti, scope);
     rec.jtis.push(jti);
