@@ -752,3 +752,57 @@ describe('single use across nodes', () => {
     expect(refreshes.map((r) => r.statusCode).sort()).toEqual([200, 400]);
   });
 });
+
+describe('refresh token absolute lifetime', () => {
+  let t: T;
+  beforeAll(async () => {
+    t = await testApp({
+      oauth: { issuer: ISSUER, refresh_token_ttl_secs: 2 },
+      clients: [...CLIENTS, WEB],
+      users: USERS,
+    });
+  });
+  afterAll(async () => t.close());
+
+  it('does not extend the lifetime on rotation and rejects the family after it', async () => {
+    const { challenge, verifier } = pkce();
+    const b = new Browser(t);
+    const page = await b.request(
+      'GET',
+      authorizeUrl({
+        response_type: 'code',
+        client_id: 'web-app',
+        redirect_uri: 'https://app.example.com/cb',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+        scope: 'offline_access',
+      }),
+    );
+    let res = await b.request('POST', '/api/oauth/authorize', {
+      ...hiddenFields(page.body),
+      username: 'alice',
+      password: USERS[0]!.password,
+    });
+    res = await b.request('POST', '/api/oauth/authorize', { ...hiddenFields(res.body), consent: 'approve' });
+    const code = new URL(res.headers.location as string).searchParams.get('code')!;
+    const send = (payload: Record<string, string>) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/oauth/token',
+        headers: { ...FORM, authorization: basic('web-app', 'web-secret') },
+        payload: new URLSearchParams(payload).toString(),
+      });
+    const first = await send({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: 'https://app.example.com/cb',
+      code_verifier: verifier,
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+    const rotated = await send({ grant_type: 'refresh_token', refresh_token: first.json().refresh_token });
+    expect(rotated.statusCode).toBe(200);
+    await new Promise((r) => setTimeout(r, 1600));
+    const late = await send({ grant_type: 'refresh_token', refresh_token: rotated.json().refresh_token });
+    expect(late.json().error).toBe('invalid_grant');
+  });
+});
