@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authorizeService } from '../src/service/authorize.js';
 import { basic, CLIENTS, testApp } from './helpers.js';
 
 const ISSUER = 'https://id.example.com';
@@ -265,6 +266,26 @@ describe('authorization endpoint and authorization_code grant', () => {
       payload: `token=${first.json().access_token}`,
     });
     expect(intro.json()).toEqual({ active: false });
+  });
+
+  it('rejects an expired code (lifetime 60 s by default)', async () => {
+    const svc = authorizeService(t.ctx);
+    expect(svc.codeTtlSecs).toBe(60);
+    svc.codeTtlSecs = 1;
+    try {
+      const { challenge, verifier } = pkce();
+      const res = await loginAndConsent(new Browser(t), baseParams(challenge));
+      const code = new URL(res.headers.location as string).searchParams.get('code')!;
+      await new Promise((r) => setTimeout(r, 1100));
+      const tok = await exchange({
+        code,
+        redirect_uri: 'https://app.example.com/cb',
+        code_verifier: verifier,
+      });
+      expect(tok.json().error).toBe('invalid_grant');
+    } finally {
+      svc.codeTtlSecs = 60;
+    }
   });
 
   it('lets exactly one of two concurrent exchanges of the same code succeed', async () => {
@@ -605,6 +626,7 @@ describe('authorization endpoint and authorization_code grant', () => {
         authorization_endpoint: `${ISSUER}/api/oauth/authorize`,
         userinfo_endpoint: `${ISSUER}/api/oauth/userinfo`,
         end_session_endpoint: `${ISSUER}/api/oauth/logout`,
+        device_authorization_endpoint: `${ISSUER}/api/oauth/device_authorization`,
       });
       expect(doc.grant_types_supported).toEqual(
         expect.arrayContaining(['authorization_code', 'refresh_token']),
