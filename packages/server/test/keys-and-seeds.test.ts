@@ -105,4 +105,33 @@ describe('signing keys and config seeds', () => {
       await ctx.close();
     }
   });
+  it('serves authenticated clients from a short-lived cache, invalidated at once by rotate and delete', async () => {
+    const ctx = await createContext(testConfig());
+    try {
+      const created = await ctx.clients.create({
+        client_id: 'cached-svc',
+        token_endpoint_auth_method: 'client_secret_post',
+        grant_types: ['client_credentials'],
+        scopes: ['read'],
+        redirect_uris: [],
+      });
+      const auth = (secret: string | undefined) =>
+        ctx.clients.authenticate({
+          authorization: undefined,
+          body: { client_id: 'cached-svc', client_secret: secret },
+        });
+      // Warm the cache, then rotate: the old secret must be rejected immediately on this node.
+      await expect(auth(created.secret)).resolves.toMatchObject({ clientId: 'cached-svc' });
+      await expect(auth(created.secret)).resolves.toMatchObject({ clientId: 'cached-svc' });
+      const rotated = await ctx.clients.rotateSecret('cached-svc');
+      await expect(auth(created.secret)).rejects.toMatchObject({ code: 'invalid_client' });
+      await expect(auth(rotated)).resolves.toMatchObject({ clientId: 'cached-svc' });
+      await expect(auth('wrong-secret')).rejects.toMatchObject({ code: 'invalid_client' });
+      // Deleting through the service drops the cached record too.
+      expect(await ctx.clients.delete('cached-svc')).toBe(true);
+      await expect(auth(rotated)).rejects.toMatchObject({ code: 'invalid_client' });
+    } finally {
+      await ctx.close();
+    }
+  });
 });

@@ -17,10 +17,61 @@ function decodeFormComponent(s: string): string {
   }
 }
 
+/**
+ * How long an authenticated client record may be served from this node's memory. Changes made through
+ * this service invalidate the entry at once on this node; changes made on another node (or directly in
+ * the database) become visible here after at most this long — the cross-node staleness bound.
+ */
+export const CLIENT_CACHE_TTL_MS = 30_000;
+const CLIENT_CACHE_MAX = 10_000;
+
 export class ClientService {
-  constructor(private readonly repo: ClientRepo) {}
+  /** client_id → record (only existing clients are cached, so a new client is never hidden). */
+  readonly #cache = new Map<string, { client: Client; expires: number }>();
+  /** Bumped on every invalidation; a lookup that raced with a write does not populate the cache. */
+  #generation = 0;
+
+  constructor(
+    private readonly repo: ClientRepo,
+    private readonly cacheTtlMs: number = CLIENT_CACHE_TTL_MS,
+  ) {}
+
+  /** Loads a client, from the short-lived in-process cache when possible. */
+  async find(clientId: string): Promise<Client | undefined> {
+    const now = Date.now();
+    const hit = this.#cache.get(clientId);
+    if (hit !== undefined) {
+      if (hit.expires > now) return hit.client;
+      this.#cache.delete(clientId);
+    }
+    const generation = this.#generation;
+    const client = await this.repo.find(clientId);
+    if (client !== undefined && this.cacheTtlMs > 0 && generation === this.#generation) {
+      if (this.#cache.size >= CLIENT_CACHE_MAX) {
+        const oldest = this.#cache.keys().next();
+        if (!oldest.done) this.#cache.delete(oldest.value);
+      }
+      this.#cache.set(clientId, { client, expires: now + this.cacheTtlMs });
+    }
+    return client;
+  }
+
+  /** Drops a cached client (called after every change made through this service). */
+  invalidate(clientId: string): void {
+    this.#generation++;
+    this.#cache.delete(clientId);
+  }
 
   async upsertFromSeed(seed: ClientSeed): Promise<void> {
+    this.invalidate(seed.client_id);
+    try {
+      await this.#upsert(seed);
+    } finally {
+      this.invalidate(seed.client_id);
+    }
+  }
+
+  async #upsert(seed: ClientSeed): Promise<void> {
     await this.repo.upsert({
       clientId: seed.client_id,
       secretHash: seed.client_secret === undefined ? null : hashClientSecret(seed.client_secret),
@@ -51,13 +102,23 @@ export class ClientService {
     return this.repo.list();
   }
 
-  delete(clientId: string): Promise<boolean> {
-    return this.repo.delete(clientId);
+  async delete(clientId: string): Promise<boolean> {
+    this.invalidate(clientId);
+    try {
+      return await this.repo.delete(clientId);
+    } finally {
+      this.invalidate(clientId);
+    }
   }
 
   async rotateSecret(clientId: string): Promise<string | undefined> {
     const secret = generateClientSecret();
-    return (await this.repo.setSecretHash(clientId, hashClientSecret(secret))) ? secret : undefined;
+    this.invalidate(clientId);
+    try {
+      return (await this.repo.setSecretHash(clientId, hashClientSecret(secret))) ? secret : undefined;
+    } finally {
+      this.invalidate(clientId);
+    }
   }
 
   /** Authenticates the calling client with client_secret_basic or client_secret_post (RFC 6749 §2.3.1). */
@@ -86,7 +147,8 @@ export class ClientService {
       throw invalidClient('client authentication required', authorization !== undefined);
     }
     const basic = method === 'client_secret_basic';
-    const client = clientId === '' ? undefined : await this.repo.find(clientId);
+    const client = clientId === '' ? undefined : await this.find(clientId);
+    // Always compared in constant time against the stored hash (cached or not).
     const ok = verifyClientSecret(secret, client?.secretHash);
     if (!client || !ok) throw invalidClient('client authentication failed', basic);
     if (client.tokenEndpointAuthMethod !== method) {
