@@ -6,45 +6,21 @@
  *   node --import tsx examples/client-credentials.ts
  * It starts its own server on a free port with an in-memory database, so it needs nothing else.
  */
-import { createServer } from 'node:net';
 import { createOAuth2ClientFromDiscovery } from '@gatehouse/client';
-import { buildApp, createContext, loadConfig } from '@gatehouse/server';
-
-/** A free port, so the issuer URL (derived from host and port) is known before the server starts. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-    probe.on('error', reject);
-  });
-}
-const port = await freePort();
+import { startLocalGatehouse } from './support/local-gatehouse.js';
 
 // 1. An authorization server with one registered machine client (the config-file `clients:` shape).
-const config = loadConfig({
-  env: {},
-  overrides: {
-    log_level: 'warn',
-    server: { host: '127.0.0.1', port },
-    database: { url: 'memory://' },
-    security: { jwt_secret: 'example-only-secret-change-me-0123456789' },
-    clients: [
-      {
-        client_id: 'billing-service',
-        client_secret: 'change-me',
-        grant_types: ['client_credentials'],
-        scopes: ['invoices.read', 'invoices.write'],
-      },
-    ],
-  },
+const server = await startLocalGatehouse({
+  clients: [
+    {
+      client_id: 'billing-service',
+      client_secret: 'change-me',
+      grant_types: ['client_credentials'],
+      scopes: ['invoices.read', 'invoices.write'],
+    },
+  ],
 });
-const context = await createContext(config);
-const app = await buildApp(context);
-await app.listen({ host: '127.0.0.1', port });
-// The issuer is the URL the server is reached at; the client's discovery checks it exactly.
-const issuer = config.oauth.issuer;
+const { issuer } = server;
 console.log(`authorization server: ${issuer}`);
 
 try {
@@ -67,6 +43,5 @@ try {
   console.log(`introspection: active=${before.active} before revocation, active=${after.active} after`);
   if (!before.active || after.active) process.exitCode = 1;
 } finally {
-  await app.close();
-  await context.close();
+  await server.close();
 }

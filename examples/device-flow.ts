@@ -7,40 +7,16 @@
  *   node --import tsx examples/device-flow.ts
  * It starts its own server on a free port with an in-memory database, so it needs nothing else.
  */
-import { createServer } from 'node:net';
 import { createOAuth2ClientFromDiscovery } from '@gatehouse/client';
-import { buildApp, createContext, loadConfig } from '@gatehouse/server';
+import { startLocalGatehouse } from './support/local-gatehouse.js';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-    probe.on('error', reject);
-  });
-}
-
 // 1. An authorization server with a public device client and one user.
-const port = await freePort();
-const config = loadConfig({
-  env: {},
-  overrides: {
-    log_level: 'warn',
-    server: { host: '127.0.0.1', port },
-    database: { url: 'memory://' },
-    security: { jwt_secret: 'example-only-secret-change-me-0123456789' },
-    clients: [
-      { client_id: 'living-room-tv', token_endpoint_auth_method: 'none', grant_types: [DEVICE_GRANT] },
-    ],
-    users: [{ username: 'alice', password: 'wonderland', email: 'alice@example.com', name: 'Alice' }],
-  },
+const server = await startLocalGatehouse({
+  clients: [{ client_id: 'living-room-tv', token_endpoint_auth_method: 'none', grant_types: [DEVICE_GRANT] }],
+  users: [{ username: 'alice', password: 'wonderland', email: 'alice@example.com', name: 'Alice' }],
 });
-const context = await createContext(config);
-const app = await buildApp(context);
-await app.listen({ host: '127.0.0.1', port });
 
 /** Plays the user: opens the verification page, signs in and approves, as a browser would post the form. */
 async function approveAsUser(verificationUriComplete: string, userCode: string): Promise<void> {
@@ -58,7 +34,7 @@ async function approveAsUser(verificationUriComplete: string, userCode: string):
   form.set('username', 'alice');
   form.set('password', 'wonderland');
   form.set('consent', 'approve');
-  const res = await fetch(new URL('/api/oauth/device', config.oauth.issuer), {
+  const res = await fetch(new URL('/api/oauth/device', server.issuer), {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
     body: form,
@@ -70,7 +46,7 @@ async function approveAsUser(verificationUriComplete: string, userCode: string):
 
 try {
   // 2. The device asks for a user code and shows it.
-  const client = await createOAuth2ClientFromDiscovery(config.oauth.issuer, { clientId: 'living-room-tv' });
+  const client = await createOAuth2ClientFromDiscovery(server.issuer, { clientId: 'living-room-tv' });
   const device = client.deviceAuthorization();
   const response = await device.requestDeviceCode({ scopes: ['openid', 'profile'] });
   console.log(`go to ${response.verificationUri} and enter ${response.userCode}`);
@@ -83,6 +59,5 @@ try {
   const me = await client.userinfo(tokens.accessToken);
   console.log(`device signed in as ${String(me['name'])} (sub ${String(me['sub'])})`);
 } finally {
-  await app.close();
-  await context.close();
+  await server.close();
 }
