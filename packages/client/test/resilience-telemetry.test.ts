@@ -56,11 +56,16 @@ describe('telemetry', () => {
     expect(r.spans[2]?.attributes['oauth2.error_code']).toBe('network_error');
     expect(r.spans.every((s) => s.ended)).toBe(true);
     expect(JSON.stringify(r.spans)).not.toMatch(/secret/);
-    expect(r.points.filter((p) => p.name === 'oauth2.http.requests').map((p) => p.attrs['status'])).toEqual([
-      '200',
-      '503',
-      'error',
-    ]);
+    expect(
+      r.points.filter((p) => p.name === 'oauth2_http_requests_total').map((p) => p.attrs['status']),
+    ).toEqual(['200', '503', 'error']);
+    // The requests are refresh_token grants at the token endpoint (seed §13 token metrics).
+    expect(
+      r.points.filter((p) => p.name === 'oauth2_token_requests_total').map((p) => p.attrs['outcome']),
+    ).toEqual(['success', 'error', 'error']);
+    expect(r.points.filter((p) => p.name === 'oauth2_token_requests_total')[0]?.attrs['grant_type']).toBe(
+      'refresh_token',
+    );
     expect(safeUrl('not a url')).toBe('invalid-url');
   });
 
@@ -83,7 +88,10 @@ describe('telemetry', () => {
       raw: {},
     });
     await m.getAccessToken('k');
-    expect(r.points.map((p) => p.name)).toEqual(['oauth2.token.acquisitions', 'oauth2.token.refreshes']);
+    expect(r.points.map((p) => p.name)).toEqual([
+      'oauth2_token_acquisitions_total',
+      'oauth2_token_refreshes_total',
+    ]);
     expect(r.points[1]?.attrs).toEqual({ provider: 'demo' });
     expect(seen).toEqual(['k']);
   });

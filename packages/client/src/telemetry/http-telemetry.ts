@@ -5,16 +5,25 @@ import { resolveMeter, resolveTracer, safeUrl, type TelemetryOptions } from './o
 
 /**
  * Wraps a transport so every request gets an `oauth2.http` client span and is counted in
- * `oauth2.http.requests{endpoint, method, status}` and `oauth2.http.request_duration_ms{endpoint}`.
+ * `oauth2_http_requests_total{endpoint, method, status}` and `oauth2_http_request_duration_seconds{endpoint}`;
+ * token-endpoint requests also in `oauth2_token_requests_total{grant_type, outcome}` and
+ * `oauth2_token_request_duration_seconds{grant_type}` (seed §13).
  * Only the URL's origin and path are recorded; bodies and headers never are.
  */
 export function withHttpTelemetry(transport: Transport, options: TelemetryOptions = {}): Transport {
   const tracer = resolveTracer(options);
   const meter = resolveMeter(options);
-  const requests = meter.createCounter('oauth2.http.requests', { description: 'HTTP requests sent' });
-  const duration = meter.createHistogram('oauth2.http.request_duration_ms', {
+  const requests = meter.createCounter('oauth2_http_requests_total', { description: 'HTTP requests sent' });
+  const duration = meter.createHistogram('oauth2_http_request_duration_seconds', {
     description: 'HTTP request duration',
-    unit: 'ms',
+    unit: 's',
+  });
+  const tokenRequests = meter.createCounter('oauth2_token_requests_total', {
+    description: 'Token endpoint requests by grant type and outcome',
+  });
+  const tokenDuration = meter.createHistogram('oauth2_token_request_duration_seconds', {
+    description: 'Token endpoint request duration',
+    unit: 's',
   });
 
   return (request: HttpRequest): Promise<HttpResponse> =>
@@ -39,8 +48,15 @@ export function withHttpTelemetry(transport: Transport, options: TelemetryOption
         span.setStatus({ code: SpanStatusCode.ERROR, message: code });
         throw error;
       } finally {
+        const seconds = (performance.now() - start) / 1000;
         requests.add(1, { endpoint: request.endpoint, method: request.method, status });
-        duration.record(performance.now() - start, { endpoint: request.endpoint });
+        duration.record(seconds, { endpoint: request.endpoint });
+        if (request.endpoint === 'token') {
+          const grant_type = request.grantType ?? 'unknown';
+          const outcome = status.startsWith('2') ? 'success' : 'error';
+          tokenRequests.add(1, { grant_type, outcome });
+          tokenDuration.record(seconds, { grant_type });
+        }
         span.end();
       }
     });

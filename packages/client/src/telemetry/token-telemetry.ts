@@ -2,8 +2,8 @@ import type { TokenHooks } from '../token/manager.js';
 import { resolveMeter, type TelemetryOptions } from './otel.js';
 
 /**
- * Token-manager hooks that count `oauth2.token.acquisitions{provider}`, `oauth2.token.refreshes{provider}`
- * and `oauth2.token.expirations{provider}`. Calls `next`'s hooks too, so application hooks still run.
+ * Token-manager hooks that count `oauth2_token_acquisitions_total{provider}`, `oauth2_token_refreshes_total{provider}`
+ * and `oauth2_token_expirations_total{provider}`. Calls `next`'s hooks too, so application hooks still run.
  */
 export function tokenMetricsHooks(
   provider: string,
@@ -11,9 +11,9 @@ export function tokenMetricsHooks(
   next: TokenHooks = {},
 ): TokenHooks {
   const meter = resolveMeter(options);
-  const acquisitions = meter.createCounter('oauth2.token.acquisitions');
-  const refreshes = meter.createCounter('oauth2.token.refreshes');
-  const expirations = meter.createCounter('oauth2.token.expirations');
+  const acquisitions = meter.createCounter('oauth2_token_acquisitions_total');
+  const refreshes = meter.createCounter('oauth2_token_refreshes_total');
+  const expirations = meter.createCounter('oauth2_token_expirations_total');
   return {
     onTokenAcquired(key, token) {
       acquisitions.add(1, { provider });
