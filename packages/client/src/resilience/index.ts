@@ -1,6 +1,7 @@
 import type { Meter } from '@opentelemetry/api';
 import type { Transport } from '../http/transport.js';
 import { type BreakerTransport, type CircuitBreakerOptions, withCircuitBreaker } from './circuit-breaker.js';
+import { withConcurrencyLimit } from './concurrency.js';
 import { type RateLimiterOptions, withRateLimit } from './rate-limiter.js';
 import { type RetryOptions, withRetry } from './retry.js';
 
@@ -10,6 +11,7 @@ export {
   WindowedRecoveryBreaker,
   withCircuitBreaker,
 } from './circuit-breaker.js';
+export { withConcurrencyLimit } from './concurrency.js';
 export { type RateLimit, type RateLimiterOptions, TokenBucket, withRateLimit } from './rate-limiter.js';
 export { type RetryOptions, withRetry } from './retry.js';
 
@@ -18,6 +20,8 @@ export interface ResilienceOptions {
   retry?: RetryOptions | false;
   circuitBreaker?: CircuitBreakerOptions | false;
   rateLimit?: RateLimiterOptions | false;
+  /** Most requests in flight at once (seed §8.1); default 10, `false` for no limit. */
+  maxConcurrent?: number | false;
   /** Meter for the breaker and rate-limit metrics, unless set in their own options. */
   meter?: Meter;
 }
@@ -41,6 +45,7 @@ export function withResilience(transport: Transport, options: ResilienceOptions 
   const meter = options.meter === undefined ? {} : { meter: options.meter };
   if (options.circuitBreaker !== false)
     t = withCircuitBreaker(t, { ...meter, ...options.circuitBreaker }) satisfies BreakerTransport;
+  if (options.maxConcurrent !== false) t = withConcurrencyLimit(t, options.maxConcurrent ?? 10);
   if (options.rateLimit !== false)
     t = withRateLimit(t, { ...meter, ...(options.rateLimit ?? DEFAULT_RATE_LIMITS) });
   return t;
