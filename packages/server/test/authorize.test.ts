@@ -68,6 +68,47 @@ const hiddenFields = (html: string) => {
 
 const authorizeUrl = (o: Record<string, string>) => `/api/oauth/authorize?${new URLSearchParams(o)}`;
 
+/** Logs in (and consents) through the HTML forms; returns the final redirect Location. */
+async function loginAndConsent(b: Browser, params: Record<string, string>, password = USERS[0]!.password) {
+  const page = await b.request('GET', authorizeUrl(params));
+  expect(page.statusCode).toBe(200);
+  let res = await b.request('POST', '/api/oauth/authorize', {
+    ...hiddenFields(page.body),
+    username: 'alice',
+    password,
+  });
+  if (res.statusCode === 200 && res.body.includes('name="consent"')) {
+    res = await b.request('POST', '/api/oauth/authorize', {
+      ...hiddenFields(res.body),
+      consent: 'approve',
+    });
+  }
+  return res;
+}
+
+/** A signed-in user's code for `web-app` (PKCE S256): logs in and consents through the forms. */
+async function codeFor(b: Browser, scope: string) {
+  const { challenge, verifier } = pkce();
+  const res = await loginAndConsent(b, {
+    response_type: 'code',
+    client_id: 'web-app',
+    redirect_uri: 'https://app.example.com/cb',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    scope,
+  });
+  return { code: new URL(res.headers.location as string).searchParams.get('code')!, verifier };
+}
+
+/** POST /api/oauth/token as the confidential `web-app` client. */
+const webAppToken = (t: T, payload: Record<string, string>) =>
+  t.app.inject({
+    method: 'POST',
+    url: '/api/oauth/token',
+    headers: { ...FORM, authorization: basic('web-app', 'web-secret') },
+    payload: new URLSearchParams(payload).toString(),
+  });
+
 describe('authorization endpoint and authorization_code grant', () => {
   let t: T;
   beforeAll(async () => {
@@ -90,24 +131,6 @@ describe('authorization endpoint and authorization_code grant', () => {
     code_challenge_method: 'S256',
     ...extra,
   });
-
-  /** Logs in (and consents) through the HTML forms; returns the final redirect Location. */
-  async function loginAndConsent(b: Browser, params: Record<string, string>, password = USERS[0]!.password) {
-    const page = await b.request('GET', authorizeUrl(params));
-    expect(page.statusCode).toBe(200);
-    let res = await b.request('POST', '/api/oauth/authorize', {
-      ...hiddenFields(page.body),
-      username: 'alice',
-      password,
-    });
-    if (res.statusCode === 200 && res.body.includes('name="consent"')) {
-      res = await b.request('POST', '/api/oauth/authorize', {
-        ...hiddenFields(res.body),
-        consent: 'approve',
-      });
-    }
-    return res;
-  }
 
   const exchange = (form: Record<string, string>, auth = basic('web-app', 'web-secret')) =>
     t.app.inject({
@@ -731,33 +754,8 @@ describe('single use across nodes', () => {
   afterAll(async () => t.close());
 
   it('redeems a code only once even when the store is slow', async () => {
-    const { challenge, verifier } = pkce();
-    const b = new Browser(t);
-    const page = await b.request(
-      'GET',
-      authorizeUrl({
-        response_type: 'code',
-        client_id: 'web-app',
-        redirect_uri: 'https://app.example.com/cb',
-        code_challenge: challenge,
-        code_challenge_method: 'S256',
-        scope: 'openid offline_access',
-      }),
-    );
-    let res = await b.request('POST', '/api/oauth/authorize', {
-      ...hiddenFields(page.body),
-      username: 'alice',
-      password: USERS[0]!.password,
-    });
-    res = await b.request('POST', '/api/oauth/authorize', { ...hiddenFields(res.body), consent: 'approve' });
-    const code = new URL(res.headers.location as string).searchParams.get('code')!;
-    const send = (payload: Record<string, string>) =>
-      t.app.inject({
-        method: 'POST',
-        url: '/api/oauth/token',
-        headers: { ...FORM, authorization: basic('web-app', 'web-secret') },
-        payload: new URLSearchParams(payload).toString(),
-      });
+    const { code, verifier } = await codeFor(new Browser(t), 'openid offline_access');
+    const send = (payload: Record<string, string>) => webAppToken(t, payload);
     const form = {
       grant_type: 'authorization_code',
       code,
@@ -787,33 +785,8 @@ describe('refresh token absolute lifetime', () => {
   afterAll(async () => t.close());
 
   it('does not extend the lifetime on rotation and rejects the family after it', async () => {
-    const { challenge, verifier } = pkce();
-    const b = new Browser(t);
-    const page = await b.request(
-      'GET',
-      authorizeUrl({
-        response_type: 'code',
-        client_id: 'web-app',
-        redirect_uri: 'https://app.example.com/cb',
-        code_challenge: challenge,
-        code_challenge_method: 'S256',
-        scope: 'offline_access',
-      }),
-    );
-    let res = await b.request('POST', '/api/oauth/authorize', {
-      ...hiddenFields(page.body),
-      username: 'alice',
-      password: USERS[0]!.password,
-    });
-    res = await b.request('POST', '/api/oauth/authorize', { ...hiddenFields(res.body), consent: 'approve' });
-    const code = new URL(res.headers.location as string).searchParams.get('code')!;
-    const send = (payload: Record<string, string>) =>
-      t.app.inject({
-        method: 'POST',
-        url: '/api/oauth/token',
-        headers: { ...FORM, authorization: basic('web-app', 'web-secret') },
-        payload: new URLSearchParams(payload).toString(),
-      });
+    const { code, verifier } = await codeFor(new Browser(t), 'offline_access');
+    const send = (payload: Record<string, string>) => webAppToken(t, payload);
     const first = await send({
       grant_type: 'authorization_code',
       code,
