@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authorizeService } from '../src/service/authorize.js';
 import { basic, CLIENTS, testApp } from './helpers.js';
 
 const ISSUER = 'https://id.example.com';
@@ -292,9 +291,9 @@ describe('authorization endpoint and authorization_code grant', () => {
   });
 
   it('rejects an expired code (lifetime 60 s by default)', async () => {
-    const svc = authorizeService(t.ctx);
-    expect(svc.codeTtlSecs).toBe(60);
-    svc.codeTtlSecs = 1;
+    const oauth = t.ctx.config.oauth;
+    expect(oauth.authorization_code_ttl_secs).toBe(60);
+    oauth.authorization_code_ttl_secs = 1;
     try {
       const { challenge, verifier } = pkce();
       const res = await loginAndConsent(new Browser(t), baseParams(challenge));
@@ -307,7 +306,7 @@ describe('authorization endpoint and authorization_code grant', () => {
       });
       expect(tok.json().error).toBe('invalid_grant');
     } finally {
-      svc.codeTtlSecs = 60;
+      oauth.authorization_code_ttl_secs = 60;
     }
   });
 
@@ -525,6 +524,28 @@ describe('authorization endpoint and authorization_code grant', () => {
         }).toString(),
       });
       expect(res.json().error).toBe('unauthorized_client');
+    });
+
+    it('revokes a refresh token at the revocation endpoint together with its grant (RFC 7009 §2.1)', async () => {
+      const first = await tokens();
+      const r1 = (await refresh({ refresh_token: first.refresh_token })).json();
+      const revoke = (authorization: string) =>
+        t.app.inject({
+          method: 'POST',
+          url: '/api/oauth/revoke',
+          headers: { ...FORM, authorization },
+          payload: new URLSearchParams({
+            token: r1.refresh_token,
+            token_type_hint: 'refresh_token',
+          }).toString(),
+        });
+      // Another client cannot revoke it: 200 (RFC 7009 §2.2) but nothing happens.
+      expect((await revoke(basic('svc-basic', 'basic-secret'))).statusCode).toBe(200);
+      expect((await introspect(r1.access_token)).active).toBe(true);
+      expect((await revoke(basic('web-app', 'web-secret'))).statusCode).toBe(200);
+      expect((await refresh({ refresh_token: r1.refresh_token })).json().error).toBe('invalid_grant');
+      expect(await introspect(r1.access_token)).toEqual({ active: false });
+      expect(await introspect(first.access_token)).toEqual({ active: false });
     });
 
     it('revokes the refresh token family when the authorization code is replayed', async () => {
