@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, CLIENTS, testApp } from './helpers.js';
+import { authorizeUrl, Browser, FORM, hiddenFields, pkce, signInThroughForms } from './support/form-login.js';
 
 const ISSUER = 'https://id.example.com';
 const WEB = {
@@ -29,61 +30,12 @@ const FIRST_PARTY = {
 const USERS = [
   { username: 'alice', password: 'correct horse battery', email: 'alice@example.com', name: 'Alice' },
 ];
-const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
-
-export const pkce = () => {
-  const verifier = randomBytes(32).toString('base64url');
-  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
-};
 
 type T = Awaited<ReturnType<typeof testApp>>;
 
-/** Minimal browser: keeps cookies between app.inject calls. */
-class Browser {
-  cookies = new Map<string, string>();
-  constructor(private readonly t: T) {}
-  get header() {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-  async request(method: 'GET' | 'POST', url: string, form?: Record<string, string>) {
-    const res = await this.t.app.inject({
-      method,
-      url,
-      headers: { cookie: this.header, ...(form ? FORM : {}) },
-      ...(form ? { payload: new URLSearchParams(form).toString() } : {}),
-    });
-    for (const c of res.cookies) this.cookies.set(c.name, c.value);
-    return res;
-  }
-}
-
-const hiddenFields = (html: string) => {
-  const out: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    out[m[1]!] = m[2]!.replace(/&#(\d+);/g, (_s, n) => String.fromCharCode(Number(n)));
-  }
-  return out;
-};
-
-const authorizeUrl = (o: Record<string, string>) => `/api/oauth/authorize?${new URLSearchParams(o)}`;
-
-/** Logs in (and consents) through the HTML forms; returns the final redirect Location. */
-async function loginAndConsent(b: Browser, params: Record<string, string>, password = USERS[0]!.password) {
-  const page = await b.request('GET', authorizeUrl(params));
-  expect(page.statusCode).toBe(200);
-  let res = await b.request('POST', '/api/oauth/authorize', {
-    ...hiddenFields(page.body),
-    username: 'alice',
-    password,
-  });
-  if (res.statusCode === 200 && res.body.includes('name="consent"')) {
-    res = await b.request('POST', '/api/oauth/authorize', {
-      ...hiddenFields(res.body),
-      consent: 'approve',
-    });
-  }
-  return res;
-}
+/** Logs in as alice (and consents) through the HTML forms; returns the final redirect response. */
+const loginAndConsent = (b: Browser, params: Record<string, string>, password = USERS[0]!.password) =>
+  signInThroughForms(b, params, 'alice', password);
 
 /** A signed-in user's code for `web-app` (PKCE S256): logs in and consents through the forms. */
 async function codeFor(b: Browser, scope: string) {
@@ -145,6 +97,23 @@ describe('authorization endpoint and authorization_code grant', () => {
       baseParams(challenge, { client_id: 'nope' }),
       baseParams(challenge, { redirect_uri: 'https://evil.example.com/cb' }),
       baseParams(challenge, { redirect_uri: 'https://app.example.com/cb/extra' }),
+      // Open-redirect attempts against an exact-match registration (RFC 9700 §4.1.3).
+      baseParams(challenge, { redirect_uri: 'https://app.example.com/cb?next=https://evil.example.com' }),
+      baseParams(challenge, { redirect_uri: 'https://app.example.com/cb#https://evil.example.com' }),
+      baseParams(challenge, { redirect_uri: 'https://app.example.com@evil.example.com/cb' }),
+      baseParams(challenge, { redirect_uri: 'https://app.example.com.evil.example.com/cb' }),
+      baseParams(challenge, { redirect_uri: 'https://app.example.com/cb/../evil' }),
+      baseParams(challenge, { redirect_uri: 'http://app.example.com/cb' }),
+      baseParams(challenge, { redirect_uri: '//evil.example.com/cb' }),
+      baseParams(challenge, { redirect_uri: 'javascript:alert(1)' }),
+      // Loopback registrations (http://127.0.0.1/cb) match any port, nothing else.
+      baseParams(challenge, { client_id: 'native-app', redirect_uri: 'http://localhost:8080/cb' }),
+      baseParams(challenge, {
+        client_id: 'native-app',
+        redirect_uri: 'http://127.0.0.1.evil.example.com/cb',
+      }),
+      baseParams(challenge, { client_id: 'native-app', redirect_uri: 'http://127.0.0.1:8080/other' }),
+      baseParams(challenge, { client_id: 'native-app', redirect_uri: 'https://127.0.0.1:8080/cb' }),
     ]) {
       const res = await t.app.inject({ method: 'GET', url: authorizeUrl(params) });
       expect(res.statusCode).toBe(400);

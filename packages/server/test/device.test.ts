@@ -2,17 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decideDeviceRequest, deviceCodeGrant } from '../src/service/grants/device-code.js';
 import { createSession } from '../src/service/sessions.js';
 import { CLIENTS, testApp } from './helpers.js';
+import { FORM, hiddenFields as hidden } from './support/form-login.js';
 
 const DEVICE = 'urn:ietf:params:oauth:grant-type:device_code';
 const USER = { username: 'carol', password: 'carol password 1', email: 'carol@example.com' };
-const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
-
-const hidden = (html: string) => {
-  const out: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) out[m[1]!] = m[2]!;
-  return out;
-};
-
 describe('device authorization grant (RFC 8628)', () => {
   let t: Awaited<ReturnType<typeof testApp>>;
   beforeAll(async () => {
