@@ -17,6 +17,7 @@ import {
   clearDiscoveryCache,
   createOAuth2ClientFromDiscovery,
   type OAuth2Client,
+  ProtocolError,
   TokenError,
 } from '../src/index.js';
 
@@ -116,6 +117,18 @@ describe('@gatehouse/client against @gatehouse/server: authorization code + PKCE
     forged.searchParams.set('state', other.state);
     forged.searchParams.set('iss', 'https://attacker.example');
     await expect(flow.handleCallback(forged)).rejects.toMatchObject({ code: 'iss_mismatch' });
+  });
+
+  it('an ID token whose nonce is not the one the site sent is rejected (OIDC Core §3.1.3.7)', async () => {
+    const other = notes.authorizationCodePkce();
+    const req = await other.buildAuthorizationUrl({ scopes: ['openid'] });
+    const { callbackUrl: cb } = await userSignsIn(browser, req.url, NOTES_CALLBACK);
+    await expect(
+      other.exchangeCode(cb.searchParams.get('code') ?? '', {
+        codeVerifier: req.codeVerifier ?? '',
+        nonce: `${req.nonce}-not`,
+      }),
+    ).rejects.toMatchObject({ name: ProtocolError.name, code: 'nonce_mismatch' });
   });
 
   it('userinfo returns the signed-in user for the ID token subject', async () => {
