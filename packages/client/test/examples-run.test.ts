@@ -68,11 +68,11 @@ describe('examples run against a local Gatehouse server', () => {
   it('sign-in-app.ts: a browser signs in through Gatehouse, sees its name, and signs out of both', async () => {
     const app = await startExample(
       'sign-in-app.ts',
-      /open (http:\/\/127\.0\.0\.1:\d+\/) \(Gatehouse: (\S+)\)/,
+      // Ready once both start-up lines are out (they may arrive in separate chunks).
+      /open (http:\/\/127\.0\.0\.1:\d+\/) \(Gatehouse: (\S+)\)\s+sign in as alice \/ wonderland/,
     );
     running = app.child;
     const [, home = '', issuer = ''] = app.match;
-    expect(app.output()).toContain('sign in as alice / wonderland');
     const browser = new HttpUserAgent();
     const alice = { username: 'alice', password: 'wonderland' };
 
