@@ -15,6 +15,8 @@ export class KeyService {
   #active: ActiveKey | undefined;
   #jwks: JSONWebKeySet = { keys: [] };
   #verifier: ReturnType<typeof createLocalJWKSet> = createLocalJWKSet({ keys: [] });
+  #loadedAt = 0;
+  #reloading: Promise<void> | undefined;
 
   constructor(
     private readonly repo: KeyRepo,
@@ -54,6 +56,20 @@ export class KeyService {
       : undefined;
     this.#jwks = { keys: rows.map((r) => ({ ...r.publicJwk, kid: r.kid, alg: r.alg, use: 'sig' }) as JWK) };
     this.#verifier = createLocalJWKSet(this.#jwks);
+    this.#loadedAt = Date.now();
+  }
+
+  /**
+   * Reloads unless the keys were loaded less than `maxAgeMs` ago; concurrent callers share one reload.
+   * For the JWKS endpoint (a key rotated on another node is published within seconds) and for tokens with
+   * an unknown `kid` (which must not turn into one database query per forged token).
+   */
+  async refresh(maxAgeMs: number): Promise<void> {
+    if (Date.now() - this.#loadedAt < maxAgeMs) return;
+    this.#reloading ??= this.reload().finally(() => {
+      this.#reloading = undefined;
+    });
+    await this.#reloading;
   }
 
   /**

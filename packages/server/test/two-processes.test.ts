@@ -3,7 +3,8 @@
  * Redis and the JWT secret, as in a load-balanced deployment: a code issued by one node is redeemed at the
  * other, single use holds across nodes (replay and a simultaneous race), a replay revokes the tokens on
  * both nodes, the login session is shared (SSO across nodes) and a refresh token from one node is rotated
- * on the other. Runs the built CLI (`packages/server/dist/cli.js`, made by `npm run build` / `npm ci`).
+ * on the other; a client-credentials token minted by one node is introspected and revoked through the
+ * other, and a key rotated with the CLI is published by both. Runs the built CLI (`packages/server/dist/cli.js`, made by `npm run build` / `npm ci`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -23,6 +24,7 @@ const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const ISSUER = 'http://gatehouse.test';
 const REDIRECT_URI = 'https://app.example.test/callback';
 const CLIENT = { id: 'two-node-web', secret: 'two-node-web-secret' };
+const SERVICE = { id: 'two-node-svc', secret: 'two-node-svc-secret' };
 // A username of its own: login failure counters live in the shared Redis.
 const USER = { username: `two-node-${randomBytes(4).toString('hex')}`, password: 'two-node-password' };
 const STARTUP_MS = 60_000;
@@ -73,17 +75,18 @@ const pkce = () => {
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 };
 
-/** POST a form to a node as the confidential client (client_secret_basic). */
-async function post(node: Node, path: string, form: Record<string, string>) {
+/** POST a form to a node as a confidential client (client_secret_basic; the web client by default). */
+async function post(node: Node, path: string, form: Record<string, string>, client = CLIENT) {
   const res = await fetch(`${node.url}${path}`, {
     method: 'POST',
     headers: {
-      authorization: basic(CLIENT.id, CLIENT.secret),
+      authorization: basic(client.id, client.secret),
       'content-type': 'application/x-www-form-urlencoded',
     },
     body: new URLSearchParams(form),
   });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  const text = await res.text(); // revocation answers 200 with an empty body
+  return { status: res.status, body: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown> };
 }
 
 const redeem = (node: Node, code: string, verifier: string) =>
@@ -106,7 +109,8 @@ describe.skipIf(missing('postgres') || missing('redis'))('two gatehouse processe
   let node2: Node | undefined;
   const one = () => node1 as Node;
   const two = () => node2 as Node;
-  const secrets: string[] = [CLIENT.secret, USER.password, SECRET];
+  const secrets: string[] = [CLIENT.secret, SERVICE.secret, USER.password, SECRET];
+  let env: Record<string, string> = {};
 
   beforeAll(
     async () => {
@@ -126,6 +130,9 @@ describe.skipIf(missing('postgres') || missing('redis'))('two gatehouse processe
           `    client_secret: ${CLIENT.secret}`,
           '    grant_types: [authorization_code, refresh_token]',
           `    redirect_uris: ['${REDIRECT_URI}']`,
+          `  - client_id: ${SERVICE.id}`,
+          `    client_secret: ${SERVICE.secret}`,
+          '    scopes: [reports.read]',
           'users:',
           `  - username: ${USER.username}`,
           `    password: ${USER.password}`,
@@ -133,7 +140,7 @@ describe.skipIf(missing('postgres') || missing('redis'))('two gatehouse processe
           '',
         ].join('\n'),
       );
-      const env = {
+      env = {
         APP_CONFIG: appConfig,
         DATA_DIR: dir,
         DATABASE_URL: database.toString(),
@@ -246,6 +253,44 @@ describe.skipIf(missing('postgres') || missing('redis'))('two gatehouse processe
     });
     expect(reused).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
   });
+
+  it('a client-credentials token minted by node 1 is introspected and revoked through node 2', async () => {
+    const minted = await post(one(), '/api/oauth/token', { grant_type: 'client_credentials' }, SERVICE);
+    expect(minted.status).toBe(200);
+    const token = String(minted.body['access_token']);
+    secrets.push(token);
+    const active = async (node: Node) =>
+      (await post(node, '/api/oauth/introspect', { token }, SERVICE)).body['active'];
+    expect(await active(two())).toBe(true);
+    expect((await post(two(), '/api/oauth/revoke', { token }, SERVICE)).status).toBe(200);
+    expect(await active(one())).toBe(false);
+    expect(await active(two())).toBe(false);
+  });
+
+  it('a key rotated with the CLI is published by both nodes', async () => {
+    const rotate = spawn(process.execPath, [CLI, 'keys', 'rotate'], {
+      env: { PATH: process.env['PATH'] ?? '', ...env, LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    rotate.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    const [exitCode] = await once(rotate, 'exit');
+    expect(exitCode).toBe(0);
+    const { kid } = JSON.parse(stdout) as { kid: string };
+    const published = async (node: Node) => {
+      const jwks = (await (await fetch(`${node.url}/api/oauth/jwks`)).json()) as { keys: { kid: string }[] };
+      return jwks.keys.map((k) => k.kid).includes(kid);
+    };
+    // Each node re-reads its keys when its JWKS is more than 5 s old.
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && !((await published(one())) && (await published(two())))) {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(await published(one())).toBe(true);
+    expect(await published(two())).toBe(true);
+  }, 60_000);
 
   it('neither node logged a password, client secret, code or token', () => {
     const logs = one().output() + two().output();
