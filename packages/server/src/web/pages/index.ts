@@ -15,7 +15,7 @@ button.secondary{background:#e8eaed;color:#1b1f24}button:focus,input:focus{outli
 @media (max-width:30rem){main{margin:0;border-radius:0;min-height:100vh}}`;
 
 function layout(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title><style>${CSS}</style></head><body><main>${body}</main></body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title><link rel="icon" href="data:,"><style>${CSS}</style></head><body><main>${body}</main></body></html>`;
 }
 
 const hidden = (fields: Record<string, string>) =>
