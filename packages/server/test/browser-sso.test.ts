@@ -160,7 +160,16 @@ describe.skipIf(missing('chromium'))(
       expect(await page.getByRole('main').textContent()).toContain('site-a');
       expect(await overflowAtMobileWidth(page)).toBeLessThanOrEqual(0);
       await saveScreenshots(page, 'login');
+      // A wrong password first: the error is announced (role=alert), the username kept, the password not.
       await login.username.fill(USER.username);
+      await login.password.fill('not the password');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('alert').filter({ hasText: 'Incorrect username or password.' }).waitFor();
+      await headingIs('Sign in');
+      expect(await login.username.inputValue()).toBe(USER.username);
+      expect(await login.password.inputValue()).toBe('');
+      // That 401 is the one failed request expected on the whole journey.
+      expect(problems.splice(0)).toEqual([`HTTP 401 for ${issuer}/api/oauth/authorize`]);
       await login.password.fill(USER.password);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await expectConsentFor('site-a');

@@ -31,8 +31,12 @@ export function watchProblems(context: BrowserContext): string[] {
   // Without the query: it can hold authorization codes, and the path says enough.
   const where = (url: string | undefined) => (url ? url.replace(/[?#].*$/, '') : 'no page');
   context.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console error on ${where(msg.page()?.url())}: ${msg.text()}`);
+    // A failed load is reported below, once, with its URL; every other console error is a problem.
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) {
+      problems.push(`console error on ${where(msg.page()?.url())}: ${msg.text()}`);
+    }
   });
+  context.on('requestfailed', (req) => problems.push(`${req.failure()?.errorText} for ${where(req.url())}`));
   context.on('weberror', (err) => problems.push(`page error: ${err.error().message}`));
   context.on('response', (res) => {
     if (res.status() >= 400) problems.push(`HTTP ${res.status()} for ${where(res.url())}`);
