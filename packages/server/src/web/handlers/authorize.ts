@@ -17,7 +17,15 @@ import { logoutRedirectAllowed, verifyIdTokenHint } from '../../service/logout.j
 import { createSession, endSession, getSession, type Session } from '../../service/sessions.js';
 import { userinfo as userinfoClaims } from '../../service/userinfo.js';
 import type { AppContext } from '../../state/index.js';
-import { consentPage, devicePage, errorPage, loginPage, logoutPage, PAGE_CSP } from '../pages/index.js';
+import {
+  consentPage,
+  devicePage,
+  errorPage,
+  loginPage,
+  logoutPage,
+  messagePage,
+  PAGE_CSP,
+} from '../pages/index.js';
 
 const AUTHORIZE_PATH = '/api/oauth/authorize';
 const SESSION_COOKIE = 'gh_session';
@@ -299,7 +307,7 @@ export function authorizeRoutes(ctx: AppContext) {
           .header('cache-control', 'no-store')
           .redirect(url.toString(), req.method === 'POST' ? 303 : 302);
       }
-      return html(reply, 200, errorPage('Signed out', 'You have been signed out.'));
+      return html(reply, 200, messagePage('Signed out', 'You have been signed out.'));
     };
     app.get('/api/oauth/logout', logout);
     app.post('/api/oauth/logout', logout);
@@ -354,7 +362,7 @@ export function authorizeRoutes(ctx: AppContext) {
       return html(
         reply,
         200,
-        errorPage(
+        messagePage(
           approve ? 'Device connected' : 'Request denied',
           approve ? 'You can return to your device.' : 'The device was not given access.',
         ),

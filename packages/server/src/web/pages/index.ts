@@ -36,6 +36,11 @@ export function errorPage(title: string, detail: string): string {
   return layout(title, `<h1>${esc(title)}</h1><p role="alert">${esc(detail)}</p>`);
 }
 
+/** A plain outcome message (signed out, device connected): a status, not an alert. */
+export function messagePage(title: string, detail: string): string {
+  return layout(title, `<h1>${esc(title)}</h1><p role="status">${esc(detail)}</p>`);
+}
+
 export function loginPage(opts: {
   action: string;
   clientName: string;
