@@ -1,9 +1,10 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpUserAgent } from '../../../examples/support/http-user-agent.js';
+import { spawnNode } from '../../../test-support/processes.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -21,26 +22,16 @@ async function startExample(
   name: string,
   ready: RegExp,
 ): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', `examples/${name}`], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
+  const { child, output: collected } = spawnNode(['--import', 'tsx', `examples/${name}`], { cwd: root });
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    const match = ready.exec(output);
-    if (match) return { child, match, output: () => output };
+    const match = ready.exec(collected());
+    if (match) return { child, match, output: collected };
     if (child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill('SIGKILL');
-  throw new Error(`${name} did not get ready:\n${output}`);
+  throw new Error(`${name} did not get ready:\n${collected()}`);
 }
 
 describe('examples run against a local Gatehouse server', () => {

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpUserAgent } from '../../../examples/support/http-user-agent.js';
+import { spawnNode } from '../../../test-support/processes.js';
 import { missing, testDatabaseUrl, testRedisUrl } from '../../../test-support/services.js';
 import { basic, freePort, randomSchema, SECRET } from './helpers.js';
 
@@ -37,30 +38,21 @@ interface Node {
 
 async function startNode(env: Record<string, string>): Promise<Node> {
   const port = await freePort();
-  const child = spawn(process.execPath, [CLI, 'serve'], {
+  const { child, output } = spawnNode([CLI, 'serve'], {
     env: { PATH: process.env['PATH'] ?? '', ...env, SERVER__HOST: '127.0.0.1', SERVER__PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    output += d.toString();
   });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + STARTUP_MS;
   while (Date.now() < deadline && child.exitCode === null) {
     try {
-      if ((await fetch(`${url}/api/healthz`)).status === 200)
-        return { url, process: child, output: () => output };
+      if ((await fetch(`${url}/api/healthz`)).status === 200) return { url, process: child, output };
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 200));
   }
   child.kill('SIGKILL');
-  throw new Error(`gatehouse serve on port ${port} did not become healthy:\n${output}`);
+  throw new Error(`gatehouse serve on port ${port} did not become healthy:\n${output()}`);
 }
 
 async function stopNode(node: Node | undefined): Promise<void> {
