@@ -47,7 +47,9 @@ export async function createContext(
   }
   const store = openStore(config.redis.url);
   const keys = new KeyService(new KeyRepo(database.db), config.security.jwt_secret);
-  const clients = new ClientService(new ClientRepo(database.db));
+  const clients = new ClientService(new ClientRepo(database.db), undefined, {
+    issuer: config.oauth.issuer,
+  });
   const users = new UserService(new UserRepo(database.db));
   const tokens = new TokenService(keys, store, {
     issuer: config.oauth.issuer,

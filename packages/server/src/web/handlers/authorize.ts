@@ -111,7 +111,7 @@ export function authorizeRoutes(ctx: AppContext) {
           200,
           consentPage({
             action: AUTHORIZE_PATH,
-            clientName: ar.client.clientId,
+            clientName: ar.client.clientName ?? ar.client.clientId,
             scopes: ar.scopes,
             fields: requestFields(params),
             csrf: csrfToken(secret, csrfBinding(req, reply)),
@@ -161,7 +161,7 @@ export function authorizeRoutes(ctx: AppContext) {
             status,
             loginPage({
               action: AUTHORIZE_PATH,
-              clientName: ar.client.clientId,
+              clientName: ar.client.clientName ?? ar.client.clientId,
               fields: requestFields(params),
               csrf: csrfToken(secret, csrfBinding(req, reply)),
               username: params['username'],
@@ -208,7 +208,7 @@ export function authorizeRoutes(ctx: AppContext) {
         200,
         loginPage({
           action: AUTHORIZE_PATH,
-          clientName: ar.client.clientId,
+          clientName: ar.client.clientName ?? ar.client.clientId,
           fields: requestFields(params),
           csrf: csrfToken(secret, csrfBinding(req, reply)),
           username: ar.loginHint,
