@@ -78,6 +78,11 @@ describe('private_key_jwt client authentication (RFC 7523 §2.2)', () => {
           scopes: ['read'],
         },
         { client_id: 'public-app', token_endpoint_auth_method: 'none', grant_types: ['authorization_code'] },
+        {
+          client_id: 'pkj-down',
+          token_endpoint_auth_method: 'private_key_jwt',
+          jwks_uri: `http://127.0.0.1:${await freePort()}/jwks.json`, // nothing listens there
+        },
       ],
     });
     // An unknown kid may refetch the jwks_uri at once (production default: at most every 30 s).
@@ -272,6 +277,10 @@ describe('private_key_jwt client authentication (RFC 7523 §2.2)', () => {
     expect(rotated.statusCode).toBe(200);
     expect(remote.hits()).toBe(hitsAfterFirst + 1);
     await rejected(await token(await sign(r1, { iss: 'pkj-remote' })), /no registered key/);
+  });
+
+  it('answers invalid_client (not 500) when the jwks_uri cannot be fetched', async () => {
+    await rejected(await token(await sign(r1, { iss: 'pkj-down' })), /keys could not be loaded/);
   });
 
   it('advertises private_key_jwt and only asymmetric signing algorithms', async () => {

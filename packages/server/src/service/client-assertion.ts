@@ -64,6 +64,8 @@ export function unverifiedSubject(assertion: string): string | undefined {
 export class ClientAssertionVerifier {
   /** client_id → remote key set for its jwks_uri; replaced when the registered URI changes. */
   readonly #remote = new Map<string, { uri: string; getKey: JWTVerifyGetKey }>();
+  /** Imported inline key sets, per client record (records are cached by ClientService, then dropped). */
+  readonly #local = new WeakMap<Client, JWTVerifyGetKey>();
   readonly #audiences: string[];
 
   constructor(readonly options: ClientAssertionOptions) {
@@ -73,7 +75,14 @@ export class ClientAssertionVerifier {
   }
 
   #keys(client: Client): JWTVerifyGetKey {
-    if (client.jwks) return createLocalJWKSet(client.jwks as JSONWebKeySet);
+    if (client.jwks) {
+      let getKey = this.#local.get(client);
+      if (getKey === undefined) {
+        getKey = createLocalJWKSet(client.jwks as JSONWebKeySet);
+        this.#local.set(client, getKey);
+      }
+      return getKey;
+    }
     const uri = client.jwksUri;
     if (!uri) throw fail('client has no registered keys (jwks or jwks_uri)');
     const cached = this.#remote.get(client.clientId);
