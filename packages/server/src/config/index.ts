@@ -7,7 +7,25 @@ import { z } from 'zod';
 
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 
-const clientSchema = z
+/** JWK members that only private (or symmetric) keys have (RFC 7518 §6.2.2, §6.3.2, §6.4.1). */
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
+
+const publicJwkSchema = z
+  .looseObject({ kty: z.enum(['RSA', 'EC', 'OKP']), kid: z.string().min(1).optional() })
+  .refine((k) => PRIVATE_JWK_MEMBERS.every((m) => !(m in k)), {
+    message: 'must be a public key (private key members such as "d" are not allowed)',
+  });
+
+/** A jwks_uri is fetched by the server: https, or http on the loopback interface (development, tests). */
+const jwksUriSchema = z
+  .url()
+  .refine((u) => /^https:\/\//.test(u) || /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?\//.test(u), {
+    message: 'must be an https:// URL (http:// only for localhost)',
+  });
+
+const secretMethod = (m: string) => m === 'client_secret_basic' || m === 'client_secret_post';
+
+export const clientSchema = z
   .object({
     client_id: z.string().min(1),
     client_secret: z.string().min(1).optional(),
@@ -19,15 +37,31 @@ const clientSchema = z
     require_pkce: z.boolean().optional(),
     /** First-party clients: never show the consent page. Default false. */
     skip_consent: z.boolean().optional(),
+    /** Shown on the login and consent pages instead of the client_id. */
+    client_name: z.string().trim().min(1).max(200).optional(),
+    /** RP-Initiated Logout 1.0 §3: where a logout may redirect back to (redirect_uris are not used). */
+    post_logout_redirect_uris: z.array(z.url()).default([]),
+    /** private_key_jwt: the client's public keys inline (RFC 7517 §5) … */
+    jwks: z.object({ keys: z.array(publicJwkSchema).min(1) }).optional(),
+    /** … or the URL the server fetches them from. */
+    jwks_uri: jwksUriSchema.optional(),
+  })
+  .refine((c) => !secretMethod(c.token_endpoint_auth_method) || c.client_secret !== undefined, {
+    message: 'client_secret is required for client_secret_basic / client_secret_post',
+    path: ['client_secret'],
+  })
+  .refine((c) => secretMethod(c.token_endpoint_auth_method) || c.client_secret === undefined, {
+    message: 'client_secret is only allowed for client_secret_basic / client_secret_post',
+    path: ['client_secret'],
   })
   .refine(
     (c) =>
-      c.token_endpoint_auth_method === 'none' ||
-      c.token_endpoint_auth_method === 'private_key_jwt' ||
-      c.client_secret !== undefined,
+      c.token_endpoint_auth_method === 'private_key_jwt'
+        ? (c.jwks === undefined) !== (c.jwks_uri === undefined)
+        : c.jwks === undefined && c.jwks_uri === undefined,
     {
-      message: 'client_secret is required for client_secret_basic / client_secret_post',
-      path: ['client_secret'],
+      message: 'private_key_jwt needs exactly one of jwks / jwks_uri (and other methods neither)',
+      path: ['jwks'],
     },
   );
 
