@@ -41,6 +41,9 @@ async function startGatehouse() {
       server: { host: '127.0.0.1', port: 0 },
       database: { url: 'memory://' },
       security: { jwt_secret: 'bench-jwt-secret-that-is-long-enough-0123456789' },
+      // Rate limiting stays on (its per-IP and per-client checks run on every request), with limits far
+      // above what 50 connections can reach in a run.
+      rate_limit: { enabled: true, per_ip_per_minute: 1_000_000_000, per_client_per_minute: 1_000_000_000 },
       clients: [
         {
           client_id: CLIENT_ID,

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { invalidRequest, unsupportedGrantType } from '../../error/index.js';
 import { authorizeService, DEVICE_GRANT, deviceService } from '../../service/authorize.js';
 import type { AppContext } from '../../state/index.js';
+import type { RateLimits } from '../middleware/rate-limit.js';
 
 type Body = Record<string, unknown>;
 
@@ -31,10 +32,23 @@ function noStore(reply: FastifyReply): FastifyReply {
   return reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
 }
 
-export function oauthRoutes(ctx: AppContext) {
+export function oauthRoutes(ctx: AppContext, limits: RateLimits) {
   return async (app: FastifyInstance): Promise<void> => {
-    const authenticate = (req: FastifyRequest, body: Body) =>
-      ctx.clients.authenticate({ authorization: req.headers.authorization, body });
+    // Per-IP limit on every request to these endpoints, before the body is parsed.
+    app.addHook('onRequest', limits.perIp);
+
+    /** Client authentication (RFC 6749 §2.3.1), then the per-client limit keyed on the authenticated client. */
+    const authenticate = async (req: FastifyRequest, body: Body) => {
+      const client = await ctx.clients.authenticate({ authorization: req.headers.authorization, body });
+      await limits.perClient(req, client);
+      return client;
+    };
+    /** Grants that also admit public clients (authorization code, refresh, device code). */
+    const authenticateAnyClient = async (req: FastifyRequest, body: Body) => {
+      const client = await authorizeService(ctx).authenticateClient(req.headers.authorization, body);
+      await limits.perClient(req, client);
+      return client;
+    };
 
     app.post('/api/oauth/token', async (req, reply) => {
       noStore(reply);
@@ -43,7 +57,7 @@ export function oauthRoutes(ctx: AppContext) {
       if (grantType === undefined) throw invalidRequest('grant_type is required');
       if (grantType === 'authorization_code') {
         const svc = authorizeService(ctx);
-        const codeClient = await svc.authenticateClient(req.headers.authorization, body);
+        const codeClient = await authenticateAnyClient(req, body);
         const res = await svc.exchangeCode(
           codeClient,
           single(body, 'code'),
@@ -54,15 +68,14 @@ export function oauthRoutes(ctx: AppContext) {
         return res;
       }
       if (grantType === DEVICE_GRANT) {
-        const svc = authorizeService(ctx);
-        const devClient = await svc.authenticateClient(req.headers.authorization, body);
+        const devClient = await authenticateAnyClient(req, body);
         const res = await deviceService(ctx).exchange(devClient, single(body, 'device_code'));
         ctx.metrics.tokensIssued.inc({ grant_type: 'device_code' });
         return res;
       }
       if (grantType === 'refresh_token') {
         const svc = authorizeService(ctx);
-        const rtClient = await svc.authenticateClient(req.headers.authorization, body);
+        const rtClient = await authenticateAnyClient(req, body);
         const res = await svc.refresh(rtClient, single(body, 'refresh_token'), single(body, 'scope'));
         ctx.metrics.tokensIssued.inc({ grant_type: grantType });
         return res;
