@@ -42,7 +42,7 @@ describe('signing keys and config seeds', () => {
     const ctx = await createContext(testConfig());
     try {
       const client = (await ctx.clients.list()).find((c) => c.clientId === 'svc-basic')!;
-      const old = ctx.tokens.issueClientCredentials(client, undefined, []);
+      const old = await ctx.tokens.issueClientCredentials(client, undefined, []);
       const oldKid = ctx.keys.active().kid;
       const newKid = await ctx.keys.rotate();
       expect(newKid).not.toBe(oldKid);

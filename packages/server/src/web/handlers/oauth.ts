@@ -83,7 +83,11 @@ export function oauthRoutes(ctx: AppContext, limits: RateLimits) {
       const client = await authenticate(req, body);
       if (grantType !== 'client_credentials')
         throw unsupportedGrantType(`unsupported grant_type: ${grantType}`);
-      const res = ctx.tokens.issueClientCredentials(client, single(body, 'scope'), many(body, 'resource'));
+      const res = await ctx.tokens.issueClientCredentials(
+        client,
+        single(body, 'scope'),
+        many(body, 'resource'),
+      );
       ctx.metrics.tokensIssued.inc({ grant_type: grantType });
       return res;
     });
