@@ -72,6 +72,18 @@ const userSchema = z.object({
   name: z.string().optional(),
 });
 
+/** Environment values are strings: accept the usual spellings of a boolean. */
+function envBoolean(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  const s = v.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(s)) return true;
+  if (['false', '0', 'no', 'off'].includes(s)) return false;
+  return v;
+}
+
+/** High enough that a normal deployment, `npm start` and the test suite never meet them. */
+export const RATE_LIMIT_DEFAULTS = { enabled: true, per_ip_per_minute: 3000, per_client_per_minute: 6000 };
+
 export const configSchema = z.object({
   server: z
     .object({
@@ -126,6 +138,21 @@ export const configSchema = z.object({
       key_publish_delay_secs: 300,
       scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
     }),
+  /**
+   * Fixed one-minute windows on the back-channel endpoints (token, introspection, revocation): per client
+   * IP for every request, and per client for requests that authenticated with a client secret.
+   */
+  rate_limit: z
+    .object({
+      enabled: z.preprocess(envBoolean, z.boolean()).default(true),
+      per_ip_per_minute: z.coerce.number().int().positive().default(RATE_LIMIT_DEFAULTS.per_ip_per_minute),
+      per_client_per_minute: z.coerce
+        .number()
+        .int()
+        .positive()
+        .default(RATE_LIMIT_DEFAULTS.per_client_per_minute),
+    })
+    .default(RATE_LIMIT_DEFAULTS),
   clients: z.array(clientSchema).default([]),
   users: z.array(userSchema).default([]),
 });
@@ -216,6 +243,18 @@ function applyEnv(tree: Tree, env: NodeJS.ProcessEnv): void {
     [['oauth', 'issuer'], ['OAUTH__ISSUER']],
     [['oauth', 'access_token_ttl_secs'], ['OAUTH__ACCESS_TOKEN_TTL_SECS']],
     [['oauth', 'refresh_token_ttl_secs'], ['OAUTH__REFRESH_TOKEN_TTL_SECS']],
+    [
+      ['rate_limit', 'enabled'],
+      ['RATE_LIMIT__ENABLED', 'RATE_LIMIT_ENABLED'],
+    ],
+    [
+      ['rate_limit', 'per_ip_per_minute'],
+      ['RATE_LIMIT__PER_IP_PER_MINUTE', 'RATE_LIMIT_PER_IP_PER_MINUTE'],
+    ],
+    [
+      ['rate_limit', 'per_client_per_minute'],
+      ['RATE_LIMIT__PER_CLIENT_PER_MINUTE', 'RATE_LIMIT_PER_CLIENT_PER_MINUTE'],
+    ],
     [['oauth', 'authorization_code_ttl_secs'], ['OAUTH__AUTHORIZATION_CODE_TTL_SECS']],
     [['oauth', 'key_publish_delay_secs'], ['OAUTH__KEY_PUBLISH_DELAY_SECS']],
     [['data_dir'], ['DATA_DIR']],
