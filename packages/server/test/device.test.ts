@@ -13,7 +13,12 @@ describe('device authorization grant (RFC 8628)', () => {
       oauth: { issuer: 'https://id.example.com' },
       clients: [
         ...CLIENTS,
-        { client_id: 'tv', token_endpoint_auth_method: 'none', grant_types: [DEVICE, 'refresh_token'] },
+        {
+          client_id: 'tv',
+          client_name: 'Living-room TV',
+          token_endpoint_auth_method: 'none',
+          grant_types: [DEVICE, 'refresh_token'],
+        },
       ],
       users: [USER],
     });
@@ -47,6 +52,14 @@ describe('device authorization grant (RFC 8628)', () => {
       cookie,
     );
   }
+
+  it('names the waiting device on the page for a pending user code, and nothing for an unknown one', async () => {
+    const d = await start();
+    const page = await t.app.inject({ method: 'GET', url: `/api/oauth/device?user_code=${d.user_code}` });
+    expect(page.body).toContain('<strong>Living-room TV</strong> is asking for access.');
+    const unknown = await t.app.inject({ method: 'GET', url: '/api/oauth/device?user_code=BCDF-GHJK' });
+    expect(unknown.body).not.toContain('is asking for access');
+  });
 
   it('returns device and user codes with the verification URI', async () => {
     const d = await start();

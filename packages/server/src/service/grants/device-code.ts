@@ -107,6 +107,19 @@ export async function decideDeviceRequest(
   return true;
 }
 
+/**
+ * The client waiting on a pending user code, so the page can say which device is asking
+ * (RFC 8628 §5.4: users must be able to tell the request is theirs). Undefined once decided or expired.
+ */
+export async function pendingDeviceClientId(ctx: AppContext, userCode: string): Promise<string | undefined> {
+  const hash = await ctx.store.get(userCodeKey(normalizeUserCode(userCode)));
+  if (!hash) return undefined;
+  const raw = await ctx.store.get(deviceKey(hash));
+  if (!raw) return undefined;
+  const rec = JSON.parse(raw) as DeviceRecord;
+  return rec.status === 'pending' ? rec.clientId : undefined;
+}
+
 /** RFC 8628 §3.4–3.5 device access token request (polling). */
 export async function deviceCodeGrant(
   ctx: AppContext,

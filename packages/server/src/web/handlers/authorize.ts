@@ -11,7 +11,11 @@ import {
 import { needsConsent, rememberConsent } from '../../service/consent.js';
 import { csrfToken, csrfTokenValid } from '../../service/csrf.js';
 import { issueAuthorizationCode } from '../../service/grants/authorization-code.js';
-import { decideDeviceRequest, startDeviceAuthorization } from '../../service/grants/device-code.js';
+import {
+  decideDeviceRequest,
+  pendingDeviceClientId,
+  startDeviceAuthorization,
+} from '../../service/grants/device-code.js';
 import { login } from '../../service/login.js';
 import { logoutRedirectAllowed, verifyIdTokenHint } from '../../service/logout.js';
 import { createSession, endSession, getSession, type Session } from '../../service/sessions.js';
@@ -328,6 +332,8 @@ export function authorizeRoutes(ctx: AppContext) {
       const { params } = readParams(req.method === 'POST' ? req.body : req.query);
       let session = await getSession(store, readSigned(req, SESSION_COOKIE));
       const userCode = params['user_code'];
+      const waitingId = userCode ? await pendingDeviceClientId(ctx, userCode) : undefined;
+      const waiting = waitingId ? await ctx.clients.find(waitingId) : undefined;
       const page = (status: number, error?: string) =>
         html(
           reply,
@@ -336,7 +342,7 @@ export function authorizeRoutes(ctx: AppContext) {
             action: '/api/oauth/device',
             csrf: csrfToken(secret, csrfBinding(req, reply)),
             userCode,
-            clientName: undefined,
+            clientName: waiting ? (waiting.clientName ?? waiting.clientId) : undefined,
             loggedIn: session !== undefined,
             error,
           }),
