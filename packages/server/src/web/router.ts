@@ -1,10 +1,15 @@
+import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializeRequest } from '../infra/log-serializers.js';
 import type { AppContext } from '../state/index.js';
+import { browserKit } from './browser-kit.js';
 import { authorizeRoutes } from './handlers/authorize.js';
+import { deviceRoutes } from './handlers/device.js';
 import { healthRoutes } from './handlers/health.js';
+import { logoutRoutes } from './handlers/logout.js';
 import { oauthRoutes } from './handlers/oauth.js';
+import { userinfoRoutes } from './handlers/userinfo.js';
 import { wellKnownRoutes } from './handlers/well-known.js';
 import { installErrorHandler } from './middleware/errors.js';
 import { installMetrics } from './middleware/metrics.js';
@@ -38,6 +43,12 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(healthRoutes(ctx));
   await app.register(wellKnownRoutes(ctx));
   await app.register(oauthRoutes(ctx, limits));
-  await app.register(authorizeRoutes(ctx));
+  // Signed cookies (session, CSRF binding) for the browser-facing pages.
+  await app.register(cookie, { secret: ctx.config.security.jwt_secret });
+  const kit = browserKit(ctx);
+  await app.register(authorizeRoutes(ctx, kit));
+  await app.register(logoutRoutes(ctx, kit));
+  await app.register(deviceRoutes(ctx, kit));
+  await app.register(userinfoRoutes(ctx));
   return app;
 }

@@ -1,0 +1,84 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { csrfToken, csrfTokenValid } from '../service/csrf.js';
+import { createSession, endSession, getSession, type Session } from '../service/sessions.js';
+import type { AppContext } from '../state/index.js';
+import { PAGE_CSP } from './pages/index.js';
+
+/** What the browser-facing handlers (authorize, logout, device) share: cookies, CSRF, sessions, HTML. */
+export interface BrowserKit {
+  /** Sends a server-rendered page with the security headers every page needs. */
+  html(reply: FastifyReply, status: number, body: string): FastifyReply;
+  /** The signed-in session named by the session cookie, if it is still live. */
+  session(req: FastifyRequest): Promise<Session | undefined>;
+  /** Starts a session for a user who just signed in and sets its cookie. */
+  startSession(reply: FastifyReply, userId: string): Promise<Session>;
+  /** Ends the server-side session (so a kept cookie is useless) and clears the cookie. */
+  endSession(req: FastifyRequest, reply: FastifyReply): Promise<void>;
+  /** The CSRF token for this browser's forms (creating the binding cookie when needed). */
+  csrf(req: FastifyRequest, reply: FastifyReply): string;
+  /** Whether a submitted CSRF token matches this browser's binding cookie. */
+  csrfValid(req: FastifyRequest, token: string | undefined): boolean;
+}
+
+export type Params = Record<string, string | undefined>;
+
+const SESSION_COOKIE = 'gh_session';
+const CSRF_COOKIE = 'gh_csrf';
+
+/** Single-valued query/form parameters, and the names of any that were repeated (RFC 6749 §3.1). */
+export function readParams(raw: unknown): { params: Params; repeated: string[] } {
+  const params: Params = {};
+  const repeated: string[] = [];
+  for (const [k, v] of Object.entries((raw ?? {}) as Record<string, unknown>)) {
+    if (Array.isArray(v)) repeated.push(k);
+    else if (typeof v === 'string') params[k] = v;
+  }
+  return { params, repeated };
+}
+
+/** Needs `@fastify/cookie` registered with the JWT secret (see router.ts). */
+export function browserKit(ctx: AppContext): BrowserKit {
+  const secret = ctx.config.security.jwt_secret;
+  const secure = ctx.config.oauth.issuer.startsWith('https:');
+  // HttpOnly + SameSite=Lax: sent on top-level redirects from the sites (SSO), never to cross-site subrequests.
+  const cookieOpts = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure, signed: true };
+
+  const readSigned = (req: FastifyRequest, name: string): string | undefined => {
+    const v = req.cookies[name];
+    if (!v) return undefined;
+    const u = req.unsignCookie(v);
+    return u.valid && u.value !== null ? u.value : undefined;
+  };
+
+  return {
+    html: (reply, status, body) =>
+      reply
+        .code(status)
+        .header('content-type', 'text/html; charset=utf-8')
+        .header('content-security-policy', PAGE_CSP)
+        .header('x-frame-options', 'DENY')
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .send(body),
+    session: (req) => getSession(ctx.store, readSigned(req, SESSION_COOKIE)),
+    async startSession(reply, userId) {
+      const session = await createSession(ctx.store, userId);
+      reply.setCookie(SESSION_COOKIE, session.sid, cookieOpts);
+      return session;
+    },
+    async endSession(req, reply) {
+      await endSession(ctx.store, readSigned(req, SESSION_COOKIE));
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    },
+    csrf(req, reply) {
+      // The binding: a random per-browser value in a signed HttpOnly cookie.
+      let binding = readSigned(req, CSRF_COOKIE);
+      if (!binding) {
+        binding = crypto.randomUUID();
+        reply.setCookie(CSRF_COOKIE, binding, cookieOpts);
+      }
+      return csrfToken(secret, binding);
+    },
+    csrfValid: (req, token) => csrfTokenValid(secret, readSigned(req, CSRF_COOKIE), token),
+  };
+}

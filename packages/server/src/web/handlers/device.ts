@@ -1,0 +1,77 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  decideDeviceRequest,
+  pendingDeviceClientId,
+  startDeviceAuthorization,
+} from '../../service/grants/device-code.js';
+import { login } from '../../service/login.js';
+import type { AppContext } from '../../state/index.js';
+import { type BrowserKit, readParams } from '../browser-kit.js';
+import { devicePage, messagePage } from '../pages/index.js';
+
+const DEVICE_PATH = '/api/oauth/device';
+
+/** RFC 8628: the device authorization endpoint and the user's verification page. */
+export function deviceRoutes(ctx: AppContext, kit: BrowserKit) {
+  return async (app: FastifyInstance): Promise<void> => {
+    // §3.1–3.2: the device asks for a device code and a user code.
+    app.post('/api/oauth/device_authorization', async (req, reply) => {
+      reply.header('cache-control', 'no-store');
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const client = await ctx.clients.authenticate(
+        { authorization: req.headers.authorization, body },
+        { allowPublic: true },
+      );
+      const scope = body['scope'];
+      return startDeviceAuthorization(ctx, client, typeof scope === 'string' ? scope : undefined);
+    });
+
+    /** §3.3: enter (or confirm) the user code, sign in if needed, approve or deny. */
+    const handle = async (req: FastifyRequest, reply: FastifyReply) => {
+      const { params } = readParams(req.method === 'POST' ? req.body : req.query);
+      let session = await kit.session(req);
+      const userCode = params['user_code'];
+      const waitingId = userCode ? await pendingDeviceClientId(ctx, userCode) : undefined;
+      const waiting = waitingId ? await ctx.clients.find(waitingId) : undefined;
+      const page = (status: number, error?: string) =>
+        kit.html(
+          reply,
+          status,
+          devicePage({
+            action: DEVICE_PATH,
+            csrf: kit.csrf(req, reply),
+            userCode,
+            clientName: waiting ? (waiting.clientName ?? waiting.clientId) : undefined,
+            loggedIn: session !== undefined,
+            error,
+          }),
+        );
+      if (req.method === 'GET') return page(200);
+      if (!kit.csrfValid(req, params['csrf_token']))
+        return page(403, 'Your session expired. Please try again.');
+      if (!session) {
+        const result = await login(ctx, params['username'] ?? '', params['password'] ?? '', req.ip);
+        if (!result.ok) {
+          return result.locked
+            ? page(429, 'Too many failed attempts. Please wait a few minutes and try again.')
+            : page(401, 'Incorrect username or password.');
+        }
+        session = await kit.startSession(reply, result.user.id);
+      }
+      const approve = params['consent'] === 'approve';
+      if (!userCode || !(await decideDeviceRequest(ctx, userCode, session, approve))) {
+        return page(400, 'That code is not valid or has expired.');
+      }
+      return kit.html(
+        reply,
+        200,
+        messagePage(
+          approve ? 'Device connected' : 'Request denied',
+          approve ? 'You can return to your device.' : 'The device was not given access.',
+        ),
+      );
+    };
+    app.get(DEVICE_PATH, handle);
+    app.post(DEVICE_PATH, handle);
+  };
+}

@@ -1,0 +1,56 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { logoutRedirectAllowed, verifyIdTokenHint } from '../../service/logout.js';
+import type { AppContext } from '../../state/index.js';
+import { type BrowserKit, readParams } from '../browser-kit.js';
+import { errorPage, logoutPage, messagePage } from '../pages/index.js';
+
+const LOGOUT_PATH = '/api/oauth/logout';
+
+/** `GET/POST /api/oauth/logout`: OpenID Connect RP-Initiated Logout 1.0 (`end_session_endpoint`). */
+export function logoutRoutes(ctx: AppContext, kit: BrowserKit) {
+  return async (app: FastifyInstance): Promise<void> => {
+    const invalid = (reply: FastifyReply, detail: string) =>
+      kit.html(reply, 400, errorPage('Invalid logout request', detail));
+
+    const handle = async (req: FastifyRequest, reply: FastifyReply) => {
+      const { params } = readParams(req.method === 'POST' ? req.body : req.query);
+      const hintRaw = params['id_token_hint'];
+      const hint = hintRaw ? await verifyIdTokenHint(ctx, hintRaw) : undefined;
+      if (hintRaw && !hint) return invalid(reply, 'The id_token_hint is not valid.');
+      if (hint && params['client_id'] !== undefined && params['client_id'] !== hint.aud) {
+        return invalid(reply, 'client_id does not match the id_token_hint.');
+      }
+      const clientId = hint?.aud ?? params['client_id'];
+      const target = params['post_logout_redirect_uri'];
+      // §3: only a URI registered for the client, compared exactly (no open redirect).
+      if (
+        target !== undefined &&
+        (clientId === undefined || !(await logoutRedirectAllowed(ctx, clientId, target)))
+      ) {
+        return invalid(reply, 'The post_logout_redirect_uri is not registered.');
+      }
+      // §2: without a valid id_token_hint the user confirms, so another site cannot sign them out silently.
+      const confirmed =
+        hint !== undefined || (req.method === 'POST' && kit.csrfValid(req, params['csrf_token']));
+      if (!confirmed) {
+        const fields: Record<string, string> = {};
+        for (const k of ['client_id', 'post_logout_redirect_uri', 'state']) {
+          const v = params[k];
+          if (v !== undefined) fields[k] = v;
+        }
+        return kit.html(reply, 200, logoutPage({ action: LOGOUT_PATH, fields, csrf: kit.csrf(req, reply) }));
+      }
+      await kit.endSession(req, reply);
+      if (target !== undefined) {
+        const url = new URL(target);
+        if (params['state'] !== undefined) url.searchParams.set('state', params['state']);
+        return reply
+          .header('cache-control', 'no-store')
+          .redirect(url.toString(), req.method === 'POST' ? 303 : 302);
+      }
+      return kit.html(reply, 200, messagePage('Signed out', 'You have been signed out.'));
+    };
+    app.get(LOGOUT_PATH, handle);
+    app.post(LOGOUT_PATH, handle);
+  };
+}
