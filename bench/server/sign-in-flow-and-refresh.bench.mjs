@@ -25,6 +25,7 @@
 // refresh token); any error fails the run.
 //
 // Run: node --import tsx bench/server/sign-in-flow-and-refresh.bench.mjs
+// Profile our side: BENCH_ONLY=gatehouse node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/server/…
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { Agent, createServer, request as httpRequest } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
@@ -423,8 +424,13 @@ async function loops(seconds, step) {
   };
 }
 
-const servers = [await startGatehouse(), await startOidcProvider()];
-const [ours, peer] = servers;
+// BENCH_ONLY=gatehouse runs our server alone (for profiling with `node --cpu-prof`); no ratio then.
+const ONLY = process.env.BENCH_ONLY;
+const servers = [
+  ...(ONLY === undefined || ONLY === 'gatehouse' ? [await startGatehouse()] : []),
+  ...(ONLY === undefined || ONLY === 'oidc-provider' ? [await startOidcProvider()] : []),
+];
+const [ours, peer] = ONLY === undefined ? servers : [servers[0], undefined];
 let failed = false;
 try {
   const browsers = {};
@@ -489,7 +495,7 @@ try {
   console.log(`\n| Scenario | Server | ${'rate'} | p50 ms | p99 ms | errors / ok | ours / oidc-provider |`);
   console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
   for (const { sc, r } of rows) {
-    const ratio = r[ours.name].perSec / r[peer.name].perSec;
+    const ratio = peer ? r[ours.name].perSec / r[peer.name].perSec : Number.NaN;
     for (const srv of servers) {
       const m = r[srv.name];
       console.log(
