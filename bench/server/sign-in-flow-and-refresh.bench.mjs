@@ -27,7 +27,7 @@
 // refresh token); any error fails the run.
 //
 // Run: node --import tsx bench/server/sign-in-flow-and-refresh.bench.mjs
-// Profile our side: BENCH_ONLY=gatehouse node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/server/…
+// Profile our side (BENCH_SCENARIO=flow|refresh runs one scenario): BENCH_ONLY=gatehouse node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/server/…
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { Agent, createServer, request as httpRequest } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
@@ -165,6 +165,32 @@ function freePort() {
   });
 }
 
+/**
+ * Default: in-memory PGlite and the in-process store (one node, like oidc-provider's in-memory adapter).
+ * BENCH_DATABASE_URL (PostgreSQL; a fresh schema is created and dropped) and BENCH_REDIS_URL run Gatehouse
+ * in its multi-node configuration instead.
+ */
+async function sharedServices() {
+  const redisUrl = process.env.BENCH_REDIS_URL;
+  const base = process.env.BENCH_DATABASE_URL;
+  if (!base) return { databaseUrl: 'memory://', redisUrl, drop: async () => {} };
+  const { default: pg } = await import('pg');
+  const schema = `bench_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`create schema "${schema}"`);
+  const url = new URL(base);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    databaseUrl: url.toString(),
+    redisUrl,
+    drop: async () => {
+      await admin.query(`drop schema "${schema}" cascade`);
+      await admin.end();
+    },
+  };
+}
+
 async function startGatehouse() {
   // Imported here, not at the top: the load-generator worker runs this file too and needs none of it.
   const { loadConfig } = await import('../../packages/server/src/config/index.ts');
@@ -172,13 +198,15 @@ async function startGatehouse() {
   const { buildApp } = await import('../../packages/server/src/web/router.ts');
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
+  const shared = await sharedServices();
   const config = loadConfig({
     env: {},
     overrides: {
       log_level: 'silent',
       server: { host: '127.0.0.1', port },
       oauth: { issuer },
-      database: { url: 'memory://' },
+      database: { url: shared.databaseUrl },
+      redis: { url: shared.redisUrl },
       security: { jwt_secret: 'bench-jwt-secret-that-is-long-enough-0123456789' },
       clients: [
         {
@@ -207,6 +235,7 @@ async function startGatehouse() {
     close: async () => {
       await app.close();
       await ctx.close();
+      await shared.drop();
     },
   };
   /** Gatehouse's own login and consent forms (CSRF token from the hidden field + gh_csrf cookie). */
@@ -508,10 +537,12 @@ async function main() {
     ];
 
     console.log(
-      `\n${CONCURRENCY} concurrent loops, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s per run, Node ${process.version}\n`,
+      `\nGatehouse on ${process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'PGlite memory://'} + ${process.env.BENCH_REDIS_URL ? 'Redis' : 'in-process store'}; ` +
+        `${CONCURRENCY} concurrent loops, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s per run, Node ${process.version}\n`,
     );
     const rows = [];
-    for (const sc of scenarios) {
+    const only = process.env.BENCH_SCENARIO; // flow | refresh: one scenario only (for profiling)
+    for (const sc of scenarios.filter((x) => only === undefined || x.kind === only)) {
       const r = {};
       for (const srv of servers) {
         const input = await sc.prepare(srv);
@@ -535,7 +566,7 @@ async function main() {
         const m = r[srv.name];
         console.log(
           `| ${sc.name} | ${srv.name} | ${Math.round(m.perSec)} ${sc.unit} | ${m.p50.toFixed(1)} | ${m.p99.toFixed(1)} | ` +
-            `${m.errors} / ${m.ok} | ${srv === ours ? `**${ratio.toFixed(2)}×** (goal ≥ ${GOAL}×)` : ''} |`,
+            `${m.errors} / ${m.ok} | ${srv === ours && peer ? `**${ratio.toFixed(2)}×** (goal ≥ ${GOAL}×)` : ''} |`,
         );
       }
     }
