@@ -1,31 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  AuthorizationError,
-  clearDiscoveryCache,
-  createOAuth2ClientFromDiscovery,
-  type OAuth2Client,
-} from '../src/index.js';
-import {
-  authorize,
-  REDIRECT_URI,
-  SECRET,
-  startProvider,
-  type TestProvider,
-} from './support/oidc-provider.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AuthorizationError, createOAuth2ClientFromDiscovery, type OAuth2Client } from '../src/index.js';
+import { authorize, REDIRECT_URI, SECRET, useTestProvider } from './support/oidc-provider.js';
 
-let op: TestProvider;
+const op = useTestProvider();
 let client: OAuth2Client;
 beforeAll(async () => {
-  op = await startProvider();
-  clearDiscoveryCache();
   client = await createOAuth2ClientFromDiscovery(
     op.issuer,
     { clientId: 'basic', clientSecret: SECRET },
     { redirectUri: REDIRECT_URI },
   );
-});
-afterAll(async () => {
-  await op.close();
 });
 
 describe('authorization code + PKCE against a real oidc-provider', () => {

@@ -1,9 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  clearDiscoveryCache,
   createOAuth2Client,
   createOAuth2ClientFromDiscovery,
   createOAuth2ClientFromEnv,
@@ -12,22 +11,9 @@ import {
   tokenKey,
 } from '../src/index.js';
 import { startLocalServer } from './support/local-server.js';
-import {
-  authorize,
-  REDIRECT_URI,
-  SECRET,
-  startProvider,
-  type TestProvider,
-} from './support/oidc-provider.js';
+import { authorize, REDIRECT_URI, SECRET, useTestProvider } from './support/oidc-provider.js';
 
-let op: TestProvider;
-beforeAll(async () => {
-  op = await startProvider();
-  clearDiscoveryCache();
-});
-afterAll(async () => {
-  await op.close();
-});
+const op = useTestProvider();
 
 describe('client.tokens() against a real oidc-provider', () => {
   it('a machine client gets a client-credentials token once and serves it from storage after', async () => {

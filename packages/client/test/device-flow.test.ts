@@ -1,21 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  clearDiscoveryCache,
-  createOAuth2Client,
-  createOAuth2ClientFromDiscovery,
-  TokenError,
-} from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { createOAuth2Client, createOAuth2ClientFromDiscovery, TokenError } from '../src/index.js';
 import { type LocalServer, startLocalServer } from './support/local-server.js';
-import { SECRET, startProvider, type TestProvider } from './support/oidc-provider.js';
+import { SECRET, useTestProvider } from './support/oidc-provider.js';
 
-let op: TestProvider;
-beforeAll(async () => {
-  op = await startProvider();
-  clearDiscoveryCache();
-});
-afterAll(async () => {
-  await op.close();
-});
+const op = useTestProvider();
 
 function scripted(answers: Record<string, unknown>[]): Promise<LocalServer> {
   let i = 0;

@@ -1,24 +1,11 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clearDiscoveryCache, createOAuth2ClientFromDiscovery } from '../src/index.js';
-import {
-  authorize,
-  REDIRECT_URI,
-  SECRET,
-  startProvider,
-  type TestProvider,
-} from './support/oidc-provider.js';
+import { describe, expect, it } from 'vitest';
+import { createOAuth2ClientFromDiscovery } from '../src/index.js';
+import { authorize, REDIRECT_URI, SECRET, useTestProvider } from './support/oidc-provider.js';
 import { recorder } from './support/telemetry-recorder.js';
 
-let op: TestProvider;
-beforeAll(async () => {
-  op = await startProvider();
-  clearDiscoveryCache();
-});
-afterAll(async () => {
-  await op.close();
-});
+const op = useTestProvider();
 
 describe('a full flow leaves no secret in logs, spans or metrics', () => {
   it('login + code exchange + refresh + userinfo + introspection + revocation + re-login demand', async () => {

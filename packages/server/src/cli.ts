@@ -135,9 +135,16 @@ async function main(argv: string[]): Promise<void> {
         out(`password updated for ${arg}`);
       });
     case 'keys list':
-      return withContext(async (ctx) => out(await ctx.keys.list()));
+      return withContext(async (ctx) => {
+        await ctx.keys.reload(); // promotes a `next` key whose publication delay is over, like every node does
+        out(await ctx.keys.list());
+      });
     case 'keys rotate':
-      return withContext(async (ctx) => out({ kid: await ctx.keys.rotate() }));
+      return withContext(async (ctx) => {
+        const { kid, activeFrom } = await ctx.keys.rotate();
+        // Published at once; each node signs with it from its first key reload after active_from.
+        out({ kid, status: 'next', active_from: activeFrom.toISOString() });
+      });
     default:
       fail(`unknown command: ${positionals.join(' ')}\n${USAGE}`);
   }

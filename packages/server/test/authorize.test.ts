@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authorizeService } from '../src/service/authorize.js';
 import { basic, CLIENTS, testApp } from './helpers.js';
+import { authorizeUrl, Browser, FORM, hiddenFields, pkce, signInThroughForms } from './support/form-login.js';
 
 const ISSUER = 'https://id.example.com';
 const WEB = {
@@ -30,61 +30,12 @@ const FIRST_PARTY = {
 const USERS = [
   { username: 'alice', password: 'correct horse battery', email: 'alice@example.com', name: 'Alice' },
 ];
-const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
-
-export const pkce = () => {
-  const verifier = randomBytes(32).toString('base64url');
-  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
-};
 
 type T = Awaited<ReturnType<typeof testApp>>;
 
-/** Minimal browser: keeps cookies between app.inject calls. */
-class Browser {
-  cookies = new Map<string, string>();
-  constructor(private readonly t: T) {}
-  get header() {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-  async request(method: 'GET' | 'POST', url: string, form?: Record<string, string>) {
-    const res = await this.t.app.inject({
-      method,
-      url,
-      headers: { cookie: this.header, ...(form ? FORM : {}) },
-      ...(form ? { payload: new URLSearchParams(form).toString() } : {}),
-    });
-    for (const c of res.cookies) this.cookies.set(c.name, c.value);
-    return res;
-  }
-}
-
-const hiddenFields = (html: string) => {
-  const out: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    out[m[1]!] = m[2]!.replace(/&#(\d+);/g, (_s, n) => String.fromCharCode(Number(n)));
-  }
-  return out;
-};
-
-const authorizeUrl = (o: Record<string, string>) => `/api/oauth/authorize?${new URLSearchParams(o)}`;
-
-/** Logs in (and consents) through the HTML forms; returns the final redirect Location. */
-async function loginAndConsent(b: Browser, params: Record<string, string>, password = USERS[0]!.password) {
-  const page = await b.request('GET', authorizeUrl(params));
-  expect(page.statusCode).toBe(200);
-  let res = await b.request('POST', '/api/oauth/authorize', {
-    ...hiddenFields(page.body),
-    username: 'alice',
-    password,
-  });
-  if (res.statusCode === 200 && res.body.includes('name="consent"')) {
-    res = await b.request('POST', '/api/oauth/authorize', {
-      ...hiddenFields(res.body),
-      consent: 'approve',
-    });
-  }
-  return res;
-}
+/** Logs in as alice (and consents) through the HTML forms; returns the final redirect response. */
+const loginAndConsent = (b: Browser, params: Record<string, string>, password = USERS[0]!.password) =>
+  signInThroughForms(b, params, 'alice', password);
 
 /** A signed-in user's code for `web-app` (PKCE S256): logs in and consents through the forms. */
 async function codeFor(b: Browser, scope: string) {
@@ -146,6 +97,23 @@ describe('authorization endpoint and authorization_code grant', () => {
       baseParams(challenge, { client_id: 'nope' }),
       baseParams(challenge, { redirect_uri: 'https://evil.example.com/cb' }),
       baseParams(challenge, { redirect_uri: 'https://app.example.com/cb/extra' }),
+      // Open-redirect attempts against an exact-match registration (RFC 9700 §4.1.3).
+      baseParams(challenge, { redirect_uri: 'https://app.example.com/cb?next=https://evil.example.com' }),
+      baseParams(challenge, { redirect_uri: 'https://app.example.com/cb#https://evil.example.com' }),
+      baseParams(challenge, { redirect_uri: 'https://app.example.com@evil.example.com/cb' }),
+      baseParams(challenge, { redirect_uri: 'https://app.example.com.evil.example.com/cb' }),
+      baseParams(challenge, { redirect_uri: 'https://app.example.com/cb/../evil' }),
+      baseParams(challenge, { redirect_uri: 'http://app.example.com/cb' }),
+      baseParams(challenge, { redirect_uri: '//evil.example.com/cb' }),
+      baseParams(challenge, { redirect_uri: 'javascript:alert(1)' }),
+      // Loopback registrations (http://127.0.0.1/cb) match any port, nothing else.
+      baseParams(challenge, { client_id: 'native-app', redirect_uri: 'http://localhost:8080/cb' }),
+      baseParams(challenge, {
+        client_id: 'native-app',
+        redirect_uri: 'http://127.0.0.1.evil.example.com/cb',
+      }),
+      baseParams(challenge, { client_id: 'native-app', redirect_uri: 'http://127.0.0.1:8080/other' }),
+      baseParams(challenge, { client_id: 'native-app', redirect_uri: 'https://127.0.0.1:8080/cb' }),
     ]) {
       const res = await t.app.inject({ method: 'GET', url: authorizeUrl(params) });
       expect(res.statusCode).toBe(400);
@@ -292,9 +260,9 @@ describe('authorization endpoint and authorization_code grant', () => {
   });
 
   it('rejects an expired code (lifetime 60 s by default)', async () => {
-    const svc = authorizeService(t.ctx);
-    expect(svc.codeTtlSecs).toBe(60);
-    svc.codeTtlSecs = 1;
+    const oauth = t.ctx.config.oauth;
+    expect(oauth.authorization_code_ttl_secs).toBe(60);
+    oauth.authorization_code_ttl_secs = 1;
     try {
       const { challenge, verifier } = pkce();
       const res = await loginAndConsent(new Browser(t), baseParams(challenge));
@@ -307,7 +275,7 @@ describe('authorization endpoint and authorization_code grant', () => {
       });
       expect(tok.json().error).toBe('invalid_grant');
     } finally {
-      svc.codeTtlSecs = 60;
+      oauth.authorization_code_ttl_secs = 60;
     }
   });
 
@@ -525,6 +493,28 @@ describe('authorization endpoint and authorization_code grant', () => {
         }).toString(),
       });
       expect(res.json().error).toBe('unauthorized_client');
+    });
+
+    it('revokes a refresh token at the revocation endpoint together with its grant (RFC 7009 §2.1)', async () => {
+      const first = await tokens();
+      const r1 = (await refresh({ refresh_token: first.refresh_token })).json();
+      const revoke = (authorization: string) =>
+        t.app.inject({
+          method: 'POST',
+          url: '/api/oauth/revoke',
+          headers: { ...FORM, authorization },
+          payload: new URLSearchParams({
+            token: r1.refresh_token,
+            token_type_hint: 'refresh_token',
+          }).toString(),
+        });
+      // Another client cannot revoke it: 200 (RFC 7009 §2.2) but nothing happens.
+      expect((await revoke(basic('svc-basic', 'basic-secret'))).statusCode).toBe(200);
+      expect((await introspect(r1.access_token)).active).toBe(true);
+      expect((await revoke(basic('web-app', 'web-secret'))).statusCode).toBe(200);
+      expect((await refresh({ refresh_token: r1.refresh_token })).json().error).toBe('invalid_grant');
+      expect(await introspect(r1.access_token)).toEqual({ active: false });
+      expect(await introspect(first.access_token)).toEqual({ active: false });
     });
 
     it('revokes the refresh token family when the authorization code is replayed', async () => {

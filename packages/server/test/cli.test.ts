@@ -49,9 +49,17 @@ describe('gatehouse CLI', () => {
       client_secret: string;
     };
     expect(rotated.client_secret).not.toBe(client_secret);
-    const rotatedKey = JSON.parse((await run(['keys', 'rotate'], env)).stdout) as { kid: string };
+    const rotatedKey = JSON.parse((await run(['keys', 'rotate'], env)).stdout) as {
+      kid: string;
+      status: string;
+    };
+    expect(rotatedKey.status).toBe('next');
     const keys = JSON.parse((await run(['keys', 'list'], env)).stdout) as { kid: string; status: string }[];
-    expect(keys.find((k) => k.status === 'active')?.kid).toBe(rotatedKey.kid);
+    expect(keys.find((k) => k.kid === rotatedKey.kid)?.status).toBe('next');
+    // With no publication delay the next start (or reload) makes it the signing key.
+    const now = { ...env, OAUTH__KEY_PUBLISH_DELAY_SECS: '0' };
+    const after = JSON.parse((await run(['keys', 'list'], now)).stdout) as { kid: string; status: string }[];
+    expect(after.find((k) => k.status === 'active')?.kid).toBe(rotatedKey.kid);
     expect((await run(['users', 'create', 'alice', '--password', 'correct-horse'], env)).code).toBe(0);
     expect((await run(['users', 'set-password', 'alice', '--password', 'battery-staple'], env)).code).toBe(0);
     expect((await run(['clients', 'delete', 'svc'], env)).code).toBe(0);

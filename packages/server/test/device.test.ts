@@ -1,16 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decideDeviceRequest, deviceCodeGrant } from '../src/service/grants/device-code.js';
+import { createSession } from '../src/service/sessions.js';
 import { CLIENTS, testApp } from './helpers.js';
+import { FORM, hiddenFields as hidden } from './support/form-login.js';
 
 const DEVICE = 'urn:ietf:params:oauth:grant-type:device_code';
 const USER = { username: 'carol', password: 'carol password 1', email: 'carol@example.com' };
-const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
-
-const hidden = (html: string) => {
-  const out: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) out[m[1]!] = m[2]!;
-  return out;
-};
-
 describe('device authorization grant (RFC 8628)', () => {
   let t: Awaited<ReturnType<typeof testApp>>;
   beforeAll(async () => {
@@ -98,6 +93,23 @@ describe('device authorization grant (RFC 8628)', () => {
     });
     expect(forged.statusCode).toBe(403);
     expect((await poll(d.device_code)).json().error).toBe('authorization_pending');
+  });
+
+  it('decides a user code exactly once and issues tokens once, even for concurrent requests', async () => {
+    // Called on the services directly: through HTTP the argon2 login serialises the two requests.
+    const d = await start();
+    const session = await createSession(t.ctx.store, (await t.ctx.users.findWithPasswordHash('carol'))!.id);
+    const decisions = await Promise.all([
+      decideDeviceRequest(t.ctx, d.user_code, session, true),
+      decideDeviceRequest(t.ctx, d.user_code, session, true),
+    ]);
+    expect(decisions.sort()).toEqual([false, true]);
+    const tv = (await t.ctx.clients.find('tv'))!;
+    const polls = await Promise.allSettled([
+      deviceCodeGrant(t.ctx, tv, d.device_code),
+      deviceCodeGrant(t.ctx, tv, d.device_code),
+    ]);
+    expect(polls.map((p) => p.status).sort()).toEqual(['fulfilled', 'rejected']);
   });
 
   it('refuses clients without the device grant', async () => {

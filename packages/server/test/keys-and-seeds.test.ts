@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verify } from '@node-rs/argon2';
+import { decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { clients, signingKeys, users } from '../src/repo/schema.js';
 import { createContext } from '../src/state/index.js';
@@ -38,14 +39,23 @@ describe('signing keys and config seeds', () => {
     await expect(createContext(wrongSecret)).rejects.toThrow();
   });
 
-  it('rotation retires the old key but keeps it in the JWKS so old tokens still verify', async () => {
-    const ctx = await createContext(testConfig());
+  it('rotation publishes the new key first, signs with it after the delay, and keeps the old one in the JWKS', async () => {
+    const ctx = await createContext(testConfig({ oauth: { key_publish_delay_secs: 2 } }));
     try {
       const client = (await ctx.clients.list()).find((c) => c.clientId === 'svc-basic')!;
       const old = ctx.tokens.issueClientCredentials(client, undefined, []);
       const oldKid = ctx.keys.active().kid;
-      const newKid = await ctx.keys.rotate();
+      const { kid: newKid } = await ctx.keys.rotate();
       expect(newKid).not.toBe(oldKid);
+      // Published at once, not yet signing.
+      expect(ctx.keys.jwks().keys.map((k) => k.kid)).toContain(newKid);
+      expect(ctx.keys.active().kid).toBe(oldKid);
+      expect((await ctx.keys.list()).find((k) => k.kid === newKid)?.status).toBe('next');
+      await new Promise((r) => setTimeout(r, 2100));
+      await ctx.keys.reload();
+      expect(ctx.keys.active().kid).toBe(newKid);
+      const fresh = ctx.tokens.issueClientCredentials(client, undefined, []);
+      expect(decodeProtectedHeader(fresh.access_token).kid).toBe(newKid);
       expect(
         ctx.keys
           .jwks()

@@ -2,6 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import Provider from 'oidc-provider';
+import { afterAll, beforeAll } from 'vitest';
+import { clearDiscoveryCache } from '../../src/index.js';
 
 export const SECRET = 'a-client-secret-that-is-long-enough-for-hs256-0123456789';
 export const REDIRECT_URI = 'http://127.0.0.1/cb';
@@ -111,4 +113,36 @@ export async function authorize(url: string): Promise<URL> {
     next = target.href;
   }
   throw new Error('too many redirects');
+}
+
+/**
+ * Starts one oidc-provider for the calling test file (in `beforeAll`, with a cleared discovery cache) and
+ * stops it in `afterAll`. The returned object reads through to the running provider, so it is used only
+ * inside tests and later hooks.
+ */
+export function useTestProvider(): TestProvider {
+  let started: TestProvider | undefined;
+  beforeAll(async () => {
+    started = await startProvider();
+    clearDiscoveryCache();
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  const current = (): TestProvider => {
+    if (!started) throw new Error('the test provider starts in beforeAll: use it inside tests and hooks');
+    return started;
+  };
+  return {
+    get issuer() {
+      return current().issuer;
+    },
+    get provider() {
+      return current().provider;
+    },
+    get privateJwk() {
+      return current().privateJwk;
+    },
+    close: () => current().close(),
+  };
 }

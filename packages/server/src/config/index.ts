@@ -79,11 +79,17 @@ export const configSchema = z.object({
         .int()
         .positive()
         .default(30 * 24 * 3600),
+      // OAuth 2.1 §4.1.2: short-lived codes; at most 10 minutes (RFC 6749 §4.1.2).
+      authorization_code_ttl_secs: z.coerce.number().int().positive().max(600).default(60),
+      // A rotated-in key is published this long before it signs (> node reload interval + JWKS caches).
+      key_publish_delay_secs: z.coerce.number().int().min(0).default(300),
       scopes_supported: z.array(z.string().min(1)).default(['openid', 'profile', 'email', 'offline_access']),
     })
     .default({
       access_token_ttl_secs: 900,
       refresh_token_ttl_secs: 30 * 24 * 3600,
+      authorization_code_ttl_secs: 60,
+      key_publish_delay_secs: 300,
       scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
     }),
   clients: z.array(clientSchema).default([]),
@@ -176,6 +182,8 @@ function applyEnv(tree: Tree, env: NodeJS.ProcessEnv): void {
     [['oauth', 'issuer'], ['OAUTH__ISSUER']],
     [['oauth', 'access_token_ttl_secs'], ['OAUTH__ACCESS_TOKEN_TTL_SECS']],
     [['oauth', 'refresh_token_ttl_secs'], ['OAUTH__REFRESH_TOKEN_TTL_SECS']],
+    [['oauth', 'authorization_code_ttl_secs'], ['OAUTH__AUTHORIZATION_CODE_TTL_SECS']],
+    [['oauth', 'key_publish_delay_secs'], ['OAUTH__KEY_PUBLISH_DELAY_SECS']],
     [['data_dir'], ['DATA_DIR']],
     [['log_level'], ['LOG_LEVEL']],
   ];

@@ -26,7 +26,8 @@ export interface User {
 export interface SigningKeyInfo {
   kid: string;
   alg: string;
-  status: 'active' | 'retired';
+  /** next: published, not yet signing · active: signing · retired: published for verification only. */
+  status: 'next' | 'active' | 'retired';
   createdAt: Date;
 }
 

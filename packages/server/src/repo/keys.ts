@@ -1,4 +1,4 @@
-import { desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, lte, sql } from 'drizzle-orm';
 import type { Db } from '../infra/db.js';
 import { signingKeys } from './schema.js';
 
@@ -33,7 +33,29 @@ export class KeyRepo {
     });
   }
 
-  async retireAllActive(): Promise<void> {
-    await this.db.update(signingKeys).set({ status: 'retired' }).where(eq(signingKeys.status, 'active'));
+  /**
+   * Makes the newest `next` key created at or before `cutoff` the active one and retires the previous
+   * active key (and any older `next` keys). Idempotent and serialised by an advisory lock, so every node
+   * may call it on each reload. Returns the newly active kid, if any.
+   */
+  async promoteDue(cutoff: Date): Promise<string | undefined> {
+    return this.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(7243310001)`);
+      const due = await tx
+        .select({ kid: signingKeys.kid, createdAt: signingKeys.createdAt })
+        .from(signingKeys)
+        .where(and(eq(signingKeys.status, 'next'), lte(signingKeys.createdAt, cutoff)))
+        .orderBy(desc(signingKeys.createdAt))
+        .limit(1);
+      const next = due[0];
+      if (!next) return undefined;
+      await tx.update(signingKeys).set({ status: 'retired' }).where(eq(signingKeys.status, 'active'));
+      await tx
+        .update(signingKeys)
+        .set({ status: 'retired' })
+        .where(and(eq(signingKeys.status, 'next'), lte(signingKeys.createdAt, next.createdAt)));
+      await tx.update(signingKeys).set({ status: 'active' }).where(eq(signingKeys.kid, next.kid));
+      return next.kid;
+    });
   }
 }

@@ -15,6 +15,12 @@ export class UserRepo {
       : undefined;
   }
 
+  async findById(id: string): Promise<User | undefined> {
+    const rows = await this.db.select().from(users).where(eq(users.id, id)).limit(1);
+    const r = rows[0];
+    return r ? { id: r.id, username: r.username, email: r.email, name: r.name } : undefined;
+  }
+
   async upsert(u: {
     username: string;
     passwordHash: string;

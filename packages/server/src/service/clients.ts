@@ -121,11 +121,25 @@ export class ClientService {
     }
   }
 
-  /** Authenticates the calling client with client_secret_basic or client_secret_post (RFC 6749 §2.3.1). */
-  async authenticate(input: ClientCredentialsInput): Promise<Client> {
+  /**
+   * Authenticates the calling client with client_secret_basic or client_secret_post (RFC 6749 §2.3.1).
+   * With `allowPublic`, a client registered with `none` identifies itself by client_id alone (public
+   * clients at the token and revocation endpoints, RFC 6749 §3.2.1, RFC 7009 §2.1).
+   */
+  async authenticate(
+    input: ClientCredentialsInput,
+    options: { allowPublic?: boolean } = {},
+  ): Promise<Client> {
     const { authorization, body } = input;
     const bodyId = typeof body['client_id'] === 'string' ? body['client_id'] : undefined;
     const bodySecret = typeof body['client_secret'] === 'string' ? body['client_secret'] : undefined;
+    if (options.allowPublic && authorization === undefined && body['client_secret'] === undefined && bodyId) {
+      const client = await this.find(bodyId);
+      // A confidential client must not be able to skip authentication by leaving its secret out.
+      if (client?.tokenEndpointAuthMethod !== 'none')
+        throw invalidClient('client authentication failed', false);
+      return client;
+    }
     let method: 'client_secret_basic' | 'client_secret_post';
     let clientId: string;
     let secret: string;

@@ -15,22 +15,31 @@ export class KeyService {
   #active: ActiveKey | undefined;
   #jwks: JSONWebKeySet = { keys: [] };
   #verifier: ReturnType<typeof createLocalJWKSet> = createLocalJWKSet({ keys: [] });
+  #loadedAt = 0;
+  #reloading: Promise<void> | undefined;
 
   constructor(
     private readonly repo: KeyRepo,
     private readonly jwtSecret: string,
+    /**
+     * How long a rotated-in key is published before it signs anything: longer than every node's key reload
+     * interval and the JWKS caches of relying parties, so no verifier ever meets an unknown `kid`.
+     */
+    private readonly publishDelaySecs = 0,
   ) {}
 
   /** Loads keys, creating the first one if none is active. */
   async init(): Promise<void> {
     await this.reload();
     if (!this.#active) {
-      await this.#create(true);
+      await this.#create('first');
       await this.reload();
     }
   }
 
+  /** Loads the keys from the database, first promoting a `next` key whose publication delay is over. */
   async reload(): Promise<void> {
+    await this.repo.promoteDue(new Date(Date.now() - this.publishDelaySecs * 1000));
     const rows = await this.repo.list();
     const active = rows.find((r) => r.status === 'active');
     this.#active = active
@@ -47,20 +56,38 @@ export class KeyService {
       : undefined;
     this.#jwks = { keys: rows.map((r) => ({ ...r.publicJwk, kid: r.kid, alg: r.alg, use: 'sig' }) as JWK) };
     this.#verifier = createLocalJWKSet(this.#jwks);
+    this.#loadedAt = Date.now();
   }
 
-  async rotate(): Promise<string> {
-    await this.repo.retireAllActive();
-    const kid = await this.#create();
+  /**
+   * Reloads unless the keys were loaded less than `maxAgeMs` ago; concurrent callers share one reload.
+   * For the JWKS endpoint (a key rotated on another node is published within seconds) and for tokens with
+   * an unknown `kid` (which must not turn into one database query per forged token).
+   */
+  async refresh(maxAgeMs: number): Promise<void> {
+    if (Date.now() - this.#loadedAt < maxAgeMs) return;
+    this.#reloading ??= this.reload().finally(() => {
+      this.#reloading = undefined;
+    });
+    await this.#reloading;
+  }
+
+  /**
+   * Adds a new key: published in the JWKS at once (status `next`) and used for signing once
+   * `publishDelaySecs` have passed (at the next reload on each node); the previous key is then retired but
+   * stays in the JWKS so the tokens it signed still verify.
+   */
+  async rotate(): Promise<{ kid: string; activeFrom: Date }> {
+    const kid = await this.#create('next');
     await this.reload();
-    return kid;
+    return { kid, activeFrom: new Date(Date.now() + this.publishDelaySecs * 1000) };
   }
 
   async list(): Promise<SigningKeyInfo[]> {
     return (await this.repo.list()).map((r) => ({
       kid: r.kid,
       alg: r.alg,
-      status: r.status as 'active' | 'retired',
+      status: r.status as SigningKeyInfo['status'],
       createdAt: r.createdAt,
     }));
   }
@@ -78,7 +105,7 @@ export class KeyService {
     return this.#verifier;
   }
 
-  async #create(onlyIfNoneActive = false): Promise<string> {
+  async #create(status: 'first' | 'next'): Promise<string> {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const publicJwk = publicKey.export({ format: 'jwk' }) as JWK;
     const privateJwk = privateKey.export({ format: 'jwk' });
@@ -88,9 +115,10 @@ export class KeyService {
       alg: 'ES256',
       publicJwk: publicJwk as Record<string, unknown>,
       privateJwkEncrypted: encryptWithSecret(JSON.stringify(privateJwk), this.jwtSecret),
-      status: 'active',
+      status: status === 'first' ? 'active' : 'next',
     };
-    if (onlyIfNoneActive) await this.repo.insertIfNoneActive(row);
+    // The first key signs at once (nothing to verify yet); nodes starting together agree on one.
+    if (status === 'first') await this.repo.insertIfNoneActive(row);
     else await this.repo.insert(row);
     return kid;
   }

@@ -89,8 +89,8 @@ export class TokenService {
       return await attempt();
     } catch (err) {
       if (err instanceof errors.JWKSNoMatchingKey) {
-        // Another node may have rotated the key: reload once.
-        await this.keys.reload();
+        // Another node may have rotated the key: reload (at most every few seconds, so forged kids are cheap).
+        await this.keys.refresh(5_000);
         try {
           return await attempt();
         } catch {

@@ -46,7 +46,11 @@ export async function createContext(
     throw err;
   }
   const store = openStore(config.redis.url);
-  const keys = new KeyService(new KeyRepo(database.db), config.security.jwt_secret);
+  const keys = new KeyService(
+    new KeyRepo(database.db),
+    config.security.jwt_secret,
+    config.oauth.key_publish_delay_secs,
+  );
   const clients = new ClientService(new ClientRepo(database.db));
   const users = new UserService(new UserRepo(database.db));
   const tokens = new TokenService(keys, store, {

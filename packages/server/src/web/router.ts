@@ -1,5 +1,6 @@
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializeRequest } from '../infra/log-serializers.js';
 import type { AppContext } from '../state/index.js';
 import { authorizeRoutes } from './handlers/authorize.js';
 import { healthRoutes } from './handlers/health.js';
@@ -16,7 +17,15 @@ export interface BuildAppOptions {
 /** Assembles the Fastify application with every route. */
 export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: ctx.logger as FastifyBaseLogger } : { logger: false }),
+    // The child's serializers take precedence over Fastify's default `req` serializer (which logs the full URL).
+    ...(options.logger
+      ? {
+          loggerInstance: ctx.logger.child(
+            {},
+            { serializers: { req: serializeRequest } },
+          ) as FastifyBaseLogger,
+        }
+      : { logger: false }),
     bodyLimit: 64 * 1024,
     genReqId,
   });

@@ -2,15 +2,30 @@ import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   type AuthRequest,
-  authorizeService,
-  deviceService,
-  endUserService,
   PageError,
   RedirectError,
-  type Session,
-} from '../../service/authorize.js';
+  resolveClient,
+  sessionSatisfies,
+  validateAuthorizationRequest,
+} from '../../service/authorization-request.js';
+import { needsConsent, rememberConsent } from '../../service/consent.js';
+import { csrfToken, csrfTokenValid } from '../../service/csrf.js';
+import { issueAuthorizationCode } from '../../service/grants/authorization-code.js';
+import { decideDeviceRequest, startDeviceAuthorization } from '../../service/grants/device-code.js';
+import { login } from '../../service/login.js';
+import { logoutRedirectAllowed, verifyIdTokenHint } from '../../service/logout.js';
+import { createSession, endSession, getSession, type Session } from '../../service/sessions.js';
+import { userinfo as userinfoClaims } from '../../service/userinfo.js';
 import type { AppContext } from '../../state/index.js';
-import { consentPage, devicePage, errorPage, loginPage, logoutPage, PAGE_CSP } from '../pages/index.js';
+import {
+  consentPage,
+  devicePage,
+  errorPage,
+  loginPage,
+  logoutPage,
+  messagePage,
+  PAGE_CSP,
+} from '../pages/index.js';
 
 const AUTHORIZE_PATH = '/api/oauth/authorize';
 const SESSION_COOKIE = 'gh_session';
@@ -32,7 +47,9 @@ function readParams(raw: unknown): { params: Params; repeated: string[] } {
 
 export function authorizeRoutes(ctx: AppContext) {
   return async (app: FastifyInstance): Promise<void> => {
-    const svc = authorizeService(ctx);
+    const issuer = ctx.config.oauth.issuer;
+    const secret = ctx.config.security.jwt_secret;
+    const store = ctx.store;
     const secure = ctx.config.oauth.issuer.startsWith('https:');
     await app.register(cookie, { secret: ctx.config.security.jwt_secret });
 
@@ -73,7 +90,7 @@ export function authorizeRoutes(ctx: AppContext) {
     ) => {
       const url = new URL(uri);
       for (const [k, v] of Object.entries(values)) if (v !== undefined) url.searchParams.set(k, v);
-      url.searchParams.set('iss', svc.issuer);
+      url.searchParams.set('iss', issuer);
       return reply
         .header('cache-control', 'no-store')
         .redirect(url.toString(), method === 'POST' ? 303 : 302);
@@ -93,7 +110,7 @@ export function authorizeRoutes(ctx: AppContext) {
       params: Params,
       consentGiven: boolean,
     ) => {
-      if (!consentGiven && (await svc.needsConsent(ar, session))) {
+      if (!consentGiven && (await needsConsent(store, ar, session))) {
         if (ar.prompt.includes('none')) {
           return redirect(reply, req.method, ar.redirectUri, { error: 'consent_required', state: ar.state });
         }
@@ -105,22 +122,22 @@ export function authorizeRoutes(ctx: AppContext) {
             clientName: ar.client.clientId,
             scopes: ar.scopes,
             fields: requestFields(params),
-            csrf: svc.csrfFor(csrfBinding(req, reply)),
+            csrf: csrfToken(secret, csrfBinding(req, reply)),
           }),
         );
       }
-      const code = await svc.issueCode(ar, session);
+      const code = await issueAuthorizationCode(ctx, ar, session);
       return redirect(reply, req.method, ar.redirectUri, { code, state: ar.state });
     };
 
     const handle = async (req: FastifyRequest, reply: FastifyReply, raw: unknown) => {
       const { params, repeated } = readParams(raw);
-      let client: Awaited<ReturnType<typeof svc.resolveClient>>;
+      let client: Awaited<ReturnType<typeof resolveClient>>;
       try {
         if (repeated.includes('client_id') || repeated.includes('redirect_uri')) {
           throw new PageError('Invalid request', 'client_id and redirect_uri must not be repeated.');
         }
-        client = await svc.resolveClient(params);
+        client = await resolveClient(ctx, params);
       } catch (err) {
         if (err instanceof PageError) return html(reply, 400, errorPage(err.title, err.detail));
         throw err;
@@ -129,7 +146,7 @@ export function authorizeRoutes(ctx: AppContext) {
       try {
         if (repeated.length > 0)
           throw new RedirectError('invalid_request', `repeated parameter: ${repeated[0]}`);
-        ar = svc.validate(client.client, client.redirectUri, params);
+        ar = validateAuthorizationRequest(ctx, client.client, client.redirectUri, params);
       } catch (err) {
         if (err instanceof RedirectError) {
           return redirect(reply, req.method, client.redirectUri, {
@@ -142,7 +159,7 @@ export function authorizeRoutes(ctx: AppContext) {
       }
 
       const isPost = req.method === 'POST';
-      const csrfOk = isPost && svc.csrfValid(readSigned(req, CSRF_COOKIE), params['csrf_token']);
+      const csrfOk = isPost && csrfTokenValid(secret, readSigned(req, CSRF_COOKIE), params['csrf_token']);
 
       // Login form submission.
       if (isPost && params['username'] !== undefined) {
@@ -154,24 +171,24 @@ export function authorizeRoutes(ctx: AppContext) {
               action: AUTHORIZE_PATH,
               clientName: ar.client.clientId,
               fields: requestFields(params),
-              csrf: svc.csrfFor(csrfBinding(req, reply)),
+              csrf: csrfToken(secret, csrfBinding(req, reply)),
               username: params['username'],
               error,
             }),
           );
         if (!csrfOk) return again(403, 'Your session expired. Please try again.');
-        const result = await svc.login(params['username'] ?? '', params['password'] ?? '', req.ip);
+        const result = await login(ctx, params['username'] ?? '', params['password'] ?? '', req.ip);
         if (!result.ok) {
           return result.locked
             ? again(429, 'Too many failed attempts. Please wait a few minutes and try again.')
             : again(401, 'Incorrect username or password.');
         }
-        const session = await svc.createSession(result.user.id);
+        const session = await createSession(store, result.user.id);
         reply.setCookie(SESSION_COOKIE, session.sid, cookieOpts);
         return finish(req, reply, ar, session, params, false);
       }
 
-      const session = await svc.getSession(readSigned(req, SESSION_COOKIE));
+      const session = await getSession(store, readSigned(req, SESSION_COOKIE));
 
       // Consent form submission.
       if (isPost && params['consent'] !== undefined && session) {
@@ -184,11 +201,11 @@ export function authorizeRoutes(ctx: AppContext) {
             state: ar.state,
           });
         }
-        await svc.rememberConsent(ar, session);
+        await rememberConsent(store, ar, session);
         return finish(req, reply, ar, session, params, true);
       }
 
-      if (svc.sessionSatisfies(ar, session)) {
+      if (sessionSatisfies(ar, session)) {
         return finish(req, reply, ar, session, params, false);
       }
       if (ar.prompt.includes('none')) {
@@ -201,13 +218,11 @@ export function authorizeRoutes(ctx: AppContext) {
           action: AUTHORIZE_PATH,
           clientName: ar.client.clientId,
           fields: requestFields(params),
-          csrf: svc.csrfFor(csrfBinding(req, reply)),
+          csrf: csrfToken(secret, csrfBinding(req, reply)),
           username: ar.loginHint,
         }),
       );
     };
-
-    const endUser = endUserService(ctx);
 
     const userinfo = async (req: FastifyRequest, reply: FastifyReply) => {
       reply.header('cache-control', 'no-store');
@@ -224,7 +239,7 @@ export function authorizeRoutes(ctx: AppContext) {
           .header('www-authenticate', 'Bearer realm="gatehouse"')
           .send({ error: 'invalid_token' });
       }
-      const r = await endUser.userinfo(token);
+      const r = await userinfoClaims(ctx, token);
       if (!r.ok) {
         const status = r.error === 'insufficient_scope' ? 403 : 401;
         return reply
@@ -241,7 +256,7 @@ export function authorizeRoutes(ctx: AppContext) {
     const logout = async (req: FastifyRequest, reply: FastifyReply) => {
       const { params } = readParams(req.method === 'POST' ? req.body : req.query);
       const hintRaw = params['id_token_hint'];
-      const hint = hintRaw ? await endUser.idTokenHint(hintRaw) : undefined;
+      const hint = hintRaw ? await verifyIdTokenHint(ctx, hintRaw) : undefined;
       if (hintRaw && !hint)
         return html(reply, 400, errorPage('Invalid logout request', 'The id_token_hint is not valid.'));
       const clientId = hint?.aud ?? params['client_id'];
@@ -255,7 +270,7 @@ export function authorizeRoutes(ctx: AppContext) {
       const target = params['post_logout_redirect_uri'];
       if (
         target !== undefined &&
-        (clientId === undefined || !(await endUser.logoutRedirectAllowed(clientId, target)))
+        (clientId === undefined || !(await logoutRedirectAllowed(ctx, clientId, target)))
       ) {
         return html(
           reply,
@@ -266,7 +281,7 @@ export function authorizeRoutes(ctx: AppContext) {
       const sid = readSigned(req, SESSION_COOKIE);
       const confirmed =
         hint !== undefined ||
-        (req.method === 'POST' && svc.csrfValid(readSigned(req, CSRF_COOKIE), params['csrf_token']));
+        (req.method === 'POST' && csrfTokenValid(secret, readSigned(req, CSRF_COOKIE), params['csrf_token']));
       if (!confirmed) {
         const fields: Record<string, string> = {};
         for (const k of ['client_id', 'post_logout_redirect_uri', 'state']) {
@@ -276,10 +291,14 @@ export function authorizeRoutes(ctx: AppContext) {
         return html(
           reply,
           200,
-          logoutPage({ action: '/api/oauth/logout', fields, csrf: svc.csrfFor(csrfBinding(req, reply)) }),
+          logoutPage({
+            action: '/api/oauth/logout',
+            fields,
+            csrf: csrfToken(secret, csrfBinding(req, reply)),
+          }),
         );
       }
-      await endUser.endSession(sid);
+      await endSession(store, sid);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       if (target !== undefined) {
         const url = new URL(target);
@@ -288,25 +307,26 @@ export function authorizeRoutes(ctx: AppContext) {
           .header('cache-control', 'no-store')
           .redirect(url.toString(), req.method === 'POST' ? 303 : 302);
       }
-      return html(reply, 200, errorPage('Signed out', 'You have been signed out.'));
+      return html(reply, 200, messagePage('Signed out', 'You have been signed out.'));
     };
     app.get('/api/oauth/logout', logout);
     app.post('/api/oauth/logout', logout);
 
-    const devices = deviceService(ctx);
-
     app.post('/api/oauth/device_authorization', async (req, reply) => {
       reply.header('cache-control', 'no-store');
       const body = (req.body ?? {}) as Record<string, unknown>;
-      const client = await svc.authenticateClient(req.headers.authorization, body);
+      const client = await ctx.clients.authenticate(
+        { authorization: req.headers.authorization, body },
+        { allowPublic: true },
+      );
       const scope = body['scope'];
-      return devices.start(client, typeof scope === 'string' ? scope : undefined);
+      return startDeviceAuthorization(ctx, client, typeof scope === 'string' ? scope : undefined);
     });
 
     /** RFC 8628 §3.3 user interaction: enter (or confirm) the user code, sign in if needed, approve or deny. */
     const device = async (req: FastifyRequest, reply: FastifyReply) => {
       const { params } = readParams(req.method === 'POST' ? req.body : req.query);
-      let session = await svc.getSession(readSigned(req, SESSION_COOKIE));
+      let session = await getSession(store, readSigned(req, SESSION_COOKIE));
       const userCode = params['user_code'];
       const page = (status: number, error?: string) =>
         html(
@@ -314,7 +334,7 @@ export function authorizeRoutes(ctx: AppContext) {
           status,
           devicePage({
             action: '/api/oauth/device',
-            csrf: svc.csrfFor(csrfBinding(req, reply)),
+            csrf: csrfToken(secret, csrfBinding(req, reply)),
             userCode,
             clientName: undefined,
             loggedIn: session !== undefined,
@@ -322,27 +342,27 @@ export function authorizeRoutes(ctx: AppContext) {
           }),
         );
       if (req.method === 'GET') return page(200);
-      if (!svc.csrfValid(readSigned(req, CSRF_COOKIE), params['csrf_token'])) {
+      if (!csrfTokenValid(secret, readSigned(req, CSRF_COOKIE), params['csrf_token'])) {
         return page(403, 'Your session expired. Please try again.');
       }
       if (!session) {
-        const result = await svc.login(params['username'] ?? '', params['password'] ?? '', req.ip);
+        const result = await login(ctx, params['username'] ?? '', params['password'] ?? '', req.ip);
         if (!result.ok) {
           return result.locked
             ? page(429, 'Too many failed attempts. Please wait a few minutes and try again.')
             : page(401, 'Incorrect username or password.');
         }
-        session = await svc.createSession(result.user.id);
+        session = await createSession(store, result.user.id);
         reply.setCookie(SESSION_COOKIE, session.sid, cookieOpts);
       }
       const approve = params['consent'] === 'approve';
-      if (!userCode || !(await devices.decide(userCode, session, approve))) {
+      if (!userCode || !(await decideDeviceRequest(ctx, userCode, session, approve))) {
         return page(400, 'That code is not valid or has expired.');
       }
       return html(
         reply,
         200,
-        errorPage(
+        messagePage(
           approve ? 'Device connected' : 'Request denied',
           approve ? 'You can return to your device.' : 'The device was not given access.',
         ),

@@ -1,6 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { invalidRequest, unsupportedGrantType } from '../../error/index.js';
-import { authorizeService, DEVICE_GRANT, deviceService } from '../../service/authorize.js';
+import { authorizationCodeGrant } from '../../service/grants/authorization-code.js';
+import { DEVICE_GRANT, deviceCodeGrant } from '../../service/grants/device-code.js';
+import { refreshTokenGrant } from '../../service/grants/refresh-token.js';
+import { revokeToken } from '../../service/revocation.js';
 import type { AppContext } from '../../state/index.js';
 
 type Body = Record<string, unknown>;
@@ -33,8 +36,8 @@ function noStore(reply: FastifyReply): FastifyReply {
 
 export function oauthRoutes(ctx: AppContext) {
   return async (app: FastifyInstance): Promise<void> => {
-    const authenticate = (req: FastifyRequest, body: Body) =>
-      ctx.clients.authenticate({ authorization: req.headers.authorization, body });
+    const authenticate = (req: FastifyRequest, body: Body, allowPublic = false) =>
+      ctx.clients.authenticate({ authorization: req.headers.authorization, body }, { allowPublic });
 
     app.post('/api/oauth/token', async (req, reply) => {
       noStore(reply);
@@ -42,28 +45,27 @@ export function oauthRoutes(ctx: AppContext) {
       const grantType = single(body, 'grant_type');
       if (grantType === undefined) throw invalidRequest('grant_type is required');
       if (grantType === 'authorization_code') {
-        const svc = authorizeService(ctx);
-        const codeClient = await svc.authenticateClient(req.headers.authorization, body);
-        const res = await svc.exchangeCode(
-          codeClient,
-          single(body, 'code'),
-          single(body, 'redirect_uri'),
-          single(body, 'code_verifier'),
-        );
+        const client = await authenticate(req, body, true);
+        const res = await authorizationCodeGrant(ctx, client, {
+          code: single(body, 'code'),
+          redirectUri: single(body, 'redirect_uri'),
+          codeVerifier: single(body, 'code_verifier'),
+        });
         ctx.metrics.tokensIssued.inc({ grant_type: grantType });
         return res;
       }
       if (grantType === DEVICE_GRANT) {
-        const svc = authorizeService(ctx);
-        const devClient = await svc.authenticateClient(req.headers.authorization, body);
-        const res = await deviceService(ctx).exchange(devClient, single(body, 'device_code'));
+        const client = await authenticate(req, body, true);
+        const res = await deviceCodeGrant(ctx, client, single(body, 'device_code'));
         ctx.metrics.tokensIssued.inc({ grant_type: 'device_code' });
         return res;
       }
       if (grantType === 'refresh_token') {
-        const svc = authorizeService(ctx);
-        const rtClient = await svc.authenticateClient(req.headers.authorization, body);
-        const res = await svc.refresh(rtClient, single(body, 'refresh_token'), single(body, 'scope'));
+        const client = await authenticate(req, body, true);
+        const res = await refreshTokenGrant(ctx, client, {
+          refreshToken: single(body, 'refresh_token'),
+          scope: single(body, 'scope'),
+        });
         ctx.metrics.tokensIssued.inc({ grant_type: grantType });
         return res;
       }
@@ -85,8 +87,8 @@ export function oauthRoutes(ctx: AppContext) {
     app.post('/api/oauth/revoke', async (req, reply) => {
       noStore(reply);
       const body = formBody(req);
-      const client = await authenticate(req, body);
-      await ctx.tokens.revoke(client, single(body, 'token'));
+      const client = await authenticate(req, body, true);
+      await revokeToken(ctx, client, single(body, 'token'));
       return reply.code(200).send();
     });
   };

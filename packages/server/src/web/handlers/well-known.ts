@@ -45,12 +45,18 @@ export function discoveryDocument(ctx: AppContext): Record<string, unknown> {
   };
 }
 
+/** How stale the published JWKS may be on this node after another node (or the CLI) rotated a key. */
+const JWKS_MAX_AGE_MS = 5_000;
+
 export function wellKnownRoutes(ctx: AppContext) {
   return async (app: FastifyInstance): Promise<void> => {
     const doc = () => discoveryDocument(ctx);
     app.get('/.well-known/openid-configuration', async () => doc());
     app.get('/.well-known/oauth-authorization-server', async () => doc());
-    const jwks = async () => ctx.keys.jwks();
+    const jwks = async () => {
+      await ctx.keys.refresh(JWKS_MAX_AGE_MS);
+      return ctx.keys.jwks();
+    };
     app.get('/.well-known/jwks.json', jwks);
     app.get('/api/oauth/jwks', jwks);
   };

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { OAuthError } from '../../error/index.js';
+import { notFoundHandler } from './not-found.js';
 
 /** Renders OAuthError as RFC 6749 §5.2 JSON; client-side Fastify errors (bad body, etc.) as invalid_request. */
 export function installErrorHandler(app: FastifyInstance): void {
@@ -21,5 +22,5 @@ export function installErrorHandler(app: FastifyInstance): void {
     req.log.error({ err }, 'unhandled error');
     return reply.code(500).send({ error: 'server_error', error_description: 'internal error' });
   });
-  app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'not_found' }));
+  app.setNotFoundHandler(notFoundHandler(app));
 }

@@ -5,17 +5,26 @@ export const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
 export const PAGE_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
 
-const CSS = `body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1b1f24}
-main{max-width:24rem;margin:3rem auto;padding:1.5rem;background:#fff;border-radius:8px;box-shadow:0 1px 3px #0003}
-h1{font-size:1.4rem;margin-top:0}label{display:block;margin-top:1rem;font-weight:600}
-input[type=text],input[type=password]{width:100%;box-sizing:border-box;padding:.6rem;font-size:1rem;border:1px solid #767676;border-radius:4px}
-button{margin-top:1.25rem;padding:.6rem 1.2rem;font-size:1rem;border:0;border-radius:4px;background:#0b5cad;color:#fff;cursor:pointer}
-button.secondary{background:#e8eaed;color:#1b1f24}button:focus,input:focus{outline:3px solid #f2b600}
-.error{color:#a00;background:#fdecec;padding:.5rem;border-radius:4px}ul{padding-left:1.25rem}
-@media (max-width:30rem){main{margin:0;border-radius:0;min-height:100vh}}`;
+// One small stylesheet, inline because PAGE_CSP allows inline styles and nothing else (no CDN, no files to
+// serve). Colours pass WCAG AA contrast in both schemes; touch targets are at least 44 px (WCAG 2.5.5).
+const CSS = `:root{color-scheme:light dark;--bg:#f4f5f7;--card:#fff;--fg:#1b1f24;--muted:#57606a;--line:#767676;--accent:#0b5cad;--on-accent:#fff;--quiet:#e8eaed;--err:#a00;--err-bg:#fdecec;--focus:#f2b600}
+@media (prefers-color-scheme:dark){:root{--bg:#111418;--card:#1c2128;--fg:#e6edf3;--muted:#9da7b3;--line:#8b949e;--accent:#4493f8;--on-accent:#0d1117;--quiet:#30363d;--err:#ffa198;--err-bg:#3b1d1d}}
+*{box-sizing:border-box}body{font:16px/1.5 system-ui,sans-serif;margin:0;background:var(--bg);color:var(--fg)}
+main{max-width:26rem;margin:3rem auto;padding:1.5rem 1.75rem 1.75rem;background:var(--card);border-radius:10px;box-shadow:0 1px 3px #0003}
+.brand{margin:0 0 1rem;font-size:.85rem;font-weight:700;letter-spacing:.08em;text-transform:uppercase;color:var(--muted)}
+h1{font-size:1.45rem;line-height:1.25;margin:0 0 .5rem}p{margin:.5rem 0}.hint{color:var(--muted);font-size:.9rem}
+label{display:block;margin-top:1rem;font-weight:600}
+input[type=text],input[type=password]{display:block;width:100%;min-height:2.75rem;margin-top:.25rem;padding:.5rem .65rem;font:inherit;color:inherit;background:var(--card);border:1px solid var(--line);border-radius:6px}
+#user_code{font-family:ui-monospace,monospace;font-size:1.2rem;letter-spacing:.12em}
+.actions{display:flex;flex-wrap:wrap;gap:.75rem;margin-top:1.5rem}
+button{min-height:2.75rem;padding:.5rem 1.4rem;font:inherit;font-weight:600;border:1px solid transparent;border-radius:6px;background:var(--accent);color:var(--on-accent);cursor:pointer}
+button.secondary{background:var(--quiet);color:var(--fg);border-color:var(--line)}
+:focus-visible{outline:3px solid var(--focus);outline-offset:2px}
+.error{color:var(--err);background:var(--err-bg);padding:.5rem .75rem;border-radius:6px}ul{padding-left:1.25rem;margin:.5rem 0}li{margin:.25rem 0}
+@media (max-width:30rem){main{margin:0;border-radius:0;box-shadow:none;min-height:100vh;padding:1.25rem}.actions button{flex:1 1 8rem}}`;
 
 function layout(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title><style>${CSS}</style></head><body><main>${body}</main></body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title><link rel="icon" href="data:,"><style>${CSS}</style></head><body><main><p class="brand">Gatehouse</p>${body}</main></body></html>`;
 }
 
 const hidden = (fields: Record<string, string>) =>
@@ -25,6 +34,11 @@ const hidden = (fields: Record<string, string>) =>
 
 export function errorPage(title: string, detail: string): string {
   return layout(title, `<h1>${esc(title)}</h1><p role="alert">${esc(detail)}</p>`);
+}
+
+/** A plain outcome message (signed out, device connected): a status, not an alert. */
+export function messagePage(title: string, detail: string): string {
+  return layout(title, `<h1>${esc(title)}</h1><p role="status">${esc(detail)}</p>`);
 }
 
 export function loginPage(opts: {
@@ -43,7 +57,7 @@ export function loginPage(opts: {
       `<input type="hidden" name="csrf_token" value="${esc(opts.csrf)}">` +
       `<label for="username">Username</label><input type="text" id="username" name="username" autocomplete="username" required autofocus value="${esc(opts.username ?? '')}">` +
       `<label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>` +
-      `<button type="submit">Sign in</button></form>`,
+      `<div class="actions"><button type="submit">Sign in</button></div></form>`,
   );
 }
 
@@ -67,17 +81,18 @@ export function consentPage(opts: {
     `<h1>Allow access?</h1><p><strong>${esc(opts.clientName)}</strong> would like to:</p><ul>${items}</ul>` +
       `<form method="post" action="${esc(opts.action)}">${hidden(opts.fields)}` +
       `<input type="hidden" name="csrf_token" value="${esc(opts.csrf)}">` +
-      `<button type="submit" name="consent" value="approve">Allow</button> ` +
-      `<button type="submit" name="consent" value="deny" class="secondary">Deny</button></form>`,
+      `<div class="actions"><button type="submit" name="consent" value="approve">Allow</button>` +
+      `<button type="submit" name="consent" value="deny" class="secondary">Deny</button></div></form>`,
   );
 }
 
 export function logoutPage(opts: { action: string; fields: Record<string, string>; csrf: string }): string {
   return layout(
     'Sign out',
-    `<h1>Sign out?</h1><form method="post" action="${esc(opts.action)}">${hidden(opts.fields)}` +
+    `<h1>Sign out?</h1><p>You will need to enter your password again the next time a site asks you to sign in.</p>` +
+      `<form method="post" action="${esc(opts.action)}">${hidden(opts.fields)}` +
       `<input type="hidden" name="csrf_token" value="${esc(opts.csrf)}">` +
-      `<button type="submit">Sign out</button></form>`,
+      `<div class="actions"><button type="submit">Sign out</button></div></form>`,
   );
 }
 
@@ -96,12 +111,14 @@ export function devicePage(opts: {
       (opts.error ? `<p class="error" role="alert">${esc(opts.error)}</p>` : '') +
       `<form method="post" action="${esc(opts.action)}">` +
       `<input type="hidden" name="csrf_token" value="${esc(opts.csrf)}">` +
-      `<label for="user_code">Code shown on your device</label><input type="text" id="user_code" name="user_code" autocomplete="one-time-code" autocapitalize="characters" required value="${esc(opts.userCode ?? '')}">` +
+      `<label for="user_code">Code shown on your device</label><input type="text" id="user_code" name="user_code" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" aria-describedby="user_code_hint" required value="${esc(opts.userCode ?? '')}">` +
+      // RFC 8628 §5.4: remote phishing — the user must check the code against the device in front of them.
+      `<p class="hint" id="user_code_hint">Only allow this if the code matches the one on your own device.</p>` +
       (opts.loggedIn
         ? ''
         : `<label for="username">Username</label><input type="text" id="username" name="username" autocomplete="username" required>` +
           `<label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>`) +
-      `<button type="submit" name="consent" value="approve">Allow</button> ` +
-      `<button type="submit" name="consent" value="deny" class="secondary">Deny</button></form>`,
+      `<div class="actions"><button type="submit" name="consent" value="approve">Allow</button>` +
+      `<button type="submit" name="consent" value="deny" class="secondary">Deny</button></div></form>`,
   );
 }

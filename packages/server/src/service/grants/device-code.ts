@@ -1,0 +1,164 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Client } from '../../domain/index.js';
+import { invalidRequest, OAuthError } from '../../error/index.js';
+import type { AppContext } from '../../state/index.js';
+import { nowSecs, sha256Key } from '../hash.js';
+import type { Session } from '../sessions.js';
+import { issueRefreshToken, newFamily, wantsRefreshToken } from './refresh-token.js';
+import { claimOnce, issueUserTokens, type TokenEndpointResponse } from './user-tokens.js';
+
+export const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+/** RFC 8628 §6.1: no vowels (no words), no easily confused characters; 20^8 ≈ 2^34.6 codes. */
+const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
+const DEVICE_TTL_SECS = 600;
+const DEVICE_INTERVAL_SECS = 5;
+
+interface DeviceRecord {
+  clientId: string;
+  scope: string;
+  status: 'pending' | 'approved' | 'denied';
+  lastPoll: number;
+  userId?: string;
+  authTime?: number;
+  sid?: string;
+}
+
+/** What the user typed, without the dash or case: `bcdf-ghjk` → `BCDFGHJK`. */
+export const normalizeUserCode = (c: string) => c.toUpperCase().replace(/[^A-Z]/g, '');
+
+const deviceKey = (hash: string) => `device:${hash}`;
+const userCodeKey = (normalized: string) => `usercode:${normalized}`;
+
+function checkGrantAllowed(client: Client): void {
+  if (!client.grantTypes.includes(DEVICE_GRANT)) {
+    throw new OAuthError('unauthorized_client', 'client may not use the device authorization grant');
+  }
+}
+
+/** RFC 8628 §3.1–3.2 device authorization request. */
+export async function startDeviceAuthorization(
+  ctx: AppContext,
+  client: Client,
+  scopeParam: string | undefined,
+): Promise<Record<string, unknown>> {
+  checkGrantAllowed(client);
+  const scopes = [...new Set((scopeParam ?? '').split(' ').filter((x) => x !== ''))];
+  const supported = new Set([...ctx.config.oauth.scopes_supported, ...client.scopes]);
+  const unknown = scopes.filter((x) => !supported.has(x));
+  if (unknown.length > 0) throw new OAuthError('invalid_scope', `scope not allowed: ${unknown.join(' ')}`);
+  const deviceCode = randomBytes(32).toString('base64url');
+  const raw = [...randomBytes(8)].map((b) => USER_CODE_ALPHABET[b % USER_CODE_ALPHABET.length]).join('');
+  const userCode = `${raw.slice(0, 4)}-${raw.slice(4)}`;
+  const hash = sha256Key(deviceCode);
+  const rec: DeviceRecord = {
+    clientId: client.clientId,
+    scope: scopes.join(' '),
+    status: 'pending',
+    lastPoll: 0,
+  };
+  await ctx.store.set(deviceKey(hash), JSON.stringify(rec), DEVICE_TTL_SECS);
+  await ctx.store.set(userCodeKey(raw), hash, DEVICE_TTL_SECS);
+  const verificationUri = `${ctx.config.oauth.issuer}/api/oauth/device`;
+  return {
+    device_code: deviceCode,
+    user_code: userCode,
+    verification_uri: verificationUri,
+    verification_uri_complete: `${verificationUri}?user_code=${userCode}`,
+    expires_in: DEVICE_TTL_SECS,
+    interval: DEVICE_INTERVAL_SECS,
+  };
+}
+
+/**
+ * RFC 8628 §3.3: the signed-in user approves or denies a user code. False when the code is unknown,
+ * expired or already decided — decided exactly once even when two nodes race (database claim).
+ */
+export async function decideDeviceRequest(
+  ctx: AppContext,
+  userCode: string,
+  session: Session,
+  approve: boolean,
+): Promise<boolean> {
+  const normalized = normalizeUserCode(userCode);
+  const hash = await ctx.store.get(userCodeKey(normalized));
+  if (!hash) return false;
+  const recRaw = await ctx.store.get(deviceKey(hash));
+  if (!recRaw) return false;
+  const rec = JSON.parse(recRaw) as DeviceRecord;
+  if (rec.status !== 'pending') return false;
+  const expiresAt = nowSecs() + DEVICE_TTL_SECS;
+  if (
+    !(await claimOnce(
+      ctx,
+      `device-decided:${hash}`,
+      'device_decided',
+      rec.clientId,
+      session.userId,
+      expiresAt,
+    ))
+  ) {
+    return false;
+  }
+  const next: DeviceRecord = approve
+    ? { ...rec, status: 'approved', userId: session.userId, authTime: session.authTime, sid: session.sid }
+    : { ...rec, status: 'denied' };
+  await ctx.store.set(deviceKey(hash), JSON.stringify(next), DEVICE_TTL_SECS);
+  await ctx.store.set(userCodeKey(normalized), '', 1);
+  return true;
+}
+
+/** RFC 8628 §3.4–3.5 device access token request (polling). */
+export async function deviceCodeGrant(
+  ctx: AppContext,
+  client: Client,
+  deviceCode: string | undefined,
+): Promise<TokenEndpointResponse> {
+  checkGrantAllowed(client);
+  if (!deviceCode) throw invalidRequest('device_code is required');
+  const hash = sha256Key(deviceCode);
+  const key = deviceKey(hash);
+  const raw = await ctx.store.get(key);
+  if (!raw) throw new OAuthError('expired_token', 'device code is expired or unknown');
+  const rec = JSON.parse(raw) as DeviceRecord;
+  if (rec.clientId !== client.clientId)
+    throw new OAuthError('invalid_grant', 'device code was issued to another client');
+  if (rec.status === 'denied') {
+    await ctx.store.set(key, '', 1);
+    throw new OAuthError('access_denied', 'the user denied the request');
+  }
+  if (rec.status === 'pending') {
+    const t = nowSecs();
+    const tooFast = t - rec.lastPoll < DEVICE_INTERVAL_SECS;
+    await ctx.store.set(key, JSON.stringify({ ...rec, lastPoll: t }), DEVICE_TTL_SECS);
+    // RFC 8628 §3.5: slow_down asks the client to add 5 s to its interval.
+    if (tooFast) throw new OAuthError('slow_down', 'polling too fast');
+    throw new OAuthError('authorization_pending', 'the user has not yet approved the request');
+  }
+  // Approved: tokens are issued once, even if two polls reach two nodes at the same moment.
+  if (
+    !(await claimOnce(
+      ctx,
+      `device-redeemed:${hash}`,
+      'device_redeemed',
+      rec.clientId,
+      rec.userId ?? '',
+      nowSecs() + DEVICE_TTL_SECS,
+    ))
+  ) {
+    throw new OAuthError('invalid_grant', 'device code already used');
+  }
+  await ctx.store.set(key, '', 1);
+  const grant = {
+    scope: rec.scope,
+    nonce: undefined,
+    userId: rec.userId ?? '',
+    authTime: rec.authTime ?? nowSecs(),
+    sid: rec.sid ?? '',
+  };
+  const jti = randomUUID();
+  const res = await issueUserTokens(ctx, client, grant, jti);
+  if (wantsRefreshToken(client, grant.scope)) {
+    res['refresh_token'] = await issueRefreshToken(ctx, newFamily(ctx, client, grant, randomUUID(), jti));
+  }
+  return res;
+}

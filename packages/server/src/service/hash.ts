@@ -1,0 +1,11 @@
+import { createHash, createHmac } from 'node:crypto';
+
+/** base64url SHA-256: how high-entropy artefacts (codes, refresh tokens, device codes) are keyed at rest. */
+export const sha256Key = (value: string): string => createHash('sha256').update(value).digest('base64url');
+
+/** base64url HMAC-SHA-256 under the server secret: values a client must not be able to compute. */
+export const hmacKey = (secret: string, value: string): string =>
+  createHmac('sha256', secret).update(value).digest('base64url');
+
+/** Seconds since the epoch (JWT NumericDate, RFC 7519 §2). */
+export const nowSecs = (): number => Math.floor(Date.now() / 1000);

@@ -1,0 +1,30 @@
+import { randomBytes } from 'node:crypto';
+import type { Store } from '../infra/store.js';
+import { nowSecs } from './hash.js';
+
+/** A signed-in browser: shared through the store so that any node can serve any request (SSO). */
+export interface Session {
+  sid: string;
+  userId: string;
+  /** When the user last entered their password (OIDC Core §2 `auth_time`). */
+  authTime: number;
+}
+
+const SESSION_TTL_SECS = 12 * 3600;
+const key = (sid: string) => `session:${sid}`;
+
+export async function createSession(store: Store, userId: string): Promise<Session> {
+  const session: Session = { sid: randomBytes(24).toString('base64url'), userId, authTime: nowSecs() };
+  await store.set(key(session.sid), JSON.stringify(session), SESSION_TTL_SECS);
+  return session;
+}
+
+export async function getSession(store: Store, sid: string | undefined): Promise<Session | undefined> {
+  if (!sid) return undefined;
+  const raw = await store.get(key(sid));
+  return raw ? (JSON.parse(raw) as Session) : undefined; // '' = ended
+}
+
+export async function endSession(store: Store, sid: string | undefined): Promise<void> {
+  if (sid) await store.set(key(sid), '', 1);
+}

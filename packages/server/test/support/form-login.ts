@@ -1,0 +1,62 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+
+/** Form-login helpers for inject()-based tests: a cookie-keeping "browser" that signs in through the pages. */
+
+export const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+/** A PKCE S256 pair (RFC 7636 §4.1–4.2). */
+export const pkce = () => {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+};
+
+/** Minimal browser: keeps cookies between app.inject calls. */
+export class Browser {
+  cookies = new Map<string, string>();
+  constructor(private readonly t: { app: FastifyInstance }) {}
+  get header() {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+  async request(method: 'GET' | 'POST', url: string, form?: Record<string, string>) {
+    const res = await this.t.app.inject({
+      method,
+      url,
+      headers: { cookie: this.header, ...(form ? FORM : {}) },
+      ...(form ? { payload: new URLSearchParams(form).toString() } : {}),
+    });
+    for (const c of res.cookies) this.cookies.set(c.name, c.value);
+    return res;
+  }
+}
+
+/** The hidden inputs of a rendered form (CSRF token and the authorization request). */
+export const hiddenFields = (html: string) => {
+  const out: Record<string, string> = {};
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    out[m[1]!] = m[2]!.replace(/&#(\d+);/g, (_s, n) => String.fromCharCode(Number(n)));
+  }
+  return out;
+};
+
+export const authorizeUrl = (o: Record<string, string>) => `/api/oauth/authorize?${new URLSearchParams(o)}`;
+
+/** Signs in (and consents, if asked) through the HTML forms; returns the final response (the redirect). */
+export async function signInThroughForms(
+  b: Browser,
+  params: Record<string, string>,
+  username: string,
+  password: string,
+) {
+  const page = await b.request('GET', authorizeUrl(params));
+  if (page.statusCode !== 200) throw new Error(`authorize answered ${page.statusCode}`);
+  let res = await b.request('POST', '/api/oauth/authorize', {
+    ...hiddenFields(page.body),
+    username,
+    password,
+  });
+  if (res.statusCode === 200 && res.body.includes('name="consent"')) {
+    res = await b.request('POST', '/api/oauth/authorize', { ...hiddenFields(res.body), consent: 'approve' });
+  }
+  return res;
+}
