@@ -16,8 +16,8 @@
  * docs/site-integration.md) and set:
  *   OAUTH2_ISSUER=https://auth.example.com OAUTH2_CLIENT_ID=sign-in-app OAUTH2_CLIENT_SECRET=… \
  *   APP_URL=http://127.0.0.1:3000 node --import tsx examples/sign-in-app.ts
- * The client must have the redirect URIs `${APP_URL}/callback` and `${APP_URL}/` (the second one is
- * where Gatehouse sends the browser back after logout; it must be registered too).
+ * The client must have the redirect URI `${APP_URL}/callback` and the post-logout redirect URI
+ * `${APP_URL}/` (where Gatehouse sends the browser back after logout).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -64,7 +64,8 @@ if (!issuer) {
         client_secret: clientSecret,
         grant_types: ['authorization_code', 'refresh_token'],
         // Exact URIs: the callback, and the home page as the post-logout redirect.
-        redirect_uris: [redirectUri, homeUrl],
+        redirect_uris: [redirectUri],
+        post_logout_redirect_uris: [homeUrl],
       },
     ],
     users: [{ ...DEMO_USER, email: 'alice@example.com', name: 'Alice' }],

@@ -6,14 +6,23 @@
 //   2. introspection (RFC 7662): POST /introspect with client_secret_basic for one valid token obtained
 //      before the run (must answer `active: true`).
 // Scenarios run one after the other (never in parallel: the machine has two cores, and the load generator
-// shares them with the servers). Duration per scenario: BENCH_SECONDS (default 10).
+// shares them with the servers). Duration per scenario: BENCH_SECONDS (default 10), each preceded by an
+// unmeasured warm-up of BENCH_WARMUP_SECONDS (default 2) on the same server and endpoint, so neither server
+// is measured while its code is still being optimised by V8. BENCH_ROUNDS (default 1) repeats everything;
+// even rounds run oidc-provider first, so neither server always goes first. One ratio per round is printed.
 //
 // Before measuring, each endpoint is called once and must answer 200 with the expected body; otherwise the
 // benchmark exits non-zero. Errors / non-2xx responses during a run are reported and make the exit code 1.
 //
+// BENCH_ISOLATE=1 runs each server in its own child process (this script again, with `--serve <name>`)
+// instead of in the load generator's process, so the servers do not share an event loop with autocannon.
+//
 // Run: node --import tsx bench/server/token-and-introspection.bench.mjs
+import { fork } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import Provider from 'oidc-provider';
 import { loadConfig } from '../../packages/server/src/config/index.ts';
@@ -21,6 +30,9 @@ import { createContext } from '../../packages/server/src/state/index.ts';
 import { buildApp } from '../../packages/server/src/web/router.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
+const ISOLATE = process.env.BENCH_ISOLATE === '1';
 const CONNECTIONS = 50;
 const CLIENT_ID = 'bench-svc';
 const CLIENT_SECRET = 'bench-secret-0123456789';
@@ -41,6 +53,9 @@ async function startGatehouse() {
       server: { host: '127.0.0.1', port: 0 },
       database: { url: 'memory://' },
       security: { jwt_secret: 'bench-jwt-secret-that-is-long-enough-0123456789' },
+      // Rate limiting stays on (its per-IP and per-client checks run on every request), with limits far
+      // above what 50 connections can reach in a run.
+      rate_limit: { enabled: true, per_ip_per_minute: 1_000_000_000, per_client_per_minute: 1_000_000_000 },
       clients: [
         {
           client_id: CLIENT_ID,
@@ -166,16 +181,65 @@ async function checkIntrospection(srv, token) {
 }
 
 // --- load generation --------------------------------------------------------------------------------------
-async function measure(srv, path, body) {
+// --- BENCH_ISOLATE: each server in a child process, which reports its CPU time on request ---------------
+const STARTERS = { gatehouse: startGatehouse, 'oidc-provider': startOidcProvider };
+
+async function serveInThisProcess(name) {
+  const srv = await STARTERS[name]();
+  process.on('message', (m) => {
+    if (m === 'cpu') process.send({ cpu: process.cpuUsage() });
+  });
+  const { close: _close, ...info } = srv;
+  process.send({ ready: info });
+}
+
+function startInChildProcess(name) {
+  const child = fork(fileURLToPath(import.meta.url), ['--serve', name], { stdio: 'inherit' });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`${name} server process exited with ${code}`)));
+    child.once('message', (m) => {
+      child.removeAllListeners('exit');
+      resolve({
+        ...m.ready,
+        cpuUsage: () =>
+          new Promise((done) => {
+            child.once('message', (r) => done(r.cpu));
+            child.send('cpu');
+          }),
+        close: async () => {
+          child.kill();
+        },
+      });
+    });
+  });
+}
+
+async function serverCpu(srv) {
+  return srv.cpuUsage ? srv.cpuUsage() : { user: 0, system: 0 };
+}
+
+async function measure(srv, path, body, duration = SECONDS) {
+  const cpu0 = process.cpuUsage();
+  const srvCpu0 = await serverCpu(srv);
   const result = await autocannon({
     url: srv.base + path,
     method: 'POST',
     headers: { authorization: basic, 'content-type': FORM },
     body,
     connections: CONNECTIONS,
-    duration: SECONDS,
+    duration,
   });
+  const cpu = process.cpuUsage(cpu0);
+  const srvCpu1 = await serverCpu(srv);
+  const serverUs = srvCpu1.user - srvCpu0.user + srvCpu1.system - srvCpu0.system;
+  const perRequest = (us) => us / Math.max(1, result.requests.total);
   return {
+    // BENCH_ISOLATE only: the server process's own CPU time per request (no load generator in it).
+    serverCpuUs: ISOLATE ? perRequest(serverUs) : undefined,
+    // Process CPU time (all threads, load generator included) per request: much steadier than req/s when
+    // other jobs share the machine, since it does not depend on how much CPU this process was given.
+    cpuUs: perRequest(cpu.user + cpu.system + serverUs),
     rps: result.requests.average,
     p99: result.latency.p99,
     bad: result.errors + result.timeouts + result.non2xx,
@@ -183,7 +247,14 @@ async function measure(srv, path, body) {
   };
 }
 
-const servers = [await startGatehouse(), await startOidcProvider()];
+if (process.argv[2] === '--serve') {
+  await serveInThisProcess(process.argv[3]);
+  await new Promise(() => {}); // serve until the parent kills this process
+}
+
+const servers = ISOLATE
+  ? [await startInChildProcess('gatehouse'), await startInChildProcess('oidc-provider')]
+  : [await startGatehouse(), await startOidcProvider()];
 const [ours, peer] = servers;
 let failed = false;
 try {
@@ -204,31 +275,58 @@ try {
     },
   ];
 
-  console.log(`\n${CONNECTIONS} connections, ${SECONDS} s per run, Node ${process.version}\n`);
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ');
+  console.log(
+    `\n${CONNECTIONS} connections, ${SECONDS} s per run after ${WARMUP_SECONDS} s warm-up, ${ROUNDS} round(s), servers ${ISOLATE ? 'each in its own process' : 'in the load generator process'}, Node ${process.version}, load average ${load()}\n`,
+  );
   const rows = [];
-  for (const sc of scenarios) {
-    const r = {};
-    for (const srv of servers) {
-      process.stdout.write(`running ${sc.name} on ${srv.name}... `);
-      r[srv.name] = await measure(srv, sc.path(srv), sc.body(srv));
-      console.log(`${Math.round(r[srv.name].rps)} req/s`);
-      if (r[srv.name].bad > 0) failed = true;
+  for (let round = 1; round <= ROUNDS; round++) {
+    const order = round % 2 === 0 ? [...servers].reverse() : servers;
+    for (const sc of scenarios) {
+      const r = {};
+      for (const srv of order) {
+        process.stdout.write(`round ${round}: ${sc.name} on ${srv.name}... `);
+        if (WARMUP_SECONDS > 0) {
+          const w = await measure(srv, sc.path(srv), sc.body(srv), WARMUP_SECONDS);
+          if (w.bad > 0) failed = true;
+        }
+        r[srv.name] = await measure(srv, sc.path(srv), sc.body(srv));
+        console.log(`${Math.round(r[srv.name].rps)} req/s`);
+        if (r[srv.name].bad > 0) failed = true;
+      }
+      rows.push({ round, sc, r });
     }
-    rows.push({ sc, r });
   }
 
-  console.log('\n| Scenario | Server | req/s | p99 ms | errors+non-2xx / total | ours / oidc-provider |');
-  console.log('| --- | --- | ---: | ---: | ---: | ---: |');
-  for (const { sc, r } of rows) {
+  console.log(`\nload average at the end: ${load()}`);
+  console.log(
+    '\n| Round | Scenario | Server | req/s | p99 ms | CPU µs / req (all) | CPU µs / req (server) | errors+non-2xx / total | ours / oidc-provider |',
+  );
+  console.log('| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const ratios = {};
+  for (const { round, sc, r } of rows) {
     const a = r[ours.name];
     const b = r[peer.name];
-    const ratio = `${(a.rps / b.rps).toFixed(2)}× req/s`;
+    ratios[sc.name] = [...(ratios[sc.name] ?? []), a.rps / b.rps];
+    const ratio =
+      `${(a.rps / b.rps).toFixed(2)}× req/s, ${(b.cpuUs / a.cpuUs).toFixed(2)}× CPU/req` +
+      (ISOLATE ? `, ${(b.serverCpuUs / a.serverCpuUs).toFixed(2)}× server CPU/req` : '');
     for (const srv of servers) {
       const m = r[srv.name];
       console.log(
-        `| ${sc.name} | ${srv.name} | ${Math.round(m.rps)} | ${m.p99} | ${m.bad} / ${m.total} | ${srv === ours ? ratio : ''} |`,
+        `| ${round} | ${sc.name} | ${srv.name} | ${Math.round(m.rps)} | ${m.p99} | ${Math.round(m.cpuUs)} | ${m.serverCpuUs === undefined ? '' : Math.round(m.serverCpuUs)} | ${m.bad} / ${m.total} | ${srv === ours ? ratio : ''} |`,
       );
     }
+  }
+  console.log('');
+  for (const [name, list] of Object.entries(ratios)) {
+    const fmt = (x) => `${x.toFixed(2)}×`;
+    console.log(
+      `${name}: ours / oidc-provider ${list.map(fmt).join(', ')} (min ${fmt(Math.min(...list))}, max ${fmt(Math.max(...list))}; goal ≥ 4×)`,
+    );
   }
   if (failed) console.error('\nWARNING: errors or non-2xx responses during a run (see table).');
 } catch (err) {

@@ -11,6 +11,8 @@ const WEB = {
   grant_types: ['authorization_code', 'refresh_token'],
   scopes: ['notes'],
   redirect_uris: ['https://app.example.com/cb'],
+  post_logout_redirect_uris: ['https://app.example.com/signed-out'],
+  client_name: 'Notes <by> "Example" & Co',
 };
 const NATIVE = {
   client_id: 'native-app',
@@ -160,6 +162,10 @@ describe('authorization endpoint and authorization_code grant', () => {
     expect(res.body).toContain('autocomplete="username"');
     expect(res.body).toContain('autocomplete="current-password"');
     expect(res.body).toContain('value="alice"');
+    // client_name, HTML-escaped, instead of the raw client_id.
+    expect(res.body).toContain('Notes &#60;by&#62; &#34;Example&#34; &#38; Co');
+    expect(res.body).not.toContain('Notes <by>');
+    expect(res.body).not.toContain('web-app</strong>');
     expect(res.body).toMatch(/name="csrf_token" value="[^"]+"/);
     expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     expect(res.body).not.toMatch(/https?:\/\/(?!app\.example\.com)[^"]*\.(js|css)/);
@@ -387,6 +393,9 @@ describe('authorization endpoint and authorization_code grant', () => {
       password: USERS[0]!.password,
     });
     expect(consent.body).toContain('See your email address');
+    expect(consent.body).toContain(
+      '<strong>Notes &#60;by&#62; &#34;Example&#34; &#38; Co</strong> would like to',
+    );
     const res = await b.request('POST', '/api/oauth/authorize', {
       ...hiddenFields(consent.body),
       consent: 'deny',
@@ -597,14 +606,25 @@ describe('authorization endpoint and authorization_code grant', () => {
       const { b, tok, challenge } = await signedIn();
       const res = await b.request(
         'GET',
-        `/api/oauth/logout?${new URLSearchParams({ id_token_hint: tok.id_token, post_logout_redirect_uri: 'https://app.example.com/cb', state: 'bye' })}`,
+        `/api/oauth/logout?${new URLSearchParams({ id_token_hint: tok.id_token, post_logout_redirect_uri: 'https://app.example.com/signed-out', state: 'bye' })}`,
       );
       expect(res.statusCode).toBe(302);
       const loc = new URL(res.headers.location as string);
+      expect(loc.origin + loc.pathname).toBe('https://app.example.com/signed-out');
       expect(loc.searchParams.get('state')).toBe('bye');
       b.cookies.delete('gh_session');
       const after = await b.request('GET', authorizeUrl(baseParams(challenge, { prompt: 'none' })));
       expect(new URL(after.headers.location as string).searchParams.get('error')).toBe('login_required');
+    });
+
+    it('refuses a logout redirect to a redirect_uri that is not a post_logout_redirect_uri', async () => {
+      const { b, tok } = await signedIn();
+      const res = await b.request(
+        'GET',
+        `/api/oauth/logout?${new URLSearchParams({ id_token_hint: tok.id_token, post_logout_redirect_uri: 'https://app.example.com/cb' })}`,
+      );
+      expect(res.statusCode).toBe(400);
+      expect(res.headers.location).toBeUndefined();
     });
 
     it('ends the server-side session even if the browser keeps the cookie', async () => {

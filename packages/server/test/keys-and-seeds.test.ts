@@ -43,7 +43,7 @@ describe('signing keys and config seeds', () => {
     const ctx = await createContext(testConfig({ oauth: { key_publish_delay_secs: 2 } }));
     try {
       const client = (await ctx.clients.list()).find((c) => c.clientId === 'svc-basic')!;
-      const old = ctx.tokens.issueClientCredentials(client, undefined, []);
+      const old = await ctx.tokens.issueClientCredentials(client, undefined, []);
       const oldKid = ctx.keys.active().kid;
       const { kid: newKid } = await ctx.keys.rotate();
       expect(newKid).not.toBe(oldKid);
@@ -54,7 +54,7 @@ describe('signing keys and config seeds', () => {
       await new Promise((r) => setTimeout(r, 2100));
       await ctx.keys.reload();
       expect(ctx.keys.active().kid).toBe(newKid);
-      const fresh = ctx.tokens.issueClientCredentials(client, undefined, []);
+      const fresh = await ctx.tokens.issueClientCredentials(client, undefined, []);
       expect(decodeProtectedHeader(fresh.access_token).kid).toBe(newKid);
       expect(
         ctx.keys

@@ -7,7 +7,25 @@ import { z } from 'zod';
 
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 
-const clientSchema = z
+/** JWK members that only private (or symmetric) keys have (RFC 7518 §6.2.2, §6.3.2, §6.4.1). */
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
+
+const publicJwkSchema = z
+  .looseObject({ kty: z.enum(['RSA', 'EC', 'OKP']), kid: z.string().min(1).optional() })
+  .refine((k) => PRIVATE_JWK_MEMBERS.every((m) => !(m in k)), {
+    message: 'must be a public key (private key members such as "d" are not allowed)',
+  });
+
+/** A jwks_uri is fetched by the server: https, or http on the loopback interface (development, tests). */
+const jwksUriSchema = z
+  .url()
+  .refine((u) => /^https:\/\//.test(u) || /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?\//.test(u), {
+    message: 'must be an https:// URL (http:// only for localhost)',
+  });
+
+const secretMethod = (m: string) => m === 'client_secret_basic' || m === 'client_secret_post';
+
+export const clientSchema = z
   .object({
     client_id: z.string().min(1),
     client_secret: z.string().min(1).optional(),
@@ -19,15 +37,31 @@ const clientSchema = z
     require_pkce: z.boolean().optional(),
     /** First-party clients: never show the consent page. Default false. */
     skip_consent: z.boolean().optional(),
+    /** Shown on the login and consent pages instead of the client_id. */
+    client_name: z.string().trim().min(1).max(200).optional(),
+    /** RP-Initiated Logout 1.0 §3: where a logout may redirect back to (redirect_uris are not used). */
+    post_logout_redirect_uris: z.array(z.url()).default([]),
+    /** private_key_jwt: the client's public keys inline (RFC 7517 §5) … */
+    jwks: z.object({ keys: z.array(publicJwkSchema).min(1) }).optional(),
+    /** … or the URL the server fetches them from. */
+    jwks_uri: jwksUriSchema.optional(),
+  })
+  .refine((c) => !secretMethod(c.token_endpoint_auth_method) || c.client_secret !== undefined, {
+    message: 'client_secret is required for client_secret_basic / client_secret_post',
+    path: ['client_secret'],
+  })
+  .refine((c) => secretMethod(c.token_endpoint_auth_method) || c.client_secret === undefined, {
+    message: 'client_secret is only allowed for client_secret_basic / client_secret_post',
+    path: ['client_secret'],
   })
   .refine(
     (c) =>
-      c.token_endpoint_auth_method === 'none' ||
-      c.token_endpoint_auth_method === 'private_key_jwt' ||
-      c.client_secret !== undefined,
+      c.token_endpoint_auth_method === 'private_key_jwt'
+        ? (c.jwks === undefined) !== (c.jwks_uri === undefined)
+        : c.jwks === undefined && c.jwks_uri === undefined,
     {
-      message: 'client_secret is required for client_secret_basic / client_secret_post',
-      path: ['client_secret'],
+      message: 'private_key_jwt needs exactly one of jwks / jwks_uri (and other methods neither)',
+      path: ['jwks'],
     },
   );
 
@@ -37,6 +71,18 @@ const userSchema = z.object({
   email: z.email().optional(),
   name: z.string().optional(),
 });
+
+/** Environment values are strings: accept the usual spellings of a boolean. */
+function envBoolean(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  const s = v.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(s)) return true;
+  if (['false', '0', 'no', 'off'].includes(s)) return false;
+  return v;
+}
+
+/** High enough that a normal deployment, `npm start` and the test suite never meet them. */
+export const RATE_LIMIT_DEFAULTS = { enabled: true, per_ip_per_minute: 3000, per_client_per_minute: 6000 };
 
 export const configSchema = z.object({
   server: z
@@ -92,6 +138,21 @@ export const configSchema = z.object({
       key_publish_delay_secs: 300,
       scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
     }),
+  /**
+   * Fixed one-minute windows on the back-channel endpoints (token, introspection, revocation): per client
+   * IP for every request, and per client for requests that authenticated with a client secret.
+   */
+  rate_limit: z
+    .object({
+      enabled: z.preprocess(envBoolean, z.boolean()).default(true),
+      per_ip_per_minute: z.coerce.number().int().positive().default(RATE_LIMIT_DEFAULTS.per_ip_per_minute),
+      per_client_per_minute: z.coerce
+        .number()
+        .int()
+        .positive()
+        .default(RATE_LIMIT_DEFAULTS.per_client_per_minute),
+    })
+    .default(RATE_LIMIT_DEFAULTS),
   clients: z.array(clientSchema).default([]),
   users: z.array(userSchema).default([]),
 });
@@ -182,6 +243,18 @@ function applyEnv(tree: Tree, env: NodeJS.ProcessEnv): void {
     [['oauth', 'issuer'], ['OAUTH__ISSUER']],
     [['oauth', 'access_token_ttl_secs'], ['OAUTH__ACCESS_TOKEN_TTL_SECS']],
     [['oauth', 'refresh_token_ttl_secs'], ['OAUTH__REFRESH_TOKEN_TTL_SECS']],
+    [
+      ['rate_limit', 'enabled'],
+      ['RATE_LIMIT__ENABLED', 'RATE_LIMIT_ENABLED'],
+    ],
+    [
+      ['rate_limit', 'per_ip_per_minute'],
+      ['RATE_LIMIT__PER_IP_PER_MINUTE', 'RATE_LIMIT_PER_IP_PER_MINUTE'],
+    ],
+    [
+      ['rate_limit', 'per_client_per_minute'],
+      ['RATE_LIMIT__PER_CLIENT_PER_MINUTE', 'RATE_LIMIT_PER_CLIENT_PER_MINUTE'],
+    ],
     [['oauth', 'authorization_code_ttl_secs'], ['OAUTH__AUTHORIZATION_CODE_TTL_SECS']],
     [['oauth', 'key_publish_delay_secs'], ['OAUTH__KEY_PUBLISH_DELAY_SECS']],
     [['data_dir'], ['DATA_DIR']],

@@ -14,6 +14,19 @@ export interface Client {
   /** Ignored for public clients, which always need PKCE S256. */
   requirePkce: boolean;
   skipConsent: boolean;
+  /** Human-readable name shown on the login and consent pages (OIDC Dynamic Client Registration §2). */
+  clientName: string | null;
+  /** RP-Initiated Logout 1.0 §3: the only URIs a logout may redirect to (not redirect_uris). */
+  postLogoutRedirectUris: string[];
+  /** private_key_jwt (RFC 7523 §2.2): the client's public keys inline, or … */
+  jwks: JsonWebKeySet | null;
+  /** … fetched from this URL. Exactly one of the two is set for private_key_jwt clients. */
+  jwksUri: string | null;
+}
+
+/** A JWK Set holding public keys only (RFC 7517 §5). */
+export interface JsonWebKeySet {
+  keys: Record<string, unknown>[];
 }
 
 export interface User {

@@ -60,6 +60,16 @@ export class RedisStore implements Store {
     this.#prefix = prefix;
   }
 
+  /** The connection, shared with the rate limiter so one node keeps one Redis connection. */
+  get client(): Redis {
+    return this.#redis;
+  }
+
+  /** Key prefix of this store, so other users of the connection stay in the same namespace. */
+  get prefix(): string {
+    return this.#prefix;
+  }
+
   async set(key: string, value: string, ttlSecs: number): Promise<void> {
     await this.#redis.set(this.#prefix + key, value, 'EX', Math.max(1, Math.ceil(ttlSecs)));
   }

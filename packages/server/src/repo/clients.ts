@@ -1,7 +1,7 @@
 import { asc, eq } from 'drizzle-orm';
 import type { Client, TokenEndpointAuthMethod } from '../domain/index.js';
 import type { Db } from '../infra/db.js';
-import { clients } from './schema.js';
+import { clients, grants } from './schema.js';
 
 type Row = typeof clients.$inferSelect;
 
@@ -15,6 +15,10 @@ function toClient(r: Row): Client {
     redirectUris: r.redirectUris,
     requirePkce: r.requirePkce,
     skipConsent: r.skipConsent,
+    clientName: r.clientName,
+    postLogoutRedirectUris: r.postLogoutRedirectUris,
+    jwks: r.jwks,
+    jwksUri: r.jwksUri,
   };
 }
 
@@ -40,6 +44,10 @@ export class ClientRepo {
       redirectUris: c.redirectUris,
       requirePkce: c.requirePkce,
       skipConsent: c.skipConsent,
+      clientName: c.clientName,
+      postLogoutRedirectUris: c.postLogoutRedirectUris,
+      jwks: c.jwks,
+      jwksUri: c.jwksUri,
     };
     await this.db
       .insert(clients)
@@ -53,6 +61,26 @@ export class ClientRepo {
       .set({ secretHash, updatedAt: new Date() })
       .where(eq(clients.clientId, clientId))
       .returning({ id: clients.clientId });
+    return rows.length > 0;
+  }
+
+  /**
+   * Records a client assertion's jti until `expiresAt` (seconds); false when it was already recorded.
+   * A marker row in `grants` whose primary key makes "first one wins" atomic across every node sharing
+   * the database (RFC 7523 §3 item 7: the server may reject a reused jti).
+   */
+  async claimAssertionJti(clientId: string, jti: string, expiresAt: number): Promise<boolean> {
+    const rows = await this.db
+      .insert(grants)
+      .values({
+        id: `client_assertion:${clientId.length}:${clientId}:${jti}`,
+        kind: 'client_assertion',
+        clientId,
+        scope: '',
+        expiresAt,
+      })
+      .onConflictDoNothing()
+      .returning({ id: grants.id });
     return rows.length > 0;
   }
 

@@ -9,6 +9,10 @@ export const clients = pgTable('clients', {
   redirectUris: jsonb('redirect_uris').$type<string[]>().notNull(),
   requirePkce: boolean('require_pkce').notNull().default(true),
   skipConsent: boolean('skip_consent').notNull().default(false),
+  clientName: text('client_name'),
+  postLogoutRedirectUris: jsonb('post_logout_redirect_uris').$type<string[]>().notNull().default([]),
+  jwks: jsonb('jwks').$type<{ keys: Record<string, unknown>[] }>(),
+  jwksUri: text('jwks_uri'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });

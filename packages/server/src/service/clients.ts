@@ -2,7 +2,13 @@ import type { ClientSeed } from '../config/index.js';
 import type { Client } from '../domain/index.js';
 import { invalidClient, invalidRequest } from '../error/index.js';
 import type { ClientRepo } from '../repo/clients.js';
+import { ClientAssertionVerifier, JWT_BEARER_ASSERTION_TYPE, unverifiedSubject } from './client-assertion.js';
 import { generateClientSecret, hashClientSecret, verifyClientSecret } from './secrets.js';
+
+/** A client as configured; post_logout_redirect_uris may be left out (none). */
+export type ClientInput = Omit<ClientSeed, 'post_logout_redirect_uris'> & {
+  post_logout_redirect_uris?: string[] | undefined;
+};
 
 export interface ClientCredentialsInput {
   authorization: string | undefined;
@@ -31,10 +37,22 @@ export class ClientService {
   /** Bumped on every invalidation; a lookup that raced with a write does not populate the cache. */
   #generation = 0;
 
+  /** private_key_jwt verification; undefined when the service was built without an issuer (CLI). */
+  readonly assertions: ClientAssertionVerifier | undefined;
+
   constructor(
     private readonly repo: ClientRepo,
     private readonly cacheTtlMs: number = CLIENT_CACHE_TTL_MS,
-  ) {}
+    options: { issuer?: string } = {},
+  ) {
+    this.assertions =
+      options.issuer === undefined
+        ? undefined
+        : new ClientAssertionVerifier({
+            issuer: options.issuer,
+            claimJti: (clientId, jti, exp) => repo.claimAssertionJti(clientId, jti, exp),
+          });
+  }
 
   /** Loads a client, from the short-lived in-process cache when possible. */
   async find(clientId: string): Promise<Client | undefined> {
@@ -62,7 +80,7 @@ export class ClientService {
     this.#cache.delete(clientId);
   }
 
-  async upsertFromSeed(seed: ClientSeed): Promise<void> {
+  async upsertFromSeed(seed: ClientInput): Promise<void> {
     this.invalidate(seed.client_id);
     try {
       await this.#upsert(seed);
@@ -71,7 +89,7 @@ export class ClientService {
     }
   }
 
-  async #upsert(seed: ClientSeed): Promise<void> {
+  async #upsert(seed: ClientInput): Promise<void> {
     await this.repo.upsert({
       clientId: seed.client_id,
       secretHash: seed.client_secret === undefined ? null : hashClientSecret(seed.client_secret),
@@ -81,12 +99,16 @@ export class ClientService {
       redirectUris: seed.redirect_uris,
       requirePkce: seed.require_pkce ?? true,
       skipConsent: seed.skip_consent ?? false,
+      clientName: seed.client_name ?? null,
+      postLogoutRedirectUris: seed.post_logout_redirect_uris ?? [],
+      jwks: seed.jwks ?? null,
+      jwksUri: seed.jwks_uri ?? null,
     });
   }
 
   /** Creates a client and returns its plain secret (only shown once). */
   async create(
-    seed: Omit<ClientSeed, 'client_secret'>,
+    seed: Omit<ClientInput, 'client_secret'>,
   ): Promise<{ client: Client; secret: string | undefined }> {
     const needsSecret =
       seed.token_endpoint_auth_method === 'client_secret_basic' ||
@@ -122,9 +144,10 @@ export class ClientService {
   }
 
   /**
-   * Authenticates the calling client with client_secret_basic or client_secret_post (RFC 6749 §2.3.1).
-   * With `allowPublic`, a client registered with `none` identifies itself by client_id alone (public
-   * clients at the token and revocation endpoints, RFC 6749 §3.2.1, RFC 7009 §2.1).
+   * Authenticates the calling client with client_secret_basic or client_secret_post (RFC 6749 §2.3.1),
+   * or private_key_jwt (RFC 7523 §2.2, OIDC Core §9). With `allowPublic`, a client registered with
+   * `none` identifies itself by client_id alone (public clients at the token and revocation endpoints,
+   * RFC 6749 §3.2.1, RFC 7009 §2.1).
    */
   async authenticate(
     input: ClientCredentialsInput,
@@ -133,6 +156,9 @@ export class ClientService {
     const { authorization, body } = input;
     const bodyId = typeof body['client_id'] === 'string' ? body['client_id'] : undefined;
     const bodySecret = typeof body['client_secret'] === 'string' ? body['client_secret'] : undefined;
+    if (body['client_assertion'] !== undefined || body['client_assertion_type'] !== undefined) {
+      return this.#authenticateAssertion(input);
+    }
     if (options.allowPublic && authorization === undefined && body['client_secret'] === undefined && bodyId) {
       const client = await this.find(bodyId);
       // A confidential client must not be able to skip authentication by leaving its secret out.
@@ -168,6 +194,42 @@ export class ClientService {
     if (client.tokenEndpointAuthMethod !== method) {
       throw invalidClient(`client is registered for ${client.tokenEndpointAuthMethod}`, basic);
     }
+    return client;
+  }
+
+  /** RFC 7521 §4.2 client_assertion + client_assertion_type (only the RFC 7523 JWT bearer type). */
+  async #authenticateAssertion({ authorization, body }: ClientCredentialsInput): Promise<Client> {
+    // RFC 6749 §2.3: a client must not use more than one authentication method in a request.
+    if (authorization !== undefined || body['client_secret'] !== undefined) {
+      throw invalidRequest('more than one client authentication method used');
+    }
+    const type = body['client_assertion_type'];
+    const assertion = body['client_assertion'];
+    if (typeof type !== 'string' || typeof assertion !== 'string' || assertion === '') {
+      throw invalidRequest('client_assertion and client_assertion_type must both be given once');
+    }
+    if (type !== JWT_BEARER_ASSERTION_TYPE) {
+      throw invalidClient(`unsupported client_assertion_type (use ${JWT_BEARER_ASSERTION_TYPE})`, false);
+    }
+    const bodyId = body['client_id'];
+    if (bodyId !== undefined && typeof bodyId !== 'string')
+      throw invalidRequest('client_id must not be repeated');
+    // RFC 7523 §3 item 2: sub is the client_id; it only picks the keys here, jwtVerify checks it again.
+    const subject = unverifiedSubject(assertion);
+    if (bodyId !== undefined && subject !== undefined && bodyId !== subject) {
+      throw invalidClient('client_id does not match the client assertion "sub"', false);
+    }
+    const clientId = bodyId ?? subject;
+    if (clientId === undefined || clientId === '') {
+      throw invalidClient('client assertion "sub" (the client_id) is required', false);
+    }
+    const client = await this.find(clientId);
+    if (!client) throw invalidClient('client authentication failed', false);
+    if (client.tokenEndpointAuthMethod !== 'private_key_jwt') {
+      throw invalidClient(`client is registered for ${client.tokenEndpointAuthMethod}`, false);
+    }
+    if (!this.assertions) throw invalidClient('private_key_jwt is not available here', false);
+    await this.assertions.verify(client, assertion);
     return client;
   }
 }

@@ -16,6 +16,8 @@ export class KeyService {
   #jwks: JSONWebKeySet = { keys: [] };
   #verifier: ReturnType<typeof createLocalJWKSet> = createLocalJWKSet({ keys: [] });
   #loadedAt = 0;
+  /** The kids currently published, to tell whether a reload changed anything. */
+  #published: string | undefined;
   #reloading: Promise<void> | undefined;
 
   constructor(
@@ -54,8 +56,14 @@ export class KeyService {
           }),
         }
       : undefined;
-    this.#jwks = { keys: rows.map((r) => ({ ...r.publicJwk, kid: r.kid, alg: r.alg, use: 'sig' }) as JWK) };
-    this.#verifier = createLocalJWKSet(this.#jwks);
+    // A new verifier only when the published key set changed: the token service drops its cache of verified
+    // tokens whenever the verifier changes, and a routine reload must not empty it.
+    const published = rows.map((r) => r.kid).join(' ');
+    if (published !== this.#published) {
+      this.#jwks = { keys: rows.map((r) => ({ ...r.publicJwk, kid: r.kid, alg: r.alg, use: 'sig' }) as JWK) };
+      this.#verifier = createLocalJWKSet(this.#jwks);
+      this.#published = published;
+    }
     this.#loadedAt = Date.now();
   }
 

@@ -19,12 +19,15 @@ export async function verifyIdTokenHint(
   }
 }
 
-/** post_logout_redirect_uri must exactly equal one the client registered (RP-Initiated Logout §3). */
+/**
+ * post_logout_redirect_uri must exactly equal one of the client's registered post_logout_redirect_uris
+ * (RP-Initiated Logout 1.0 §3); redirect_uris are a different list and never allow a logout redirect.
+ */
 export async function logoutRedirectAllowed(
   ctx: AppContext,
   clientId: string,
   uri: string,
 ): Promise<boolean> {
   const client = await ctx.clients.find(clientId);
-  return client?.redirectUris.includes(uri) ?? false;
+  return client?.postLogoutRedirectUris.includes(uri) ?? false;
 }

@@ -1,9 +1,14 @@
-import { randomUUID, sign } from 'node:crypto';
+import { createHash, type KeyObject, randomUUID, sign } from 'node:crypto';
 import { errors, jwtVerify } from 'jose';
 import type { AccessTokenClaims, Client } from '../domain/index.js';
 import { invalidRequest, invalidScope, OAuthError, unauthorizedClient } from '../error/index.js';
+import { BoundedCache } from '../infra/bounded-cache.js';
 import type { Store } from '../infra/store.js';
 import type { KeyService } from './keys.js';
+
+/** Longest time one signature check is reused (never past the token's own `exp`). */
+export const VERIFIED_TOKEN_CACHE_TTL_MS = 60_000;
+const VERIFIED_TOKEN_CACHE_MAX = 10_000;
 
 export interface TokenResponse {
   access_token: string;
@@ -18,7 +23,33 @@ export type IntrospectionResponse =
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 
+/** ECDSA signing on libuv's thread pool, so the event loop keeps serving requests meanwhile. */
+function signAsync(input: string, key: KeyObject): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }, (err, sig) =>
+      err ? reject(err) : resolve(sig),
+    );
+  });
+}
+
 export class TokenService {
+  /**
+   * SHA-256(token) → claims of an access token whose signature, issuer, `typ` and algorithm jose already
+   * verified. Why reusing a check is safe:
+   * - the key is the hash of the whole compact JWS, so only the byte-identical token hits, and its claims
+   *   are exactly the ones that were verified (they are covered by the signature);
+   * - expiry is checked again on every hit (`exp` > now, as jose does), and an entry never outlives `exp`;
+   * - revocation is not cached here: every caller (introspection, userinfo, revocation) still looks the
+   *   `jti` up in the store on every request;
+   * - key retirement / removal: entries belong to one verifier (JWKS). KeyService builds a new verifier on
+   *   every key change (rotation, reload after an unknown `kid`), and then the whole cache is dropped, so a
+   *   token whose key is no longer published is verified again (and fails);
+   * - bounded: at most 10,000 entries for at most 60 s each, and only successful checks are stored, so
+   *   unauthenticated garbage cannot fill it; the token itself is not kept, only its hash.
+   */
+  readonly #verified = new BoundedCache<AccessTokenClaims>(VERIFIED_TOKEN_CACHE_MAX);
+  #verifiedWith: unknown;
+
   constructor(
     private readonly keys: KeyService,
     private readonly store: Store,
@@ -26,7 +57,11 @@ export class TokenService {
   ) {}
 
   /** RFC 6749 §4.4 client credentials grant, RFC 8707 resource indicators, RFC 9068 JWT access token. */
-  issueClientCredentials(client: Client, scopeParam: string | undefined, resources: string[]): TokenResponse {
+  async issueClientCredentials(
+    client: Client,
+    scopeParam: string | undefined,
+    resources: string[],
+  ): Promise<TokenResponse> {
     if (!client.grantTypes.includes('client_credentials')) {
       throw unauthorizedClient('client is not allowed to use the client_credentials grant');
     }
@@ -61,22 +96,40 @@ export class TokenService {
       jti: randomUUID(),
     };
     return {
-      access_token: this.#sign(claims),
+      access_token: await this.#sign(claims),
       token_type: 'Bearer',
       expires_in: ttl,
       ...(claims.scope !== undefined ? { scope: claims.scope } : {}),
     };
   }
 
-  #sign(claims: AccessTokenClaims): string {
+  async #sign(claims: AccessTokenClaims): Promise<string> {
     const key = this.keys.active();
     const input = `${b64({ alg: key.alg, typ: 'at+jwt', kid: key.kid })}.${b64(claims)}`;
-    const sig = sign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
+    const sig = await signAsync(input, key.privateKey);
     return `${input}.${sig.toString('base64url')}`;
   }
 
   /** Verifies signature, issuer, type and expiry; undefined for anything not a live token of ours. */
   async verify(token: string): Promise<AccessTokenClaims | undefined> {
+    const verifier = this.keys.verifier();
+    if (verifier !== this.#verifiedWith) {
+      this.#verified.clear();
+      this.#verifiedWith = verifier;
+    }
+    const hash = createHash('sha256').update(token).digest('base64url');
+    const now = Date.now();
+    const hit = this.#verified.get(hash, now);
+    if (hit !== undefined) return hit.exp * 1000 > now ? hit : undefined;
+    const claims = await this.#verifyUncached(token);
+    // Stored only if the verifier did not change while jose was checking (a reload in between).
+    if (claims !== undefined && typeof claims.exp === 'number' && this.keys.verifier() === verifier) {
+      this.#verified.set(hash, claims, Math.min(claims.exp * 1000, now + VERIFIED_TOKEN_CACHE_TTL_MS));
+    }
+    return claims;
+  }
+
+  async #verifyUncached(token: string): Promise<AccessTokenClaims | undefined> {
     const attempt = async () =>
       (
         await jwtVerify<AccessTokenClaims>(token, this.keys.verifier(), {

@@ -51,7 +51,9 @@ export async function createContext(
     config.security.jwt_secret,
     config.oauth.key_publish_delay_secs,
   );
-  const clients = new ClientService(new ClientRepo(database.db));
+  const clients = new ClientService(new ClientRepo(database.db), undefined, {
+    issuer: config.oauth.issuer,
+  });
   const users = new UserService(new UserRepo(database.db));
   const tokens = new TokenService(keys, store, {
     issuer: config.oauth.issuer,

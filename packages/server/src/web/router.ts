@@ -8,6 +8,7 @@ import { oauthRoutes } from './handlers/oauth.js';
 import { wellKnownRoutes } from './handlers/well-known.js';
 import { installErrorHandler } from './middleware/errors.js';
 import { installMetrics } from './middleware/metrics.js';
+import { installRateLimits } from './middleware/rate-limit.js';
 import { genReqId, installRequestId } from './middleware/request-id.js';
 
 export interface BuildAppOptions {
@@ -30,12 +31,13 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     genReqId,
   });
   installRequestId(app);
-  installErrorHandler(app);
+  installErrorHandler(app, ctx.metrics);
   installMetrics(app, ctx.metrics);
   await app.register(formbody);
+  const limits = await installRateLimits(app, ctx.config.rate_limit, ctx.store, ctx.metrics);
   await app.register(healthRoutes(ctx));
   await app.register(wellKnownRoutes(ctx));
-  await app.register(oauthRoutes(ctx));
+  await app.register(oauthRoutes(ctx, limits));
   await app.register(authorizeRoutes(ctx));
   return app;
 }

@@ -119,7 +119,7 @@ export function authorizeRoutes(ctx: AppContext) {
           200,
           consentPage({
             action: AUTHORIZE_PATH,
-            clientName: ar.client.clientId,
+            clientName: ar.client.clientName ?? ar.client.clientId,
             scopes: ar.scopes,
             fields: requestFields(params),
             csrf: csrfToken(secret, csrfBinding(req, reply)),
@@ -169,7 +169,7 @@ export function authorizeRoutes(ctx: AppContext) {
             status,
             loginPage({
               action: AUTHORIZE_PATH,
-              clientName: ar.client.clientId,
+              clientName: ar.client.clientName ?? ar.client.clientId,
               fields: requestFields(params),
               csrf: csrfToken(secret, csrfBinding(req, reply)),
               username: params['username'],
@@ -216,7 +216,7 @@ export function authorizeRoutes(ctx: AppContext) {
         200,
         loginPage({
           action: AUTHORIZE_PATH,
-          clientName: ar.client.clientId,
+          clientName: ar.client.clientName ?? ar.client.clientId,
           fields: requestFields(params),
           csrf: csrfToken(secret, csrfBinding(req, reply)),
           username: ar.loginHint,

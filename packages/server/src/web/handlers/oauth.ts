@@ -5,6 +5,7 @@ import { DEVICE_GRANT, deviceCodeGrant } from '../../service/grants/device-code.
 import { refreshTokenGrant } from '../../service/grants/refresh-token.js';
 import { revokeToken } from '../../service/revocation.js';
 import type { AppContext } from '../../state/index.js';
+import type { RateLimits } from '../middleware/rate-limit.js';
 
 type Body = Record<string, unknown>;
 
@@ -34,10 +35,23 @@ function noStore(reply: FastifyReply): FastifyReply {
   return reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
 }
 
-export function oauthRoutes(ctx: AppContext) {
+export function oauthRoutes(ctx: AppContext, limits: RateLimits) {
   return async (app: FastifyInstance): Promise<void> => {
-    const authenticate = (req: FastifyRequest, body: Body, allowPublic = false) =>
-      ctx.clients.authenticate({ authorization: req.headers.authorization, body }, { allowPublic });
+    // Per-IP limit on every request to these endpoints, before the body is parsed.
+    app.addHook('onRequest', limits.perIp);
+
+    /**
+     * Client authentication (RFC 6749 §2.3.1; `allowPublic` also admits `none` clients), then the per-client
+     * limit, keyed on the authenticated client.
+     */
+    const authenticate = async (req: FastifyRequest, body: Body, allowPublic = false) => {
+      const client = await ctx.clients.authenticate(
+        { authorization: req.headers.authorization, body },
+        { allowPublic },
+      );
+      await limits.perClient(req, client);
+      return client;
+    };
 
     app.post('/api/oauth/token', async (req, reply) => {
       noStore(reply);
@@ -72,7 +86,11 @@ export function oauthRoutes(ctx: AppContext) {
       const client = await authenticate(req, body);
       if (grantType !== 'client_credentials')
         throw unsupportedGrantType(`unsupported grant_type: ${grantType}`);
-      const res = ctx.tokens.issueClientCredentials(client, single(body, 'scope'), many(body, 'resource'));
+      const res = await ctx.tokens.issueClientCredentials(
+        client,
+        single(body, 'scope'),
+        many(body, 'resource'),
+      );
       ctx.metrics.tokensIssued.inc({ grant_type: grantType });
       return res;
     });

@@ -1,6 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { GRANT_TYPES_SUPPORTED } from '../../domain/index.js';
+import { ASSERTION_SIGNING_ALGS } from '../../service/client-assertion.js';
 import type { AppContext } from '../../state/index.js';
+
+/** Methods accepted by ClientService.authenticate at endpoints where confidential clients authenticate. */
+const CONFIDENTIAL_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
 
 export function discoveryDocument(ctx: AppContext): Record<string, unknown> {
   const issuer = ctx.config.oauth.issuer;
@@ -17,7 +21,9 @@ export function discoveryDocument(ctx: AppContext): Record<string, unknown> {
     grant_types_supported: [...GRANT_TYPES_SUPPORTED],
     response_types_supported: ['code'],
     scopes_supported: ctx.config.oauth.scopes_supported,
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    // RFC 8414 §2: `none` (public clients) only at the token and revocation endpoints.
+    token_endpoint_auth_methods_supported: [...CONFIDENTIAL_AUTH_METHODS, 'none'],
+    token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_SIGNING_ALGS],
     response_modes_supported: ['query'],
     prompt_values_supported: ['none', 'login', 'consent'],
     claims_supported: [
@@ -35,8 +41,10 @@ export function discoveryDocument(ctx: AppContext): Record<string, unknown> {
       'email',
       'email_verified',
     ],
-    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    introspection_endpoint_auth_methods_supported: [...CONFIDENTIAL_AUTH_METHODS],
+    introspection_endpoint_auth_signing_alg_values_supported: [...ASSERTION_SIGNING_ALGS],
+    revocation_endpoint_auth_methods_supported: [...CONFIDENTIAL_AUTH_METHODS, 'none'],
+    revocation_endpoint_auth_signing_alg_values_supported: [...ASSERTION_SIGNING_ALGS],
     code_challenge_methods_supported: ['S256'],
     authorization_response_iss_parameter_supported: true,
     subject_types_supported: ['public'],

@@ -1,11 +1,13 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { OAuthError } from '../../error/index.js';
+import type { Metrics } from '../../infra/metrics.js';
 import { notFoundHandler } from './not-found.js';
 
 /** Renders OAuthError as RFC 6749 §5.2 JSON; client-side Fastify errors (bad body, etc.) as invalid_request. */
-export function installErrorHandler(app: FastifyInstance): void {
+export function installErrorHandler(app: FastifyInstance, metrics: Metrics): void {
   app.setErrorHandler((err: FastifyError | OAuthError, req, reply) => {
     if (err instanceof OAuthError) {
+      metrics.oauthErrors.inc({ error: err.code, status: String(err.status) });
       return reply
         .code(err.status)
         .headers(err.headers)
@@ -14,12 +16,15 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     const status = err.statusCode ?? 500;
     if (status >= 400 && status < 500) {
+      const code = status === 415 || status === 413 ? status : 400;
+      metrics.oauthErrors.inc({ error: 'invalid_request', status: String(code) });
       return reply
-        .code(status === 415 || status === 413 ? status : 400)
+        .code(code)
         .header('cache-control', 'no-store')
         .send({ error: 'invalid_request', error_description: err.message });
     }
     req.log.error({ err }, 'unhandled error');
+    metrics.oauthErrors.inc({ error: 'server_error', status: '500' });
     return reply.code(500).send({ error: 'server_error', error_description: 'internal error' });
   });
   app.setNotFoundHandler(notFoundHandler(app));
