@@ -208,6 +208,9 @@ async function startGatehouse() {
       database: { url: shared.databaseUrl },
       redis: { url: shared.redisUrl },
       security: { jwt_secret: 'bench-jwt-secret-that-is-long-enough-0123456789' },
+      // Rate limiting stays on (its checks run on every token request), with limits far above what one
+      // benchmark client sends, as in token-and-introspection.bench.mjs; oidc-provider has none.
+      rate_limit: { enabled: true, per_ip_per_minute: 1_000_000_000, per_client_per_minute: 1_000_000_000 },
       clients: [
         {
           client_id: CLIENT_ID,
