@@ -9,9 +9,12 @@ export interface Store {
   close(): Promise<void>;
 }
 
+const SWEEP_MIN = 10_000;
+
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
   readonly #entries = new Map<string, { value: string; expiresAt: number }>();
+  #sweepAt = SWEEP_MIN;
 
   async set(key: string, value: string, ttlSecs: number): Promise<void> {
     this.#sweep();
@@ -34,10 +37,15 @@ export class MemoryStore implements Store {
     this.#entries.clear();
   }
 
+  /**
+   * Expired entries are swept when the map reaches `#sweepAt`, which then becomes twice the live size:
+   * amortised O(1) per set. (A fixed threshold rescanned every entry on every set once 10,000 were live.)
+   */
   #sweep(): void {
-    if (this.#entries.size < 10_000) return;
+    if (this.#entries.size < this.#sweepAt) return;
     const now = Date.now();
     for (const [k, e] of this.#entries) if (e.expiresAt <= now) this.#entries.delete(k);
+    this.#sweepAt = Math.max(SWEEP_MIN, this.#entries.size * 2);
   }
 }
 

@@ -18,7 +18,7 @@ export interface RefreshRecord extends UserGrant {
   family: string;
   /** Absolute expiry of the family: rotation never extends it. */
   absExp: number;
-  /** Access token ids issued in this family, revoked together on reuse. */
+  /** Ids of the family's latest access tokens (at most RECENT_JTIS), revoked together on reuse. */
   jtis: string[];
   rotated?: boolean;
 }
@@ -27,6 +27,12 @@ const recordKey = (token: string) => `rt:${sha256Key(token)}`;
 const familyRevokedKey = (family: string) => `rt-family-revoked:${family}`;
 const familyJtisKey = (family: string) => `rt-family-jtis:${family}`;
 const invalidGrant = (d: string) => new OAuthError('invalid_grant', d);
+/**
+ * How many of a family's latest access token ids are kept for revocation on reuse, in the record and in
+ * the family list alike. Bounded so that a record does not grow with every rotation (it is parsed and
+ * written again on each one); older access tokens of an often-refreshed family have usually expired.
+ */
+const RECENT_JTIS = 20;
 
 /** Refresh tokens go to clients allowed the grant that asked for `offline_access` (OIDC Core §11). */
 export function wantsRefreshToken(client: Client, scope: string): boolean {
@@ -107,7 +113,7 @@ export async function refreshTokenGrant(
   if (rec.absExp <= nowSecs()) throw invalidGrant('refresh token is expired');
   const scope = narrowedScope(rec.scope, params.scope);
   await ctx.store.set(key, JSON.stringify({ ...rec, rotated: true }), Math.max(1, rec.absExp - nowSecs()));
-  // Two concurrent uses of one token (on any nodes): the database claim lets exactly one through.
+  // Two concurrent uses of one token (on any nodes): the claim lets exactly one through.
   if (!(await claimOnce(ctx, key, 'refresh_used', rec.clientId, rec.userId, rec.absExp))) {
     await revokeFamily(ctx, rec);
     throw invalidGrant('refresh token was already used; the grant has been revoked');
@@ -115,13 +121,9 @@ export async function refreshTokenGrant(
   const jti = randomUUID();
   // A refreshed ID token carries no nonce (OIDC Core §12.2).
   const res = await issueUserTokens(ctx, client, { ...rec, nonce: undefined, scope }, jti);
-  rec.jtis.push(jti);
-  await ctx.store.set(
-    familyJtisKey(rec.family),
-    JSON.stringify(rec.jtis.slice(-20)),
-    Math.max(1, rec.absExp - nowSecs()),
-  );
-  res['refresh_token'] = await issueRefreshToken(ctx, { ...rec, rotated: false });
+  const jtis = [...rec.jtis, jti].slice(-RECENT_JTIS);
+  await ctx.store.set(familyJtisKey(rec.family), JSON.stringify(jtis), Math.max(1, rec.absExp - nowSecs()));
+  res['refresh_token'] = await issueRefreshToken(ctx, { ...rec, jtis, rotated: false });
   return res;
 }
 

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { SignJWT } from 'jose';
 import type { Client } from '../../domain/index.js';
 import { grants } from '../../repo/schema.js';
 import type { AppContext } from '../../state/index.js';
 import { nowSecs } from '../hash.js';
+import { signEs256Jwt } from '../jwt.js';
+import { LocalClaims } from './local-claims.js';
 
 /** What a user approved: the basis of every token issued to a client on their behalf. */
 export interface UserGrant {
@@ -31,14 +32,17 @@ export async function issueUserTokens(
   const ttl = ctx.config.oauth.access_token_ttl_secs;
   const iat = nowSecs();
   const scoped = grant.scope !== '' ? { scope: grant.scope } : {};
-  const accessToken = await new SignJWT({ client_id: client.clientId, ...scoped, jti })
-    .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: key.kid })
-    .setIssuer(issuer)
-    .setSubject(grant.userId)
-    .setAudience(issuer)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + ttl)
-    .sign(key.privateKey);
+  // RFC 9068 §2.2 claims.
+  const accessToken = signEs256Jwt(key, 'at+jwt', {
+    iss: issuer,
+    sub: grant.userId,
+    aud: issuer,
+    client_id: client.clientId,
+    ...scoped,
+    iat,
+    exp: iat + ttl,
+    jti,
+  });
   const res: TokenEndpointResponse = {
     access_token: accessToken,
     token_type: 'Bearer',
@@ -48,26 +52,28 @@ export async function issueUserTokens(
   if (grant.scope.split(' ').includes('openid')) {
     // at_hash: left half of the SHA-256 of the access token (ES256 → SHA-256).
     const atHash = createHash('sha256').update(accessToken).digest().subarray(0, 16).toString('base64url');
-    res['id_token'] = await new SignJWT({
+    res['id_token'] = signEs256Jwt(key, 'JWT', {
+      iss: issuer,
+      sub: grant.userId,
+      aud: client.clientId,
+      iat,
+      exp: iat + ttl,
       auth_time: grant.authTime,
-      ...(grant.nonce !== undefined ? { nonce: grant.nonce } : {}),
+      nonce: grant.nonce,
       at_hash: atHash,
       sid: grant.sid,
-    })
-      .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: key.kid })
-      .setIssuer(issuer)
-      .setSubject(grant.userId)
-      .setAudience(client.clientId)
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + ttl)
-      .sign(key.privateKey);
+    });
   }
   return res;
 }
 
+const localClaims = new WeakMap<AppContext, LocalClaims>();
+
 /**
- * Inserts a marker row in the database; false when it already exists. The primary key makes this the
- * one atomic "first one wins" step across every node (single-use codes, refresh rotation).
+ * "First one wins" for single-use artefacts (codes, refresh rotation, device decisions); false when the
+ * id was already claimed. With Redis (artefacts shared by every node) it inserts a marker row in the
+ * database, whose primary key makes exactly one insert succeed across all nodes. With the in-process
+ * store (single node) it is an in-memory check-and-set instead (local-claims.ts).
  */
 export async function claimOnce(
   ctx: AppContext,
@@ -77,6 +83,14 @@ export async function claimOnce(
   subject: string,
   expiresAt: number,
 ): Promise<boolean> {
+  if (ctx.store.kind === 'memory') {
+    let claims = localClaims.get(ctx);
+    if (!claims) {
+      claims = new LocalClaims();
+      localClaims.set(ctx, claims);
+    }
+    return claims.claim(`${kind}:${id}`, expiresAt);
+  }
   const rows = await ctx.database.db
     .insert(grants)
     .values({ id, kind, clientId, subject, scope: '', expiresAt })
