@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verify } from '@node-rs/argon2';
+import { eq } from 'drizzle-orm';
 import { decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { clients, signingKeys, users } from '../src/repo/schema.js';
@@ -64,6 +65,15 @@ describe('signing keys and config seeds', () => {
       ).toEqual([oldKid, newKid].sort());
       expect((await ctx.keys.list()).find((k) => k.kid === oldKid)?.status).toBe('retired');
       expect((await ctx.tokens.introspect(old.access_token)).active).toBe(true);
+      // Once every token it signed has expired (access-token lifetime + 60 s after retirement), it leaves the JWKS.
+      const lifetime = (ctx.config.oauth.access_token_ttl_secs + 61) * 1000;
+      await ctx.database.db
+        .update(signingKeys)
+        .set({ retiredAt: new Date(Date.now() - lifetime) })
+        .where(eq(signingKeys.kid, oldKid));
+      await ctx.keys.reload();
+      expect(ctx.keys.jwks().keys.map((k) => k.kid)).toEqual([newKid]);
+      expect((await ctx.tokens.introspect(old.access_token)).active).toBe(false);
     } finally {
       await ctx.close();
     }

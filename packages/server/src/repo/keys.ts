@@ -11,7 +11,7 @@ export class KeyRepo {
     return this.db.select().from(signingKeys).orderBy(desc(signingKeys.createdAt));
   }
 
-  async insert(row: Omit<SigningKeyRow, 'createdAt'>): Promise<void> {
+  async insert(row: Omit<SigningKeyRow, 'createdAt' | 'retiredAt'>): Promise<void> {
     await this.db.insert(signingKeys).values(row);
   }
 
@@ -19,7 +19,7 @@ export class KeyRepo {
    * Inserts `row` unless an active key exists, under a transaction-scoped advisory lock so that nodes starting
    * together on an empty database agree on one key. Returns whether the row was inserted.
    */
-  async insertIfNoneActive(row: Omit<SigningKeyRow, 'createdAt'>): Promise<boolean> {
+  async insertIfNoneActive(row: Omit<SigningKeyRow, 'createdAt' | 'retiredAt'>): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       await tx.execute(sql`select pg_advisory_xact_lock(7243310001)`);
       const active = await tx
@@ -49,10 +49,14 @@ export class KeyRepo {
         .limit(1);
       const next = due[0];
       if (!next) return undefined;
-      await tx.update(signingKeys).set({ status: 'retired' }).where(eq(signingKeys.status, 'active'));
+      const retiredAt = new Date();
       await tx
         .update(signingKeys)
-        .set({ status: 'retired' })
+        .set({ status: 'retired', retiredAt })
+        .where(eq(signingKeys.status, 'active'));
+      await tx
+        .update(signingKeys)
+        .set({ status: 'retired', retiredAt })
         .where(and(eq(signingKeys.status, 'next'), lte(signingKeys.createdAt, next.createdAt)));
       await tx.update(signingKeys).set({ status: 'active' }).where(eq(signingKeys.kid, next.kid));
       return next.kid;

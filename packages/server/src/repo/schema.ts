@@ -35,6 +35,8 @@ export const signingKeys = pgTable('signing_keys', {
   privateJwkEncrypted: text('private_jwk_encrypted').notNull(),
   status: text('status').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  /** When the key stopped signing; it is published until every token it signed has expired. */
+  retiredAt: timestamp('retired_at', { withTimezone: true }),
 });
 
 /** Grants/tokens that need server-side state (refresh tokens, authorization codes). */

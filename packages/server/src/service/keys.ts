@@ -28,6 +28,8 @@ export class KeyService {
      * interval and the JWKS caches of relying parties, so no verifier ever meets an unknown `kid`.
      */
     private readonly publishDelaySecs = 0,
+    /** How long a retired key stays published: the longest lifetime of a token it signed, plus clock skew. */
+    private readonly retiredKeySecs = Number.POSITIVE_INFINITY,
   ) {}
 
   /** Loads keys, creating the first one if none is active. */
@@ -42,7 +44,12 @@ export class KeyService {
   /** Loads the keys from the database, first promoting a `next` key whose publication delay is over. */
   async reload(): Promise<void> {
     await this.repo.promoteDue(new Date(Date.now() - this.publishDelaySecs * 1000));
-    const rows = await this.repo.list();
+    const retiredBefore = Date.now() - this.retiredKeySecs * 1000;
+    // A retired key leaves the JWKS once every token it signed has expired (keys retired before the
+    // retired_at column existed have none and stay published).
+    const rows = (await this.repo.list()).filter(
+      (r) => r.status !== 'retired' || r.retiredAt === null || r.retiredAt.getTime() > retiredBefore,
+    );
     const active = rows.find((r) => r.status === 'active');
     this.#active = active
       ? {

@@ -50,6 +50,8 @@ export async function createContext(
     new KeyRepo(database.db),
     config.security.jwt_secret,
     config.oauth.key_publish_delay_secs,
+    // Access and ID tokens share the access-token lifetime; 60 s covers verifiers' clock skew.
+    config.oauth.access_token_ttl_secs + 60,
   );
   const clients = new ClientService(new ClientRepo(database.db), undefined, {
     issuer: config.oauth.issuer,
