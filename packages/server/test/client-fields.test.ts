@@ -1,12 +1,11 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { exportJWK, generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.js';
 import { testApp } from './helpers.js';
+import { runCli as run } from './support/cli.js';
 
 const SECRET = 'x'.repeat(40);
 const tmp = () => mkdtempSync(join(tmpdir(), 'gh-client-fields-'));
@@ -106,25 +105,6 @@ describe('client fields in the configuration', () => {
     }
   });
 });
-
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-
-function run(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', CLI, ...args],
-      { env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'silent', ...env }, timeout: 60_000 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 describe('gatehouse clients create with the client fields', () => {
   it('creates a private_key_jwt client from a JWK Set file, with a name and a logout URI', async () => {
