@@ -1,16 +1,35 @@
 import { sign } from 'node:crypto';
 import type { ActiveKey } from './keys.js';
 
-const segment = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-
-/**
- * Compact JWS (RFC 7515 §7.1) signed with ES256 (RFC 7518 §3.4: R || S, 64 bytes) on the imported
- * signing KeyObject. node:crypto signs synchronously, several times faster than jose's async WebCrypto
- * path on the token hot path (docs/decisions.md "jose"); everything that verifies tokens still uses jose.
- * Claims whose value is undefined are left out, as JSON.stringify does.
+/*
+ * Compact JWS (RFC 7515 §7.1) signed with ES256 (RFC 7518 §3.4: R || S, 64 bytes) on the imported signing
+ * KeyObject. node:crypto is several times faster than jose's async WebCrypto path on the token hot path
+ * (docs/decisions.md "jose"); everything that verifies or parses tokens still uses jose. Claims whose value
+ * is undefined are left out, as JSON.stringify does.
  */
+
+const segment = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+const signingInput = (key: ActiveKey, typ: string, claims: Record<string, unknown>) =>
+  `${segment({ alg: 'ES256', typ, kid: key.kid })}.${segment(claims)}`;
+const ES256 = { dsaEncoding: 'ieee-p1363' } as const;
+
+/** Signs on the calling thread (for flows that sign two tokens back to back: no thread-pool round trips). */
 export function signEs256Jwt(key: ActiveKey, typ: string, claims: Record<string, unknown>): string {
-  const input = `${segment({ alg: 'ES256', typ, kid: key.kid })}.${segment(claims)}`;
-  const signature = sign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
+  const input = signingInput(key, typ, claims);
+  const signature = sign('sha256', Buffer.from(input), { key: key.privateKey, ...ES256 });
   return `${input}.${signature.toString('base64url')}`;
+}
+
+/** Signs on libuv's thread pool, so the event loop keeps serving requests meanwhile (client credentials). */
+export function signEs256JwtAsync(
+  key: ActiveKey,
+  typ: string,
+  claims: Record<string, unknown>,
+): Promise<string> {
+  const input = signingInput(key, typ, claims);
+  return new Promise((resolve, reject) => {
+    sign('sha256', Buffer.from(input), { key: key.privateKey, ...ES256 }, (err, signature) =>
+      err ? reject(err) : resolve(`${input}.${signature.toString('base64url')}`),
+    );
+  });
 }

@@ -1,9 +1,10 @@
-import { createHash, type KeyObject, randomUUID, sign } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { errors, jwtVerify } from 'jose';
 import type { AccessTokenClaims, Client } from '../domain/index.js';
 import { invalidRequest, invalidScope, OAuthError, unauthorizedClient } from '../error/index.js';
 import { BoundedCache } from '../infra/bounded-cache.js';
 import type { Store } from '../infra/store.js';
+import { signEs256JwtAsync } from './jwt.js';
 import type { KeyService } from './keys.js';
 
 /** Longest time one signature check is reused (never past the token's own `exp`). */
@@ -20,17 +21,6 @@ export interface TokenResponse {
 export type IntrospectionResponse =
   | { active: false }
   | ({ active: true; token_type: 'Bearer' } & AccessTokenClaims);
-
-const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-
-/** ECDSA signing on libuv's thread pool, so the event loop keeps serving requests meanwhile. */
-function signAsync(input: string, key: KeyObject): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }, (err, sig) =>
-      err ? reject(err) : resolve(sig),
-    );
-  });
-}
 
 export class TokenService {
   /**
@@ -103,11 +93,8 @@ export class TokenService {
     };
   }
 
-  async #sign(claims: AccessTokenClaims): Promise<string> {
-    const key = this.keys.active();
-    const input = `${b64({ alg: key.alg, typ: 'at+jwt', kid: key.kid })}.${b64(claims)}`;
-    const sig = await signAsync(input, key.privateKey);
-    return `${input}.${sig.toString('base64url')}`;
+  #sign(claims: AccessTokenClaims): Promise<string> {
+    return signEs256JwtAsync(this.keys.active(), 'at+jwt', { ...claims });
   }
 
   /** Verifies signature, issuer, type and expiry; undefined for anything not a live token of ours. */
