@@ -1,7 +1,8 @@
 import { asc, eq } from 'drizzle-orm';
 import type { Client, TokenEndpointAuthMethod } from '../domain/index.js';
 import type { Db } from '../infra/db.js';
-import { clients, grants } from './schema.js';
+import { GrantRepo } from './grants.js';
+import { clients } from './schema.js';
 
 type Row = typeof clients.$inferSelect;
 
@@ -69,19 +70,10 @@ export class ClientRepo {
    * A marker row in `grants` whose primary key makes "first one wins" atomic across every node sharing
    * the database (RFC 7523 §3 item 7: the server may reject a reused jti).
    */
-  async claimAssertionJti(clientId: string, jti: string, expiresAt: number): Promise<boolean> {
-    const rows = await this.db
-      .insert(grants)
-      .values({
-        id: `client_assertion:${clientId.length}:${clientId}:${jti}`,
-        kind: 'client_assertion',
-        clientId,
-        scope: '',
-        expiresAt,
-      })
-      .onConflictDoNothing()
-      .returning({ id: grants.id });
-    return rows.length > 0;
+  claimAssertionJti(clientId: string, jti: string, expiresAt: number): Promise<boolean> {
+    // The client id's length keeps `a:b` + `c` and `a` + `b:c` apart.
+    const id = `client_assertion:${clientId.length}:${clientId}:${jti}`;
+    return new GrantRepo(this.db).claim({ id, kind: 'client_assertion', clientId, expiresAt });
   }
 
   async delete(clientId: string): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '../../domain/index.js';
-import { grants } from '../../repo/schema.js';
+import { GrantRepo } from '../../repo/grants.js';
 import type { AppContext } from '../../state/index.js';
 import { nowSecs } from '../hash.js';
 import { signEs256Jwt } from '../jwt.js';
@@ -91,12 +91,7 @@ export async function claimOnce(
     }
     return claims.claim(`${kind}:${id}`, expiresAt);
   }
-  const rows = await ctx.database.db
-    .insert(grants)
-    .values({ id, kind, clientId, subject, scope: '', expiresAt })
-    .onConflictDoNothing()
-    .returning({ id: grants.id });
-  return rows.length > 0;
+  return new GrantRepo(ctx.database.db).claim({ id, kind, clientId, subject, expiresAt });
 }
 
 /** Marks an access token id revoked on every node until it would have expired anyway. */
