@@ -1,33 +1,20 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { missing, testDatabaseUrl, testRedisUrl } from '../../../test-support/services.js';
+import { missing, testRedisUrl } from '../../../test-support/services.js';
 import { createContext } from '../src/state/index.js';
 import { buildApp } from '../src/web/router.js';
-import { basic, randomSchema, testConfig } from './helpers.js';
-
-function withSearchPath(url: string, schema: string): string {
-  const u = new URL(url);
-  u.searchParams.set('options', `-c search_path=${schema}`);
-  return u.toString();
-}
+import { basic, testConfig } from './helpers.js';
+import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
 
 describe.skipIf(missing('postgres') || missing('redis'))('on PostgreSQL and Redis', () => {
-  const schema = randomSchema();
-  let admin: pg.Client;
-
+  let schema: FreshSchema;
   beforeAll(async () => {
-    admin = new pg.Client({ connectionString: testDatabaseUrl });
-    await admin.connect();
-    await admin.query(`create schema "${schema}"`);
+    schema = await createFreshSchema();
   });
-  afterAll(async () => {
-    await admin.query(`drop schema "${schema}" cascade`);
-    await admin.end();
-  });
+  afterAll(async () => schema.drop());
 
   const config = () =>
     testConfig({
-      database: { url: withSearchPath(testDatabaseUrl!, schema) },
+      database: { url: schema.url },
       redis: { url: testRedisUrl },
     });
 
@@ -37,9 +24,9 @@ describe.skipIf(missing('postgres') || missing('redis'))('on PostgreSQL and Redi
     const appA = await buildApp(a);
     const appB = await buildApp(b);
     try {
-      const tables = await admin.query<{ table_name: string }>(
+      const tables = await schema.admin.query<{ table_name: string }>(
         'select table_name from information_schema.tables where table_schema = $1 order by 1',
-        [schema],
+        [schema.name],
       );
       expect(tables.rows.map((r) => r.table_name)).toEqual(
         expect.arrayContaining(['clients', 'grants', 'signing_keys', 'users']),

@@ -1,35 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { type CryptoKey, exportJWK, generateKeyPair, SignJWT } from 'jose';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { missing, testDatabaseUrl } from '../../../test-support/services.js';
+import { missing } from '../../../test-support/services.js';
 import { type AppContext, createContext } from '../src/state/index.js';
 import { buildApp } from '../src/web/router.js';
-import { randomSchema, testConfig } from './helpers.js';
+import { testConfig } from './helpers.js';
+import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
 
 const ISSUER = 'https://id.example.com';
 
-function withSearchPath(url: string, schema: string): string {
-  const u = new URL(url);
-  u.searchParams.set('options', `-c search_path=${schema}`);
-  return u.toString();
-}
-
 describe.skipIf(missing('postgres'))('private_key_jwt jti replay across nodes sharing PostgreSQL', () => {
-  const schema = randomSchema();
-  let admin: pg.Client;
+  let schema: FreshSchema;
   const nodes: { ctx: AppContext; app: Awaited<ReturnType<typeof buildApp>> }[] = [];
   let privateKey: CryptoKey;
 
   beforeAll(async () => {
-    admin = new pg.Client({ connectionString: testDatabaseUrl });
-    await admin.connect();
-    await admin.query(`create schema "${schema}"`);
+    schema = await createFreshSchema();
     const pair = await generateKeyPair('ES256');
     privateKey = pair.privateKey;
     const config = testConfig({
       oauth: { issuer: ISSUER },
-      database: { url: withSearchPath(testDatabaseUrl!, schema) },
+      database: { url: schema.url },
       clients: [
         {
           client_id: 'pkj',
@@ -49,8 +40,7 @@ describe.skipIf(missing('postgres'))('private_key_jwt jti replay across nodes sh
       await n.app.close();
       await n.ctx.close();
     }
-    await admin.query(`drop schema "${schema}" cascade`);
-    await admin.end();
+    await schema.drop();
   });
 
   const assertion = () =>

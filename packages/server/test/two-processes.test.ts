@@ -13,12 +13,12 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpUserAgent } from '../../../examples/support/http-user-agent.js';
 import { spawnNode } from '../../../test-support/processes.js';
-import { missing, testDatabaseUrl, testRedisUrl } from '../../../test-support/services.js';
-import { basic, freePort, randomSchema, SECRET } from './helpers.js';
+import { missing, testRedisUrl } from '../../../test-support/services.js';
+import { basic, freePort, SECRET } from './helpers.js';
+import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 /** The issuer both nodes announce (the load balancer's URL); neither listens on it. */
@@ -93,10 +93,9 @@ const introspect = async (node: Node, token: string) =>
   (await post(node, '/api/oauth/introspect', { token })).body['active'];
 
 describe.skipIf(missing('postgres') || missing('redis'))('two gatehouse processes, one issuer', () => {
-  const schema = randomSchema();
+  let schema: FreshSchema | undefined;
   let dir = '';
   const browser = new HttpUserAgent();
-  let admin: pg.Client;
   let node1: Node | undefined;
   let node2: Node | undefined;
   const one = () => node1 as Node;
@@ -108,11 +107,7 @@ describe.skipIf(missing('postgres') || missing('redis'))('two gatehouse processe
     async () => {
       if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
       dir = mkdtempSync(join(tmpdir(), 'gh-two-nodes-'));
-      admin = new pg.Client({ connectionString: testDatabaseUrl });
-      await admin.connect();
-      await admin.query(`create schema "${schema}"`);
-      const database = new URL(testDatabaseUrl ?? '');
-      database.searchParams.set('options', `-c search_path=${schema}`);
+      schema = await createFreshSchema();
       const appConfig = join(dir, 'gatehouse.yaml');
       writeFileSync(
         appConfig,
@@ -135,7 +130,7 @@ describe.skipIf(missing('postgres') || missing('redis'))('two gatehouse processe
       env = {
         APP_CONFIG: appConfig,
         DATA_DIR: dir,
-        DATABASE_URL: database.toString(),
+        DATABASE_URL: schema.url,
         REDIS_URL: testRedisUrl ?? '',
         JWT_SECRET: SECRET,
         OAUTH__ISSUER: ISSUER,
@@ -151,8 +146,7 @@ describe.skipIf(missing('postgres') || missing('redis'))('two gatehouse processe
   afterAll(async () => {
     await stopNode(node1);
     await stopNode(node2);
-    await admin?.query(`drop schema if exists "${schema}" cascade`);
-    await admin?.end();
+    await schema?.drop();
     if (dir !== '') rmSync(dir, { recursive: true, force: true });
   });
 
