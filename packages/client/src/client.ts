@@ -1,5 +1,5 @@
 import { readEnv } from './config/env.js';
-import { validateConfig } from './config/schema.js';
+import { OPTIONAL_ENDPOINT_FIELDS, validateConfig } from './config/schema.js';
 import type { OAuth2ClientConfig } from './config/types.js';
 import { ConfigurationError } from './errors/index.js';
 import { type AuthorizationCodeFlow, createAuthorizationCodeFlow } from './flows/authorization-code.js';
@@ -139,14 +139,7 @@ export async function createOAuth2ClientFromDiscovery(
   const transport = options.transport ?? defaultTransport(options);
   const m = await discover(issuer, { transport });
   const endpoints: Partial<OAuth2ClientConfig> = {};
-  for (const key of [
-    'authorizationEndpoint',
-    'introspectionEndpoint',
-    'revocationEndpoint',
-    'userinfoEndpoint',
-    'deviceAuthorizationEndpoint',
-    'jwksUri',
-  ] as const) {
+  for (const key of OPTIONAL_ENDPOINT_FIELDS) {
     const value = m[key];
     if (value) endpoints[key] = value;
   }

@@ -49,9 +49,8 @@ const schema = z.object({
   onTokenExpired: z.custom<object>((v) => typeof v === 'function').optional(),
 });
 
-const ENDPOINT_FIELDS = [
-  'issuer',
-  'tokenEndpoint',
+/** The endpoints a client may have besides the token endpoint (all of them optional in discovery too). */
+export const OPTIONAL_ENDPOINT_FIELDS = [
   'authorizationEndpoint',
   'introspectionEndpoint',
   'revocationEndpoint',
@@ -59,6 +58,8 @@ const ENDPOINT_FIELDS = [
   'deviceAuthorizationEndpoint',
   'jwksUri',
 ] as const;
+
+const ENDPOINT_FIELDS = ['issuer', 'tokenEndpoint', ...OPTIONAL_ENDPOINT_FIELDS] as const;
 
 /**
  * Validates a client configuration; throws {@link ConfigurationError} naming the first bad field
