@@ -193,40 +193,27 @@ async function sharedServices() {
 
 async function startGatehouse() {
   // Imported here, not at the top: the load-generator worker runs this file too and needs none of it.
-  const { loadConfig } = await import('../../packages/server/src/config/index.ts');
-  const { createContext } = await import('../../packages/server/src/state/index.ts');
-  const { buildApp } = await import('../../packages/server/src/web/router.ts');
+  const { startGatehouseUnderTest } = await import('./gatehouse-under-test.mjs');
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const shared = await sharedServices();
-  const config = loadConfig({
-    env: {},
-    overrides: {
-      log_level: 'silent',
-      server: { host: '127.0.0.1', port },
-      oauth: { issuer },
-      database: { url: shared.databaseUrl },
-      redis: { url: shared.redisUrl },
-      security: { jwt_secret: 'bench-jwt-secret-that-is-long-enough-0123456789' },
-      // Rate limiting stays on (its checks run on every token request), with limits far above what one
-      // benchmark client sends, as in token-and-introspection.bench.mjs; oidc-provider has none.
-      rate_limit: { enabled: true, per_ip_per_minute: 1_000_000_000, per_client_per_minute: 1_000_000_000 },
-      clients: [
-        {
-          client_id: CLIENT_ID,
-          client_secret: CLIENT_SECRET,
-          token_endpoint_auth_method: 'client_secret_basic',
-          grant_types: ['authorization_code', 'refresh_token'],
-          scopes: [SCOPE],
-          redirect_uris: [REDIRECT_URI],
-        },
-      ],
-      users: USERS.map((username) => ({ username, password: PASSWORD })),
-    },
+  const gatehouse = await startGatehouseUnderTest({
+    port,
+    issuer,
+    databaseUrl: shared.databaseUrl,
+    redisUrl: shared.redisUrl,
+    clients: [
+      {
+        client_id: CLIENT_ID,
+        client_secret: CLIENT_SECRET,
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['authorization_code', 'refresh_token'],
+        scopes: [SCOPE],
+        redirect_uris: [REDIRECT_URI],
+      },
+    ],
+    users: USERS.map((username) => ({ username, password: PASSWORD })),
   });
-  const ctx = await createContext(config);
-  const app = await buildApp(ctx);
-  await app.listen({ host: '127.0.0.1', port });
   const srv = {
     name: 'gatehouse',
     base: issuer,
@@ -236,8 +223,7 @@ async function startGatehouse() {
     jwksPath: '/api/oauth/jwks',
     accessTokenAudience: issuer,
     close: async () => {
-      await app.close();
-      await ctx.close();
+      await gatehouse.close();
       await shared.drop();
     },
   };

@@ -25,9 +25,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import Provider from 'oidc-provider';
-import { loadConfig } from '../../packages/server/src/config/index.ts';
-import { createContext } from '../../packages/server/src/state/index.ts';
-import { buildApp } from '../../packages/server/src/web/router.ts';
+import { startGatehouseUnderTest } from './gatehouse-under-test.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
@@ -46,40 +44,23 @@ const FORM = 'application/x-www-form-urlencoded';
 
 // --- (1) Gatehouse: in-memory PGlite, in-process store, one client_credentials client from config -------
 async function startGatehouse() {
-  const config = loadConfig({
-    env: {},
-    overrides: {
-      log_level: 'silent',
-      server: { host: '127.0.0.1', port: 0 },
-      database: { url: 'memory://' },
-      security: { jwt_secret: 'bench-jwt-secret-that-is-long-enough-0123456789' },
-      // Rate limiting stays on (its per-IP and per-client checks run on every request), with limits far
-      // above what 50 connections can reach in a run.
-      rate_limit: { enabled: true, per_ip_per_minute: 1_000_000_000, per_client_per_minute: 1_000_000_000 },
-      clients: [
-        {
-          client_id: CLIENT_ID,
-          client_secret: CLIENT_SECRET,
-          token_endpoint_auth_method: 'client_secret_basic',
-          grant_types: ['client_credentials'],
-          scopes: [SCOPE],
-        },
-      ],
-    },
+  const gatehouse = await startGatehouseUnderTest({
+    clients: [
+      {
+        client_id: CLIENT_ID,
+        client_secret: CLIENT_SECRET,
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['client_credentials'],
+        scopes: [SCOPE],
+      },
+    ],
   });
-  const ctx = await createContext(config);
-  const app = await buildApp(ctx);
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const { port } = app.server.address();
   return {
     name: 'gatehouse',
-    base: `http://127.0.0.1:${port}`,
+    base: gatehouse.base,
     tokenPath: '/api/oauth/token',
     introspectPath: '/api/oauth/introspect',
-    close: async () => {
-      await app.close();
-      await ctx.close();
-    },
+    close: gatehouse.close,
   };
 }
 
