@@ -8,6 +8,7 @@
  * It starts its own server on a free port with an in-memory database, so it needs nothing else.
  */
 import { createOAuth2ClientFromDiscovery } from '@gatehouse/client';
+import { hiddenFields } from './support/http-user-agent.js';
 import { startLocalGatehouse } from './support/local-gatehouse.js';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -27,9 +28,7 @@ async function approveAsUser(verificationUriComplete: string, userCode: string):
     .join('; ');
   const html = await page.text();
   const form = new URLSearchParams();
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    form.set(m[1] ?? '', m[2] ?? '');
-  }
+  for (const [name, value] of Object.entries(hiddenFields(html))) form.set(name, value);
   form.set('user_code', userCode);
   form.set('username', 'alice');
   form.set('password', 'wonderland');

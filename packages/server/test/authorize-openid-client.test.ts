@@ -1,6 +1,7 @@
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENTS, freePort, testApp } from './helpers.js';
+import { hiddenFields } from './support/form-login.js';
 
 const REDIRECT = 'http://127.0.0.1/callback';
 const USER = { username: 'bob', password: 'bob password 123', email: 'bob@example.com', name: 'Bob' };
@@ -25,14 +26,6 @@ function browser() {
     return res;
   };
 }
-
-const hidden = (html: string) => {
-  const out: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    out[m[1]!] = m[2]!.replace(/&#(\d+);/g, (_s, n) => String.fromCharCode(Number(n)));
-  }
-  return out;
-};
 
 describe('authorization code + PKCE, refresh and userinfo with openid-client against a listening server', () => {
   let t: Awaited<ReturnType<typeof testApp>>;
@@ -90,12 +83,12 @@ describe('authorization code + PKCE, refresh and userinfo with openid-client aga
     });
     let res = await go(
       `${issuer}/api/oauth/authorize`,
-      form({ ...hidden(await login.text()), username: 'bob', password: USER.password }),
+      form({ ...hiddenFields(await login.text()), username: 'bob', password: USER.password }),
     );
     if (res.status === 200) {
       res = await go(
         `${issuer}/api/oauth/authorize`,
-        form({ ...hidden(await res.text()), consent: 'approve' }),
+        form({ ...hiddenFields(await res.text()), consent: 'approve' }),
       );
     }
     expect(res.status).toBe(303);

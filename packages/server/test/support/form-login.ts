@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { hiddenFields } from '../../../../examples/support/http-user-agent.js';
 
 /** Form-login helpers for inject()-based tests: a cookie-keeping "browser" that signs in through the pages. */
 
@@ -31,13 +32,7 @@ export class Browser {
 }
 
 /** The hidden inputs of a rendered form (CSRF token and the authorization request). */
-export const hiddenFields = (html: string) => {
-  const out: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    out[m[1]!] = m[2]!.replace(/&#(\d+);/g, (_s, n) => String.fromCharCode(Number(n)));
-  }
-  return out;
-};
+export { hiddenFields };
 
 export const authorizeUrl = (o: Record<string, string>) => `/api/oauth/authorize?${new URLSearchParams(o)}`;
 
