@@ -31,10 +31,11 @@ export function deviceRoutes(ctx: AppContext, kit: BrowserKit) {
       const { params } = readParams(req.method === 'POST' ? req.body : req.query);
       let session = await kit.session(req);
       const userCode = params['user_code'];
-      const waitingId = userCode ? await pendingDeviceClientId(ctx, userCode) : undefined;
-      const waiting = waitingId ? await ctx.clients.find(waitingId) : undefined;
-      const page = (status: number, error?: string) =>
-        kit.html(
+      /** The page, naming the client waiting on this user code (looked up only when the page is shown). */
+      const page = async (status: number, error?: string) => {
+        const waitingId = userCode ? await pendingDeviceClientId(ctx, userCode) : undefined;
+        const waiting = waitingId ? await ctx.clients.find(waitingId) : undefined;
+        return kit.html(
           reply,
           status,
           devicePage({
@@ -46,6 +47,7 @@ export function deviceRoutes(ctx: AppContext, kit: BrowserKit) {
             error,
           }),
         );
+      };
       if (req.method === 'GET') return page(200);
       if (!kit.csrfValid(req, params['csrf_token']))
         return page(403, 'Your session expired. Please try again.');
