@@ -22,6 +22,8 @@ export type IntrospectionResponse =
   | { active: false }
   | ({ active: true; token_type: 'Bearer' } & AccessTokenClaims);
 
+const revokedKey = (jti: string) => `revoked:${jti}`;
+
 export class TokenService {
   /**
    * SHA-256(token) → claims of an access token whose signature, issuer, `typ` and algorithm jose already
@@ -144,10 +146,20 @@ export class TokenService {
   /** RFC 7662. */
   async introspect(token: string | undefined): Promise<IntrospectionResponse> {
     if (token === undefined || token === '') throw invalidRequest('token is required');
+    const claims = await this.liveClaims(token);
+    return claims ? { active: true, token_type: 'Bearer', ...claims } : { active: false };
+  }
+
+  /** The claims of a valid access token of ours that has not been revoked; undefined otherwise. */
+  async liveClaims(token: string): Promise<AccessTokenClaims | undefined> {
     const claims = await this.verify(token);
-    if (!claims || typeof claims.jti !== 'string') return { active: false };
-    if ((await this.store.get(`revoked:${claims.jti}`)) !== undefined) return { active: false };
-    return { active: true, token_type: 'Bearer', ...claims };
+    if (!claims || typeof claims.jti !== 'string') return undefined;
+    return (await this.store.get(revokedKey(claims.jti))) === undefined ? claims : undefined;
+  }
+
+  /** Marks an access token id revoked on every node for `ttlSecs` (until the token would expire anyway). */
+  async revokeId(jti: string, ttlSecs: number): Promise<void> {
+    await this.store.set(revokedKey(jti), '1', ttlSecs);
   }
 
   /** RFC 7009: only the client the token was issued to can revoke it; unknown tokens are ignored. */
@@ -156,6 +168,6 @@ export class TokenService {
     const claims = await this.verify(token);
     if (!claims || typeof claims.jti !== 'string' || claims.client_id !== client.clientId) return;
     const ttl = claims.exp - Math.floor(Date.now() / 1000);
-    if (ttl > 0) await this.store.set(`revoked:${claims.jti}`, '1', ttl + 5);
+    if (ttl > 0) await this.revokeId(claims.jti, ttl + 5);
   }
 }

@@ -7,10 +7,8 @@ export type UserinfoResult =
 /** OIDC Core §5.3: claims by scope (§5.4) for a live, unrevoked user access token carrying `openid`. */
 export async function userinfo(ctx: AppContext, token: string | undefined): Promise<UserinfoResult> {
   if (!token) return { ok: false, error: 'invalid_token' };
-  const claims = await ctx.tokens.verify(token);
-  if (!claims || typeof claims.jti !== 'string') return { ok: false, error: 'invalid_token' };
-  if ((await ctx.store.get(`revoked:${claims.jti}`)) !== undefined)
-    return { ok: false, error: 'invalid_token' };
+  const claims = await ctx.tokens.liveClaims(token);
+  if (!claims) return { ok: false, error: 'invalid_token' };
   const scopes = (claims.scope ?? '').split(' ');
   if (!scopes.includes('openid')) return { ok: false, error: 'insufficient_scope' };
   const user = await ctx.users.find(claims.sub);

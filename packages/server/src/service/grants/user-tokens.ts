@@ -94,7 +94,7 @@ export async function claimOnce(
   return new GrantRepo(ctx.database.db).claim({ id, kind, clientId, subject, expiresAt });
 }
 
-/** Marks an access token id revoked on every node until it would have expired anyway. */
+/** Revokes an access token known only by its id, for as long as any token can live (its exp is unknown here). */
 export async function revokeAccessTokenId(ctx: AppContext, jti: string): Promise<void> {
-  await ctx.store.set(`revoked:${jti}`, '1', ctx.config.oauth.access_token_ttl_secs + 5);
+  await ctx.tokens.revokeId(jti, ctx.config.oauth.access_token_ttl_secs + 5);
 }
