@@ -14,8 +14,14 @@
 // Before measuring, each endpoint is called once and must answer 200 with the expected body; otherwise the
 // benchmark exits non-zero. Errors / non-2xx responses during a run are reported and make the exit code 1.
 //
-// BENCH_ISOLATE=1 runs each server in its own child process (this script again, with `--serve <name>`)
-// instead of in the load generator's process, so the servers do not share an event loop with autocannon.
+// Each server runs in its own child process (this script again, with `--serve <name>`), so no server shares
+// an event loop with autocannon; BENCH_ISOLATE=0 runs them in the load generator's process instead.
+//
+// A third contender, "fastify-floor" (BENCH_FLOOR=0 leaves it out), is the least any Fastify server can do
+// for these requests: Fastify + @fastify/formbody answering both endpoints with a fixed JSON body of the
+// same shape and size (a real ES256 JWT signed once at start), the same no-store headers, no client
+// authentication, no signing, no lookups. Its ratio to oidc-provider in the same run is the ceiling for
+// "ours / oidc-provider" on this machine for a server built on Fastify.
 //
 // Run: node --import tsx bench/server/token-and-introspection.bench.mjs
 import { fork } from 'node:child_process';
@@ -23,14 +29,18 @@ import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import formbody from '@fastify/formbody';
 import autocannon from 'autocannon';
+import Fastify from 'fastify';
+import { SignJWT } from 'jose';
 import Provider from 'oidc-provider';
 import { startGatehouseUnderTest } from './gatehouse-under-test.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
-const ISOLATE = process.env.BENCH_ISOLATE === '1';
+const ISOLATE = process.env.BENCH_ISOLATE !== '0';
+const FLOOR = process.env.BENCH_FLOOR !== '0';
 const CONNECTIONS = 50;
 const CLIENT_ID = 'bench-svc';
 const CLIENT_SECRET = 'bench-secret-0123456789';
@@ -112,6 +122,47 @@ async function startOidcProvider() {
   };
 }
 
+// --- (3) the Fastify floor: fixed answers, same shape, no work ---------------------------------------------
+async function startFastifyFloor() {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const now = Math.floor(Date.now() / 1000);
+  const accessToken = await new SignJWT({ client_id: CLIENT_ID, scope: SCOPE })
+    .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'floor-0123456789abcdef' })
+    .setIssuer('http://127.0.0.1:1314')
+    .setSubject(CLIENT_ID)
+    .setAudience(RESOURCE)
+    .setIssuedAt(now)
+    .setExpirationTime(now + 900)
+    .setJti(crypto.randomUUID())
+    .sign(privateKey);
+  const tokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: 900, scope: SCOPE };
+  const introspection = {
+    active: true,
+    scope: SCOPE,
+    client_id: CLIENT_ID,
+    token_type: 'Bearer',
+    exp: now + 900,
+    iat: now,
+    sub: CLIENT_ID,
+    aud: RESOURCE,
+    iss: 'http://127.0.0.1:1314',
+    jti: crypto.randomUUID(),
+  };
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+  await app.register(formbody);
+  const noStore = { 'cache-control': 'no-store', pragma: 'no-cache' };
+  app.post('/token', async (_req, reply) => reply.headers(noStore).send(tokenResponse));
+  app.post('/introspect', async (_req, reply) => reply.headers(noStore).send(introspection));
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    name: 'fastify-floor',
+    base: `http://127.0.0.1:${app.server.address().port}`,
+    tokenPath: '/token',
+    introspectPath: '/introspect',
+    close: () => app.close(),
+  };
+}
+
 // --- sanity checks: fail loudly before measuring anything -----------------------------------------------
 async function post(srv, path, body) {
   const res = await fetch(srv.base + path, {
@@ -163,7 +214,11 @@ async function checkIntrospection(srv, token) {
 
 // --- load generation --------------------------------------------------------------------------------------
 // --- BENCH_ISOLATE: each server in a child process, which reports its CPU time on request ---------------
-const STARTERS = { gatehouse: startGatehouse, 'oidc-provider': startOidcProvider };
+const STARTERS = {
+  gatehouse: startGatehouse,
+  'oidc-provider': startOidcProvider,
+  'fastify-floor': startFastifyFloor,
+};
 
 async function serveInThisProcess(name) {
   const srv = await STARTERS[name]();
@@ -233,10 +288,10 @@ if (process.argv[2] === '--serve') {
   await new Promise(() => {}); // serve until the parent kills this process
 }
 
-const servers = ISOLATE
-  ? [await startInChildProcess('gatehouse'), await startInChildProcess('oidc-provider')]
-  : [await startGatehouse(), await startOidcProvider()];
-const [ours, peer] = servers;
+const names = ['gatehouse', 'oidc-provider', ...(FLOOR ? ['fastify-floor'] : [])];
+const servers = [];
+for (const name of names) servers.push(ISOLATE ? await startInChildProcess(name) : await STARTERS[name]());
+const [ours, peer, floor] = servers;
 let failed = false;
 try {
   const tokens = {};
@@ -284,21 +339,23 @@ try {
 
   console.log(`\nload average at the end: ${load()}`);
   console.log(
-    '\n| Round | Scenario | Server | req/s | p99 ms | CPU µs / req (all) | CPU µs / req (server) | errors+non-2xx / total | ours / oidc-provider |',
+    '\n| Round | Scenario | Server | req/s | p99 ms | CPU µs / req (all) | CPU µs / req (server) | errors+non-2xx / total | … / oidc-provider |',
   );
   console.log('| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   const ratios = {};
+  const floorRatios = {};
   for (const { round, sc, r } of rows) {
     const a = r[ours.name];
     const b = r[peer.name];
     ratios[sc.name] = [...(ratios[sc.name] ?? []), a.rps / b.rps];
-    const ratio =
-      `${(a.rps / b.rps).toFixed(2)}× req/s, ${(b.cpuUs / a.cpuUs).toFixed(2)}× CPU/req` +
-      (ISOLATE ? `, ${(b.serverCpuUs / a.serverCpuUs).toFixed(2)}× server CPU/req` : '');
+    if (floor) floorRatios[sc.name] = [...(floorRatios[sc.name] ?? []), r[floor.name].rps / b.rps];
+    const ratio = (m) =>
+      `${(m.rps / b.rps).toFixed(2)}× req/s, ${(b.cpuUs / m.cpuUs).toFixed(2)}× CPU/req` +
+      (ISOLATE ? `, ${(b.serverCpuUs / m.serverCpuUs).toFixed(2)}× server CPU/req` : '');
     for (const srv of servers) {
       const m = r[srv.name];
       console.log(
-        `| ${round} | ${sc.name} | ${srv.name} | ${Math.round(m.rps)} | ${m.p99} | ${Math.round(m.cpuUs)} | ${m.serverCpuUs === undefined ? '' : Math.round(m.serverCpuUs)} | ${m.bad} / ${m.total} | ${srv === ours ? ratio : ''} |`,
+        `| ${round} | ${sc.name} | ${srv.name} | ${Math.round(m.rps)} | ${m.p99} | ${Math.round(m.cpuUs)} | ${m.serverCpuUs === undefined ? '' : Math.round(m.serverCpuUs)} | ${m.bad} / ${m.total} | ${srv === peer ? '' : ratio(m)} |`,
       );
     }
   }
@@ -308,6 +365,12 @@ try {
     console.log(
       `${name}: ours / oidc-provider ${list.map(fmt).join(', ')} (min ${fmt(Math.min(...list))}, max ${fmt(Math.max(...list))}; goal ≥ 4×)`,
     );
+    const ceiling = floorRatios[name];
+    if (ceiling) {
+      console.log(
+        `${name}: fastify-floor / oidc-provider ${ceiling.map(fmt).join(', ')} (the ceiling for any Fastify server in this run)`,
+      );
+    }
   }
   if (failed) console.error('\nWARNING: errors or non-2xx responses during a run (see table).');
 } catch (err) {

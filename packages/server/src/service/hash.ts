@@ -1,7 +1,8 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 
 /** base64url SHA-256: how high-entropy artefacts (codes, refresh tokens, device codes) are keyed at rest. */
-export const sha256Key = (value: string): string => createHash('sha256').update(value).digest('base64url');
+// One-shot crypto.hash (Node ≥ 20.12): no Hash object per call on the per-request paths.
+export const sha256Key = (value: string): string => hash('sha256', value, 'base64url');
 
 /** base64url HMAC-SHA-256 under the server secret: values a client must not be able to compute. */
 export const hmacKey = (secret: string, value: string): string =>

@@ -1,15 +1,9 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHash,
-  hkdfSync,
-  randomBytes,
-  timingSafeEqual,
-} from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { sha256Key } from './hash.js';
 
 /** Client secrets are high-entropy, so a SHA-256 digest is stored (not argon2: the token endpoint must stay fast). */
 export function hashClientSecret(secret: string): string {
-  return `sha256:${createHash('sha256').update(secret, 'utf8').digest('base64url')}`;
+  return `sha256:${sha256Key(secret)}`;
 }
 
 const DUMMY = hashClientSecret('gatehouse-dummy-secret');

@@ -1,9 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { errors, jwtVerify } from 'jose';
 import type { AccessTokenClaims, Client } from '../domain/index.js';
 import { invalidRequest, invalidScope, OAuthError, unauthorizedClient } from '../error/index.js';
 import { BoundedCache } from '../infra/bounded-cache.js';
 import type { Store } from '../infra/store.js';
+import { sha256Key } from './hash.js';
 import { signEs256JwtAsync } from './jwt.js';
 import type { KeyService } from './keys.js';
 
@@ -106,7 +107,7 @@ export class TokenService {
       this.#verified.clear();
       this.#verifiedWith = verifier;
     }
-    const hash = createHash('sha256').update(token).digest('base64url');
+    const hash = sha256Key(token);
     const now = Date.now();
     const hit = this.#verified.get(hash, now);
     if (hit !== undefined) return hit.exp * 1000 > now ? hit : undefined;

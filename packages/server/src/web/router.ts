@@ -43,12 +43,15 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   await app.register(healthRoutes(ctx));
   await app.register(wellKnownRoutes(ctx));
   await app.register(oauthRoutes(ctx, limits));
-  // Signed cookies (session, CSRF binding) for the browser-facing pages.
-  await app.register(cookie, { secret: ctx.config.security.jwt_secret });
-  const kit = browserKit(ctx);
-  await app.register(authorizeRoutes(ctx, kit));
-  await app.register(logoutRoutes(ctx, kit));
-  await app.register(deviceRoutes(ctx, kit));
   await app.register(userinfoRoutes(ctx));
+  // The browser-facing pages in their own encapsulated context: only they parse and set cookies (signed:
+  // session, CSRF binding), so the cookie hooks cost the back-channel endpoints nothing.
+  await app.register(async (pages) => {
+    await pages.register(cookie, { secret: ctx.config.security.jwt_secret });
+    const kit = browserKit(ctx);
+    await pages.register(authorizeRoutes(ctx, kit));
+    await pages.register(logoutRoutes(ctx, kit));
+    await pages.register(deviceRoutes(ctx, kit));
+  });
   return app;
 }

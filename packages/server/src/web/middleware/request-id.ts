@@ -11,7 +11,8 @@ export function genReqId(req: { headers: Record<string, string | string[] | unde
 }
 
 export function installRequestId(app: FastifyInstance): void {
-  app.addHook('onRequest', async (req, reply) => {
+  app.addHook('onRequest', (req, reply, done) => {
     reply.header(HEADER, req.id);
+    done();
   });
 }
