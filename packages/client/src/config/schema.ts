@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigurationError } from '../errors/index.js';
 import { assertSecureEndpoint } from '../http/secure-endpoint.js';
-import type { OAuth2ClientConfig } from './types.js';
+import type { OAuth2ClientConfig, ProviderEndpoints } from './types.js';
 
 const endpoint = z.string().min(1).optional();
 
@@ -57,7 +57,7 @@ export const OPTIONAL_ENDPOINT_FIELDS = [
   'userinfoEndpoint',
   'deviceAuthorizationEndpoint',
   'jwksUri',
-] as const;
+] as const satisfies readonly (keyof ProviderEndpoints)[];
 
 const ENDPOINT_FIELDS = ['issuer', 'tokenEndpoint', ...OPTIONAL_ENDPOINT_FIELDS] as const;
 

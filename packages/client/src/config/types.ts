@@ -15,8 +15,24 @@ export type ClientAuthMethod =
   | 'private_key_jwt'
   | 'none';
 
+/**
+ * The provider's endpoints (RFC 8414 §2 / OIDC Discovery 1.0 §3 metadata, camelCased): given in the
+ * configuration or found by discovery.
+ */
+export interface ProviderEndpoints {
+  tokenEndpoint: string;
+  authorizationEndpoint?: string;
+  introspectionEndpoint?: string;
+  revocationEndpoint?: string;
+  userinfoEndpoint?: string;
+  deviceAuthorizationEndpoint?: string;
+  jwksUri?: string;
+  /** RFC 9207 §3: the server always sends `iss` in authorization responses, so require it. */
+  authorizationResponseIssParameterSupported?: boolean;
+}
+
 /** Configuration of {@link createOAuth2Client}. Endpoints must be HTTPS (loopback excepted). */
-export interface OAuth2ClientConfig {
+export interface OAuth2ClientConfig extends ProviderEndpoints {
   clientId: string;
   clientSecret?: string;
   /** Default `client_secret_basic` when a secret is set, else `none` (or `private_key_jwt` with a key). */
@@ -28,16 +44,7 @@ export interface OAuth2ClientConfig {
   /** `kid` put in the client assertion header. */
   keyId?: string;
   issuer?: string;
-  tokenEndpoint: string;
-  authorizationEndpoint?: string;
-  introspectionEndpoint?: string;
-  revocationEndpoint?: string;
-  userinfoEndpoint?: string;
-  deviceAuthorizationEndpoint?: string;
-  jwksUri?: string;
   redirectUri?: string;
-  /** RFC 9207 §3: the server always sends `iss` in authorization responses, so require it. */
-  authorizationResponseIssParameterSupported?: boolean;
   /** Default scopes of every grant. */
   scopes?: string[];
   /** Per-request timeout in seconds; default 30. */

@@ -1,3 +1,4 @@
+import type { ProviderEndpoints } from '../config/types.js';
 import { ProtocolError } from '../errors/index.js';
 import { createFetchTransport } from '../http/fetch-transport.js';
 import { readSuccessBody } from '../http/response.js';
@@ -5,16 +6,8 @@ import { assertSecureEndpoint } from '../http/secure-endpoint.js';
 import type { Transport } from '../http/transport.js';
 
 /** The subset of RFC 8414 / OIDC Discovery 1.0 metadata the client uses; `raw` keeps all of it. */
-export interface ProviderMetadata {
+export interface ProviderMetadata extends ProviderEndpoints {
   issuer: string;
-  tokenEndpoint: string;
-  authorizationEndpoint?: string;
-  introspectionEndpoint?: string;
-  revocationEndpoint?: string;
-  userinfoEndpoint?: string;
-  deviceAuthorizationEndpoint?: string;
-  jwksUri?: string;
-  authorizationResponseIssParameterSupported?: boolean;
   raw: Record<string, unknown>;
 }
 
