@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { extname, join, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { parse as parseYaml } from 'yaml';
@@ -81,6 +82,56 @@ function envBoolean(v: unknown): unknown {
   return v;
 }
 
+/** proxy-addr's names for address ranges (what Fastify's `trustProxy` accepts besides addresses). */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An address, a CIDR range (`10.0.0.0/8`, `fd00::/8`) or one of proxy-addr's range names. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [addr = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(addr);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d{1,3}$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * `server.trust_proxy` from a file (boolean, hop count, list) or the environment (a string): `true`/`false`,
+ * a hop count, or comma-separated addresses/ranges.
+ */
+function parseTrustProxy(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  const s = v.trim();
+  if (/^\d+$/.test(s)) return Number(s);
+  const asBoolean = envBoolean(s);
+  if (typeof asBoolean === 'boolean') return asBoolean;
+  return s
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+}
+
+/**
+ * Which peers may set `X-Forwarded-For` (Fastify `trustProxy`): the client address used by the per-IP rate
+ * limit, the login throttle and the logs. `false` (default): the TCP peer. `true` trusts every peer, so only
+ * for a server that nothing but the proxy can reach; prefer the proxy's addresses or a hop count.
+ */
+const trustProxySchema = z.preprocess(
+  parseTrustProxy,
+  z.union([
+    z.boolean(),
+    z.number().int().min(1, 'a hop count must be at least 1').max(32),
+    z
+      .array(
+        z.string().refine(isProxyAddress, {
+          message: 'must be an IP address, a CIDR range or loopback/linklocal/uniquelocal',
+        }),
+      )
+      .min(1),
+  ]),
+);
+
 /** High enough that a normal deployment, `npm start` and the test suite never meet them. */
 export const RATE_LIMIT_DEFAULTS = { enabled: true, per_ip_per_minute: 3000, per_client_per_minute: 6000 };
 
@@ -89,8 +140,9 @@ export const configSchema = z.object({
     .object({
       host: z.string().min(1).default('127.0.0.1'),
       port: z.coerce.number().int().min(0).max(65535).default(1314),
+      trust_proxy: trustProxySchema.default(false),
     })
-    .default({ host: '127.0.0.1', port: 1314 }),
+    .default({ host: '127.0.0.1', port: 1314, trust_proxy: false }),
   data_dir: z.string().min(1).default('./data'),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   database: z
@@ -228,6 +280,10 @@ function applyEnv(tree: Tree, env: NodeJS.ProcessEnv): void {
   const mapping: [string[], string[]][] = [
     [['server', 'host'], ['SERVER__HOST']],
     [['server', 'port'], ['SERVER__PORT']],
+    [
+      ['server', 'trust_proxy'],
+      ['SERVER__TRUST_PROXY', 'TRUST_PROXY'],
+    ],
     [
       ['database', 'url'],
       ['DATABASE__URL', 'DATABASE_URL'],

@@ -20,6 +20,11 @@ export interface BuildAppOptions {
   logger?: boolean;
 }
 
+/** A hop count as the function Fastify builds from one (its types only list the other forms). */
+function trustProxyOption(value: AppContext['config']['server']['trust_proxy']) {
+  return typeof value === 'number' ? (_address: string, hop: number) => hop < value : value;
+}
+
 /** Assembles the Fastify application with every route. */
 export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -33,6 +38,8 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
         }
       : { logger: false }),
     bodyLimit: 64 * 1024,
+    // Behind a load balancer: req.ip is then the forwarded client (rate limits, login throttle, logs).
+    trustProxy: trustProxyOption(ctx.config.server.trust_proxy),
     genReqId,
   });
   installRequestId(app);
