@@ -53,6 +53,13 @@ export interface AccessTokenClaims {
   iat: number;
   exp: number;
   jti: string;
+  /**
+   * Private claim (RFC 7519 §4.3) on tokens issued for a user grant (authorization code, device code and
+   * every refresh rotated from them): the same opaque id for the whole grant, so revoking the grant
+   * revokes every access token it issued. Random or an HMAC under the server secret, never derived in
+   * clear from a code. Absent on client-credentials tokens.
+   */
+  grant_id?: string;
 }
 
 export const GRANT_TYPES_SUPPORTED = [

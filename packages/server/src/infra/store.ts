@@ -7,6 +7,8 @@ export interface Store {
   get(key: string): Promise<string | undefined>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** Several keys in one call (one round trip with Redis), in the order asked; undefined when absent. */
+  getMany(keys: readonly string[]): Promise<(string | undefined)[]>;
 }
 
 const SWEEP_MIN = 10_000;
@@ -47,6 +49,10 @@ export class MemoryStore implements Store {
     for (const [k, e] of this.#entries) if (e.expiresAt <= now) this.#entries.delete(k);
     this.#sweepAt = Math.max(SWEEP_MIN, this.#entries.size * 2);
   }
+
+  async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
+    return Promise.all(keys.map((k) => this.get(k)));
+  }
 }
 
 export class RedisStore implements Store {
@@ -84,6 +90,12 @@ export class RedisStore implements Store {
 
   async close(): Promise<void> {
     this.#redis.disconnect();
+  }
+
+  async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
+    if (keys.length === 0) return [];
+    const values = await this.#redis.mget(keys.map((k) => this.#prefix + k));
+    return values.map((v) => v ?? undefined);
   }
 }
 

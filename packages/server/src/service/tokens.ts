@@ -4,7 +4,7 @@ import type { AccessTokenClaims, Client } from '../domain/index.js';
 import { invalidRequest, invalidScope, OAuthError, unauthorizedClient } from '../error/index.js';
 import { BoundedCache } from '../infra/bounded-cache.js';
 import type { Store } from '../infra/store.js';
-import { sha256Key } from './hash.js';
+import { nowSecs, sha256Key } from './hash.js';
 import { signEs256JwtAsync } from './jwt.js';
 import type { KeyService } from './keys.js';
 
@@ -24,6 +24,13 @@ export type IntrospectionResponse =
   | ({ active: true; token_type: 'Bearer' } & AccessTokenClaims);
 
 const revokedKey = (jti: string) => `revoked:${jti}`;
+/**
+ * A revoked user grant. The grant id is the refresh family id, so this is the key the refresh families
+ * were already revoked under: revocations recorded before access tokens carried `grant_id` still hold.
+ */
+const grantRevokedKey = (grantId: string) => `rt-family-revoked:${grantId}`;
+/** Margin past a token's `exp` for a revocation record: clock skew and requests in flight. */
+const REVOCATION_MARGIN_SECS = 5;
 
 export class TokenService {
   /**
@@ -33,7 +40,7 @@ export class TokenService {
    *   are exactly the ones that were verified (they are covered by the signature);
    * - expiry is checked again on every hit (`exp` > now, as jose does), and an entry never outlives `exp`;
    * - revocation is not cached here: every caller (introspection, userinfo, revocation) still looks the
-   *   `jti` up in the store on every request;
+   *   `jti` (and `grant_id`) up in the store on every request;
    * - key retirement / removal: entries belong to one verifier (JWKS). KeyService builds a new verifier on
    *   every key change (rotation, reload after an unknown `kid`), and then the whole cache is dropped, so a
    *   token whose key is no longer published is verified again (and fails);
@@ -151,16 +158,39 @@ export class TokenService {
     return claims ? { active: true, token_type: 'Bearer', ...claims } : { active: false };
   }
 
-  /** The claims of a valid access token of ours that has not been revoked; undefined otherwise. */
+  /**
+   * The claims of a valid access token of ours that has not been revoked, by itself or with its grant;
+   * undefined otherwise. A client-credentials token costs one store lookup; a user token reads both of
+   * its records in one call (one Redis round trip).
+   */
   async liveClaims(token: string): Promise<AccessTokenClaims | undefined> {
     const claims = await this.verify(token);
     if (!claims || typeof claims.jti !== 'string') return undefined;
-    return (await this.store.get(revokedKey(claims.jti))) === undefined ? claims : undefined;
+    if (typeof claims.grant_id !== 'string') {
+      return (await this.store.get(revokedKey(claims.jti))) === undefined ? claims : undefined;
+    }
+    const records = await this.store.getMany([revokedKey(claims.jti), grantRevokedKey(claims.grant_id)]);
+    return records.every((r) => r === undefined) ? claims : undefined;
   }
 
   /** Marks an access token id revoked on every node for `ttlSecs` (until the token would expire anyway). */
   async revokeId(jti: string, ttlSecs: number): Promise<void> {
     await this.store.set(revokedKey(jti), '1', ttlSecs);
+  }
+
+  /**
+   * Revokes a user grant on every node: every access token carrying its `grant_id` becomes inactive, and
+   * the refresh tokens of the grant are refused. The record lasts until `untilSecs` (the refresh family's
+   * absolute expiry) and at least as long as an access token issued just now would live.
+   */
+  async revokeGrant(grantId: string, untilSecs: number): Promise<void> {
+    const ttl = Math.max(untilSecs - nowSecs(), this.opts.accessTokenTtlSecs) + REVOCATION_MARGIN_SECS;
+    await this.store.set(grantRevokedKey(grantId), '1', ttl);
+  }
+
+  /** Whether `revokeGrant` was called for this grant (and its record has not yet expired). */
+  async grantRevoked(grantId: string): Promise<boolean> {
+    return (await this.store.get(grantRevokedKey(grantId))) !== undefined;
   }
 
   /** RFC 7009: only the client the token was issued to can revoke it; unknown tokens are ignored. */
@@ -169,6 +199,6 @@ export class TokenService {
     const claims = await this.verify(token);
     if (!claims || typeof claims.jti !== 'string' || claims.client_id !== client.clientId) return;
     const ttl = claims.exp - Math.floor(Date.now() / 1000);
-    if (ttl > 0) await this.revokeId(claims.jti, ttl + 5);
+    if (ttl > 0) await this.revokeId(claims.jti, ttl + REVOCATION_MARGIN_SECS);
   }
 }

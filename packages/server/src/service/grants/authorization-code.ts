@@ -5,14 +5,8 @@ import type { AppContext } from '../../state/index.js';
 import type { AuthRequest } from '../authorization-request.js';
 import { hmacKey, nowSecs, sha256Key } from '../hash.js';
 import type { Session } from '../sessions.js';
-import { issueRefreshToken, newFamily, revokeFamilyById, wantsRefreshToken } from './refresh-token.js';
-import {
-  claimOnce,
-  issueUserTokens,
-  revokeAccessTokenId,
-  type TokenEndpointResponse,
-  type UserGrant,
-} from './user-tokens.js';
+import { issueRefreshToken, newFamily, revokeGrant, wantsRefreshToken } from './refresh-token.js';
+import { claimOnce, issueUserTokens, type TokenEndpointResponse, type UserGrant } from './user-tokens.js';
 
 /** An authorization code's server-side state, stored under the SHA-256 of the code. */
 interface CodeRecord extends UserGrant {
@@ -64,12 +58,12 @@ export async function authorizationCodeGrant(
   }
   if (!params.code) throw invalidRequest('code is required');
   const key = sha256Key(params.code);
-  // The access token id and refresh family are derived from the code, so a replay can revoke them.
-  const jti = hmacKey(ctx.config.security.jwt_secret, `jti:${key}`);
-  const family = `code-${key}`;
+  // The grant id is derived from the code, so a replay can revoke the grant: the access token issued for
+  // the code and everything refreshed from it. An HMAC under the server secret: the id is a claim anyone
+  // holding the access token can read, and must not be computable from, or reveal, the code or its hash.
+  const grantId = hmacKey(ctx.config.security.jwt_secret, `grant:${key}`);
   const replayed = async () => {
-    await revokeAccessTokenId(ctx, jti);
-    await revokeFamilyById(ctx, family);
+    await revokeGrant(ctx, grantId);
     return invalidGrant('authorization code already used');
   };
   if ((await ctx.store.get(`code-used:${key}`)) !== undefined) throw await replayed();
@@ -97,9 +91,9 @@ export async function authorizationCodeGrant(
   }
   await ctx.store.set(`code-used:${key}`, '1', USED_MARKER_SECS);
   await ctx.store.set(`code:${key}`, '', 1);
-  const res = await issueUserTokens(ctx, client, rec, jti);
+  const res = await issueUserTokens(ctx, client, rec, grantId);
   if (wantsRefreshToken(client, rec.scope)) {
-    res['refresh_token'] = await issueRefreshToken(ctx, newFamily(ctx, client, rec, family, jti));
+    res['refresh_token'] = await issueRefreshToken(ctx, newFamily(ctx, client, rec, grantId));
   }
   return res;
 }

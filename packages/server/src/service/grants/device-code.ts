@@ -168,10 +168,11 @@ export async function deviceCodeGrant(
     authTime: rec.authTime ?? nowSecs(),
     sid: rec.sid ?? '',
   };
-  const jti = randomUUID();
-  const res = await issueUserTokens(ctx, client, grant, jti);
+  // A random grant id: nothing ever needs to derive it again (the refresh record carries it).
+  const grantId = randomUUID();
+  const res = await issueUserTokens(ctx, client, grant, grantId);
   if (wantsRefreshToken(client, grant.scope)) {
-    res['refresh_token'] = await issueRefreshToken(ctx, newFamily(ctx, client, grant, randomUUID(), jti));
+    res['refresh_token'] = await issueRefreshToken(ctx, newFamily(ctx, client, grant, grantId));
   }
   return res;
 }

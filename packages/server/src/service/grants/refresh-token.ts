@@ -1,38 +1,25 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Client } from '../../domain/index.js';
 import { invalidRequest, OAuthError } from '../../error/index.js';
 import type { AppContext } from '../../state/index.js';
 import { nowSecs, sha256Key } from '../hash.js';
-import {
-  claimOnce,
-  issueUserTokens,
-  revokeAccessTokenId,
-  type TokenEndpointResponse,
-  type UserGrant,
-} from './user-tokens.js';
+import { claimOnce, issueUserTokens, type TokenEndpointResponse, type UserGrant } from './user-tokens.js';
 
 /** A refresh token's server-side state, stored under the SHA-256 of the token (never the token). */
 export interface RefreshRecord extends UserGrant {
   clientId: string;
-  /** Every token rotated from the same original grant shares a family (OAuth 2.1 §4.3.1). */
+  /**
+   * Every token rotated from the same original grant shares a family (OAuth 2.1 §4.3.1); its id is the
+   * grant id, the `grant_id` claim of every access token the family issued.
+   */
   family: string;
   /** Absolute expiry of the family: rotation never extends it. */
   absExp: number;
-  /** Ids of the family's latest access tokens (at most RECENT_JTIS), revoked together on reuse. */
-  jtis: string[];
   rotated?: boolean;
 }
 
 const recordKey = (token: string) => `rt:${sha256Key(token)}`;
-const familyRevokedKey = (family: string) => `rt-family-revoked:${family}`;
-const familyJtisKey = (family: string) => `rt-family-jtis:${family}`;
 const invalidGrant = (d: string) => new OAuthError('invalid_grant', d);
-/**
- * How many of a family's latest access token ids are kept for revocation on reuse, in the record and in
- * the family list alike. Bounded so that a record does not grow with every rotation (it is parsed and
- * written again on each one); older access tokens of an often-refreshed family have usually expired.
- */
-const RECENT_JTIS = 20;
 
 /** Refresh tokens go to clients allowed the grant that asked for `offline_access` (OIDC Core §11). */
 export function wantsRefreshToken(client: Client, scope: string): boolean {
@@ -46,30 +33,23 @@ export async function issueRefreshToken(ctx: AppContext, rec: RefreshRecord): Pr
   return token;
 }
 
-/** Starts a new refresh family for a fresh grant (code or device). */
-export function newFamily(
-  ctx: AppContext,
-  client: Client,
-  grant: UserGrant,
-  family: string,
-  jti: string,
-): RefreshRecord {
+/** Starts a new refresh family for a fresh grant (code or device); `grantId` names the family. */
+export function newFamily(ctx: AppContext, client: Client, grant: UserGrant, grantId: string): RefreshRecord {
   const absExp = nowSecs() + ctx.config.oauth.refresh_token_ttl_secs;
-  return { ...grant, clientId: client.clientId, family, absExp, jtis: [jti] };
+  return { ...grant, clientId: client.clientId, family: grantId, absExp };
 }
 
-/** Revokes a whole family: every refresh token in it and every access token it issued. */
-export async function revokeFamily(ctx: AppContext, rec: RefreshRecord): Promise<void> {
-  const ttl = Math.max(1, rec.absExp - nowSecs());
-  await ctx.store.set(familyRevokedKey(rec.family), '1', ttl);
-  const latest = await ctx.store.get(familyJtisKey(rec.family));
-  const jtis = new Set([...rec.jtis, ...(latest ? (JSON.parse(latest) as string[]) : [])]);
-  for (const jti of jtis) await revokeAccessTokenId(ctx, jti);
-}
-
-/** Revokes the family a code's tokens belong to (code replay, RFC 6749 §4.1.2). */
-export async function revokeFamilyById(ctx: AppContext, family: string): Promise<void> {
-  await ctx.store.set(familyRevokedKey(family), '1', ctx.config.oauth.refresh_token_ttl_secs);
+/**
+ * Revokes a whole grant: every refresh token of its family and every access token it issued (they all
+ * carry its `grant_id`), until the family's absolute expiry. Without a record (code replay) the family
+ * can have been started at most now, so it ends at most one refresh lifetime from now.
+ */
+export async function revokeGrant(
+  ctx: AppContext,
+  grantId: string,
+  absExp = nowSecs() + ctx.config.oauth.refresh_token_ttl_secs,
+): Promise<void> {
+  await ctx.tokens.revokeGrant(grantId, absExp);
 }
 
 /**
@@ -81,7 +61,7 @@ export async function revokeRefreshToken(ctx: AppContext, client: Client, token:
   if (!raw) return false;
   const rec = JSON.parse(raw) as RefreshRecord;
   if (rec.clientId !== client.clientId) return false;
-  await revokeFamily(ctx, rec);
+  await revokeGrant(ctx, rec.family, rec.absExp);
   return true;
 }
 
@@ -103,11 +83,9 @@ export async function refreshTokenGrant(
   if (!raw) throw invalidGrant('refresh token is invalid or expired');
   const rec = JSON.parse(raw) as RefreshRecord;
   if (rec.clientId !== client.clientId) throw invalidGrant('refresh token was issued to another client');
-  if ((await ctx.store.get(familyRevokedKey(rec.family))) !== undefined) {
-    throw invalidGrant('refresh token has been revoked');
-  }
+  if (await ctx.tokens.grantRevoked(rec.family)) throw invalidGrant('refresh token has been revoked');
   if (rec.rotated) {
-    await revokeFamily(ctx, rec);
+    await revokeGrant(ctx, rec.family, rec.absExp);
     throw invalidGrant('refresh token was already used; the grant has been revoked');
   }
   if (rec.absExp <= nowSecs()) throw invalidGrant('refresh token is expired');
@@ -115,15 +93,12 @@ export async function refreshTokenGrant(
   await ctx.store.set(key, JSON.stringify({ ...rec, rotated: true }), Math.max(1, rec.absExp - nowSecs()));
   // Two concurrent uses of one token (on any nodes): the claim lets exactly one through.
   if (!(await claimOnce(ctx, key, 'refresh_used', rec.clientId, rec.userId, rec.absExp))) {
-    await revokeFamily(ctx, rec);
+    await revokeGrant(ctx, rec.family, rec.absExp);
     throw invalidGrant('refresh token was already used; the grant has been revoked');
   }
-  const jti = randomUUID();
   // A refreshed ID token carries no nonce (OIDC Core §12.2).
-  const res = await issueUserTokens(ctx, client, { ...rec, nonce: undefined, scope }, jti);
-  const jtis = [...rec.jtis, jti].slice(-RECENT_JTIS);
-  await ctx.store.set(familyJtisKey(rec.family), JSON.stringify(jtis), Math.max(1, rec.absExp - nowSecs()));
-  res['refresh_token'] = await issueRefreshToken(ctx, { ...rec, jtis, rotated: false });
+  const res = await issueUserTokens(ctx, client, { ...rec, nonce: undefined, scope }, rec.family);
+  res['refresh_token'] = await issueRefreshToken(ctx, { ...rec, rotated: false });
   return res;
 }
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Client } from '../../domain/index.js';
 import { GrantRepo } from '../../repo/grants.js';
 import type { AppContext } from '../../state/index.js';
@@ -19,13 +19,14 @@ export type TokenEndpointResponse = Record<string, unknown>;
 
 /**
  * Access token (RFC 9068 JWT) and, with the `openid` scope, an ID token (OIDC Core §2) carrying
- * auth_time, nonce, at_hash (§3.1.3.6) and sid (Front-Channel Logout §3).
+ * auth_time, nonce, at_hash (§3.1.3.6) and sid (Front-Channel Logout §3). The access token carries the
+ * grant's `grantId` as `grant_id`, so that revoking the grant revokes it (TokenService.revokeGrant).
  */
 export async function issueUserTokens(
   ctx: AppContext,
   client: Client,
   grant: UserGrant,
-  jti: string,
+  grantId: string,
 ): Promise<TokenEndpointResponse> {
   const issuer = ctx.config.oauth.issuer;
   const key = ctx.keys.active();
@@ -41,7 +42,8 @@ export async function issueUserTokens(
     ...scoped,
     iat,
     exp: iat + ttl,
-    jti,
+    jti: randomUUID(),
+    grant_id: grantId,
   });
   const res: TokenEndpointResponse = {
     access_token: accessToken,
@@ -92,9 +94,4 @@ export async function claimOnce(
     return claims.claim(`${kind}:${id}`, expiresAt);
   }
   return new GrantRepo(ctx.database.db).claim({ id, kind, clientId, subject, expiresAt });
-}
-
-/** Revokes an access token known only by its id, for as long as any token can live (its exp is unknown here). */
-export async function revokeAccessTokenId(ctx: AppContext, jti: string): Promise<void> {
-  await ctx.tokens.revokeId(jti, ctx.config.oauth.access_token_ttl_secs + 5);
 }
