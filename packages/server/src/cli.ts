@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type AppConfig, ConfigError, clientSchema, loadConfig } from './config/index.js';
 import { createLogger } from './infra/logger.js';
-import { GrantRepo } from './repo/grants.js';
 import { type AppContext, createContext } from './state/index.js';
 import { buildApp } from './web/router.js';
 
@@ -43,8 +42,6 @@ async function withContext(fn: (ctx: AppContext) => Promise<void>, seed = false)
   }
 }
 
-const PURGE_INTERVAL_MS = 10 * 60_000;
-
 async function serve(): Promise<void> {
   const cfg = config();
   const ctx = await createContext(cfg, { defaultMetrics: true });
@@ -54,17 +51,8 @@ async function serve(): Promise<void> {
     ctx.keys.reload().catch((err: unknown) => ctx.logger.warn({ err }, 'signing key reload failed'));
   }, 60_000);
   reload.unref();
-  // Single-use markers outlive what they guard only until their expiry; keep the table small.
-  const grants = new GrantRepo(ctx.database.db);
-  const purge = setInterval(() => {
-    grants
-      .purgeExpired(Math.floor(Date.now() / 1000))
-      .catch((err: unknown) => ctx.logger.warn({ err }, 'purging expired single-use markers failed'));
-  }, PURGE_INTERVAL_MS);
-  purge.unref();
   const shutdown = async () => {
     clearInterval(reload);
-    clearInterval(purge);
     await app.close();
     await ctx.close();
     process.exit(0);

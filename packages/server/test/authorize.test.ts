@@ -787,7 +787,7 @@ describe('refresh token absolute lifetime', () => {
   let t: T;
   beforeAll(async () => {
     t = await testApp({
-      oauth: { issuer: ISSUER, refresh_token_ttl_secs: 2 },
+      oauth: { issuer: ISSUER, refresh_token_ttl_secs: 4 },
       clients: [...CLIENTS, WEB],
       users: USERS,
     });
@@ -803,10 +803,14 @@ describe('refresh token absolute lifetime', () => {
       redirect_uri: 'https://app.example.com/cb',
       code_verifier: verifier,
     });
-    await new Promise((r) => setTimeout(r, 1000));
+    // Expiry has one-second granularity: the family ends at floor(t0) + 4 s, i.e. within (t0 + 3, t0 + 4].
+    const t0 = Date.now();
+    const sleepUntil = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, t0 + ms - Date.now())));
+    await sleepUntil(1500);
     const rotated = await send({ grant_type: 'refresh_token', refresh_token: first.json().refresh_token });
     expect(rotated.statusCode).toBe(200);
-    await new Promise((r) => setTimeout(r, 1600));
+    // Past the family's end, but before a lifetime restarted at rotation (> t0 + 4.5 s) would end.
+    await sleepUntil(4050);
     const late = await send({ grant_type: 'refresh_token', refresh_token: rotated.json().refresh_token });
     expect(late.json().error).toBe('invalid_grant');
   });

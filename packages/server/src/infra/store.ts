@@ -5,6 +5,11 @@ export interface Store {
   kind: 'redis' | 'memory';
   set(key: string, value: string, ttlSecs: number): Promise<void>;
   get(key: string): Promise<string | undefined>;
+  /**
+   * Sets the key only if it does not exist (or has expired): true for exactly one caller while the key
+   * lives, on every node sharing the store. The "first one wins" step of single-use artefacts.
+   */
+  setIfAbsent(key: string, value: string, ttlSecs: number): Promise<boolean>;
   ping(): Promise<void>;
   close(): Promise<void>;
   /** Several keys in one call (one round trip with Redis), in the order asked; undefined when absent. */
@@ -31,6 +36,16 @@ export class MemoryStore implements Store {
       return undefined;
     }
     return e.value;
+  }
+
+  // No await between the check and the set: atomic within this process's one JavaScript thread.
+  async setIfAbsent(key: string, value: string, ttlSecs: number): Promise<boolean> {
+    const e = this.#entries.get(key);
+    if (e !== undefined && e.expiresAt > Date.now()) return false;
+    this.#sweep();
+    // Same rounding as Redis `EX`: a marker always lives at least a second.
+    this.#entries.set(key, { value, expiresAt: Date.now() + Math.max(1, Math.ceil(ttlSecs)) * 1000 });
+    return true;
   }
 
   async ping(): Promise<void> {}
@@ -82,6 +97,12 @@ export class RedisStore implements Store {
 
   async get(key: string): Promise<string | undefined> {
     return (await this.#redis.get(this.#prefix + key)) ?? undefined;
+  }
+
+  // SET … NX is atomic on the Redis primary, so exactly one node's request wins.
+  async setIfAbsent(key: string, value: string, ttlSecs: number): Promise<boolean> {
+    const ttl = Math.max(1, Math.ceil(ttlSecs));
+    return (await this.#redis.set(this.#prefix + key, value, 'EX', ttl, 'NX')) === 'OK';
   }
 
   async ping(): Promise<void> {

@@ -1,7 +1,6 @@
 import { asc, eq } from 'drizzle-orm';
 import type { Client, TokenEndpointAuthMethod } from '../domain/index.js';
 import type { Db } from '../infra/db.js';
-import { GrantRepo } from './grants.js';
 import { clients } from './schema.js';
 
 type Row = typeof clients.$inferSelect;
@@ -63,17 +62,6 @@ export class ClientRepo {
       .where(eq(clients.clientId, clientId))
       .returning({ id: clients.clientId });
     return rows.length > 0;
-  }
-
-  /**
-   * Records a client assertion's jti until `expiresAt` (seconds); false when it was already recorded.
-   * A marker row in `grants` whose primary key makes "first one wins" atomic across every node sharing
-   * the database (RFC 7523 §3 item 7: the server may reject a reused jti).
-   */
-  claimAssertionJti(clientId: string, jti: string, expiresAt: number): Promise<boolean> {
-    // The client id's length keeps `a:b` + `c` and `a` + `b:c` apart.
-    const id = `client_assertion:${clientId.length}:${clientId}:${jti}`;
-    return new GrantRepo(this.db).claim({ id, kind: 'client_assertion', clientId, expiresAt });
   }
 
   async delete(clientId: string): Promise<boolean> {

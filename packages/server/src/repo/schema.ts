@@ -1,4 +1,4 @@
-import { bigint, boolean, index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { boolean, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 export const clients = pgTable('clients', {
   clientId: text('client_id').primaryKey(),
@@ -38,20 +38,3 @@ export const signingKeys = pgTable('signing_keys', {
   /** When the key stopped signing; it is published until every token it signed has expired. */
   retiredAt: timestamp('retired_at', { withTimezone: true }),
 });
-
-/** Grants/tokens that need server-side state (refresh tokens, authorization codes). */
-export const grants = pgTable(
-  'grants',
-  {
-    id: text('id').primaryKey(),
-    kind: text('kind').notNull(),
-    clientId: text('client_id').notNull(),
-    subject: text('subject'),
-    scope: text('scope').notNull(),
-    audience: jsonb('audience').$type<string[]>(),
-    expiresAt: bigint('expires_at', { mode: 'number' }).notNull(),
-    revokedAt: timestamp('revoked_at', { withTimezone: true }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  },
-  (t) => [index('grants_client_idx').on(t.clientId)],
-);

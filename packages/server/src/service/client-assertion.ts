@@ -125,9 +125,9 @@ export class ClientAssertionVerifier {
     if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256) {
       throw fail('client assertion "jti" must be a string of 1 to 256 characters');
     }
-    // RFC 7523 §3 item 7 / OIDC Core §9: a jti is accepted once. The claim is a database row with the
-    // jti as primary key (not a get-then-set in the store), so two nodes racing on one replay cannot
-    // both succeed; it is kept until the assertion's exp, after which the assertion is useless anyway.
+    // RFC 7523 §3 item 7 / OIDC Core §9: a jti is accepted once. The claim is an atomic set-if-absent in
+    // the store (not a get-then-set), so two nodes racing on one replay cannot both succeed; it is kept
+    // until the assertion's exp, after which the assertion is useless anyway.
     if (!(await this.options.claimJti(client.clientId, jti, exp + ASSERTION_CLOCK_SKEW_SECS))) {
       throw fail('client assertion "jti" has already been used');
     }

@@ -1,9 +1,11 @@
 import type { ClientSeed } from '../config/index.js';
 import type { Client } from '../domain/index.js';
 import { invalidClient, invalidRequest } from '../error/index.js';
+import type { Store } from '../infra/store.js';
 import type { ClientRepo } from '../repo/clients.js';
 import { ClientAssertionVerifier, JWT_BEARER_ASSERTION_TYPE, unverifiedSubject } from './client-assertion.js';
 import { generateClientSecret, hashClientSecret, verifyClientSecret } from './secrets.js';
+import { claimOnce } from './single-use.js';
 
 /** A client as configured; post_logout_redirect_uris may be left out (none). */
 export type ClientInput = Omit<ClientSeed, 'post_logout_redirect_uris'> & {
@@ -43,14 +45,17 @@ export class ClientService {
   constructor(
     private readonly repo: ClientRepo,
     private readonly cacheTtlMs: number = CLIENT_CACHE_TTL_MS,
-    options: { issuer?: string } = {},
+    options: { issuer?: string; store?: Store } = {},
   ) {
+    const { issuer, store } = options;
     this.assertions =
-      options.issuer === undefined
+      issuer === undefined || store === undefined
         ? undefined
         : new ClientAssertionVerifier({
-            issuer: options.issuer,
-            claimJti: (clientId, jti, exp) => repo.claimAssertionJti(clientId, jti, exp),
+            issuer,
+            // The client id's length keeps `a:b` + `c` and `a` + `b:c` apart.
+            claimJti: (clientId, jti, exp) =>
+              claimOnce(store, 'client_assertion', `${clientId.length}:${clientId}:${jti}`, exp),
           });
   }
 

@@ -55,6 +55,7 @@ export async function createContext(
   );
   const clients = new ClientService(new ClientRepo(database.db), undefined, {
     issuer: config.oauth.issuer,
+    store,
   });
   const users = new UserService(new UserRepo(database.db));
   const tokens = new TokenService(keys, store, {

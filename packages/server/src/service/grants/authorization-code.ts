@@ -5,8 +5,9 @@ import type { AppContext } from '../../state/index.js';
 import type { AuthRequest } from '../authorization-request.js';
 import { hmacKey, nowSecs, sha256Key } from '../hash.js';
 import type { Session } from '../sessions.js';
+import { claimOnce, wasClaimed } from '../single-use.js';
 import { issueRefreshToken, newFamily, revokeGrant, wantsRefreshToken } from './refresh-token.js';
-import { claimOnce, issueUserTokens, type TokenEndpointResponse, type UserGrant } from './user-tokens.js';
+import { issueUserTokens, type TokenEndpointResponse, type UserGrant } from './user-tokens.js';
 
 /** An authorization code's server-side state, stored under the SHA-256 of the code. */
 interface CodeRecord extends UserGrant {
@@ -18,6 +19,7 @@ interface CodeRecord extends UserGrant {
 const invalidGrant = (d: string) => new OAuthError('invalid_grant', d);
 /** How long the "already used" marker outlives any code (codes live at most 10 minutes). */
 const USED_MARKER_SECS = 10 * 60;
+const CODE_USED = 'code_used';
 
 /** RFC 6749 §4.1.2: a short-lived, single-use code bound to client, redirect URI and PKCE challenge. */
 export async function issueAuthorizationCode(
@@ -66,7 +68,7 @@ export async function authorizationCodeGrant(
     await revokeGrant(ctx, grantId);
     return invalidGrant('authorization code already used');
   };
-  if ((await ctx.store.get(`code-used:${key}`)) !== undefined) throw await replayed();
+  if (await wasClaimed(ctx.store, CODE_USED, key)) throw await replayed();
   const raw = await ctx.store.get(`code:${key}`);
   if (!raw) throw invalidGrant('authorization code is invalid or expired');
   const rec = JSON.parse(raw) as CodeRecord;
@@ -76,20 +78,8 @@ export async function authorizationCodeGrant(
     throw invalidGrant('redirect_uri does not match the authorization request');
   }
   checkCodeVerifier(rec.codeChallenge, params.codeVerifier);
-  // Atomic single use across nodes: the first to insert the claim row wins.
-  if (
-    !(await claimOnce(
-      ctx,
-      `code:${key}`,
-      'code_used',
-      rec.clientId,
-      rec.userId,
-      nowSecs() + USED_MARKER_SECS,
-    ))
-  ) {
-    throw await replayed();
-  }
-  await ctx.store.set(`code-used:${key}`, '1', USED_MARKER_SECS);
+  // Atomic single use across nodes: the first to set the store's marker wins.
+  if (!(await claimOnce(ctx.store, CODE_USED, key, nowSecs() + USED_MARKER_SECS))) throw await replayed();
   await ctx.store.set(`code:${key}`, '', 1);
   const res = await issueUserTokens(ctx, client, rec, grantId);
   if (wantsRefreshToken(client, rec.scope)) {

@@ -4,8 +4,9 @@ import { invalidRequest, OAuthError } from '../../error/index.js';
 import type { AppContext } from '../../state/index.js';
 import { nowSecs, sha256Key } from '../hash.js';
 import type { Session } from '../sessions.js';
+import { claimOnce } from '../single-use.js';
 import { issueRefreshToken, newFamily, wantsRefreshToken } from './refresh-token.js';
-import { claimOnce, issueUserTokens, type TokenEndpointResponse } from './user-tokens.js';
+import { issueUserTokens, type TokenEndpointResponse } from './user-tokens.js';
 
 export const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 /** RFC 8628 §6.1: no vowels (no words), no easily confused characters; 20^8 ≈ 2^34.6 codes. */
@@ -87,16 +88,7 @@ export async function decideDeviceRequest(
   const rec = JSON.parse(recRaw) as DeviceRecord;
   if (rec.status !== 'pending') return false;
   const expiresAt = nowSecs() + DEVICE_TTL_SECS;
-  if (
-    !(await claimOnce(
-      ctx,
-      `device-decided:${hash}`,
-      'device_decided',
-      rec.clientId,
-      session.userId,
-      expiresAt,
-    ))
-  ) {
+  if (!(await claimOnce(ctx.store, 'device_decided', hash, expiresAt))) {
     return false;
   }
   const next: DeviceRecord = approve
@@ -148,16 +140,7 @@ export async function deviceCodeGrant(
     throw new OAuthError('authorization_pending', 'the user has not yet approved the request');
   }
   // Approved: tokens are issued once, even if two polls reach two nodes at the same moment.
-  if (
-    !(await claimOnce(
-      ctx,
-      `device-redeemed:${hash}`,
-      'device_redeemed',
-      rec.clientId,
-      rec.userId ?? '',
-      nowSecs() + DEVICE_TTL_SECS,
-    ))
-  ) {
+  if (!(await claimOnce(ctx.store, 'device_redeemed', hash, nowSecs() + DEVICE_TTL_SECS))) {
     throw new OAuthError('invalid_grant', 'device code already used');
   }
   await ctx.store.set(key, '', 1);

@@ -3,7 +3,8 @@ import type { Client } from '../../domain/index.js';
 import { invalidRequest, OAuthError } from '../../error/index.js';
 import type { AppContext } from '../../state/index.js';
 import { nowSecs, sha256Key } from '../hash.js';
-import { claimOnce, issueUserTokens, type TokenEndpointResponse, type UserGrant } from './user-tokens.js';
+import { claimOnce } from '../single-use.js';
+import { issueUserTokens, type TokenEndpointResponse, type UserGrant } from './user-tokens.js';
 
 /** A refresh token's server-side state, stored under the SHA-256 of the token (never the token). */
 export interface RefreshRecord extends UserGrant {
@@ -92,7 +93,7 @@ export async function refreshTokenGrant(
   const scope = narrowedScope(rec.scope, params.scope);
   await ctx.store.set(key, JSON.stringify({ ...rec, rotated: true }), Math.max(1, rec.absExp - nowSecs()));
   // Two concurrent uses of one token (on any nodes): the claim lets exactly one through.
-  if (!(await claimOnce(ctx, key, 'refresh_used', rec.clientId, rec.userId, rec.absExp))) {
+  if (!(await claimOnce(ctx.store, 'refresh_used', key, rec.absExp))) {
     await revokeGrant(ctx, rec.family, rec.absExp);
     throw invalidGrant('refresh token was already used; the grant has been revoked');
   }

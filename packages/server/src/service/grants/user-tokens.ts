@@ -1,10 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Client } from '../../domain/index.js';
-import { GrantRepo } from '../../repo/grants.js';
 import type { AppContext } from '../../state/index.js';
 import { nowSecs } from '../hash.js';
 import { signEs256Jwt } from '../jwt.js';
-import { LocalClaims } from './local-claims.js';
 
 /** What a user approved: the basis of every token issued to a client on their behalf. */
 export interface UserGrant {
@@ -67,31 +65,4 @@ export async function issueUserTokens(
     });
   }
   return res;
-}
-
-const localClaims = new WeakMap<AppContext, LocalClaims>();
-
-/**
- * "First one wins" for single-use artefacts (codes, refresh rotation, device decisions); false when the
- * id was already claimed. With Redis (artefacts shared by every node) it inserts a marker row in the
- * database, whose primary key makes exactly one insert succeed across all nodes. With the in-process
- * store (single node) it is an in-memory check-and-set instead (local-claims.ts).
- */
-export async function claimOnce(
-  ctx: AppContext,
-  id: string,
-  kind: string,
-  clientId: string,
-  subject: string,
-  expiresAt: number,
-): Promise<boolean> {
-  if (ctx.store.kind === 'memory') {
-    let claims = localClaims.get(ctx);
-    if (!claims) {
-      claims = new LocalClaims();
-      localClaims.set(ctx, claims);
-    }
-    return claims.claim(`${kind}:${id}`, expiresAt);
-  }
-  return new GrantRepo(ctx.database.db).claim({ id, kind, clientId, subject, expiresAt });
 }
