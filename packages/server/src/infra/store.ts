@@ -109,6 +109,20 @@ export class RedisStore implements Store {
     await this.#redis.ping();
   }
 
+  /**
+   * The server's `maxmemory-policy`, or undefined when it cannot be read (managed services often refuse
+   * `CONFIG`). Every key here has a TTL, so any policy but `noeviction` may drop a revocation or single-use
+   * marker under memory pressure: a revoked token would be active again, a code redeemable twice.
+   */
+  async evictionPolicy(): Promise<string | undefined> {
+    try {
+      const reply = (await this.#redis.config('GET', 'maxmemory-policy')) as string[];
+      return reply[1];
+    } catch {
+      return undefined;
+    }
+  }
+
   async close(): Promise<void> {
     this.#redis.disconnect();
   }

@@ -3,7 +3,7 @@ import type { AppConfig } from '../config/index.js';
 import { type Database, openDatabase } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
 import { createMetrics, type Metrics } from '../infra/metrics.js';
-import { openStore, type Store } from '../infra/store.js';
+import { openStore, RedisStore, type Store } from '../infra/store.js';
 import { ClientRepo } from '../repo/clients.js';
 import { KeyRepo } from '../repo/keys.js';
 import { UserRepo } from '../repo/users.js';
@@ -46,6 +46,7 @@ export async function createContext(
     throw err;
   }
   const store = openStore(config.redis.url);
+  if (store instanceof RedisStore) await warnIfEvicting(store, logger);
   const keys = new KeyService(
     new KeyRepo(database.db),
     config.security.jwt_secret,
@@ -88,4 +89,14 @@ export async function createContext(
     }
   }
   return ctx;
+}
+
+/** Startup check: revocation and single-use markers must not be evicted (see RedisStore.evictionPolicy). */
+async function warnIfEvicting(store: RedisStore, logger: Logger): Promise<void> {
+  const policy = await store.evictionPolicy();
+  if (policy === undefined || policy === 'noeviction') return;
+  logger.warn(
+    { maxmemoryPolicy: policy },
+    `Redis maxmemory-policy is "${policy}": under memory pressure Redis may evict revocation and single-use markers (a revoked token would be accepted again until it expires); set maxmemory-policy noeviction`,
+  );
 }
