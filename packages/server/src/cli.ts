@@ -15,6 +15,7 @@ const USAGE = `usage: gatehouse <command>
   clients list | delete <id> | rotate-secret <id>
   users create <username> --password p [--email e] [--name n]
   users set-password <username> --password p
+  consents list <username> | revoke <username> <client_id>
   keys list | rotate
 `;
 
@@ -84,7 +85,7 @@ async function main(argv: string[]): Promise<void> {
       help: { type: 'boolean', short: 'h' },
     },
   });
-  const [cmd = 'serve', sub, arg] = positionals;
+  const [cmd = 'serve', sub, arg, arg2] = positionals;
   if (values.help) return out(USAGE);
   switch (`${cmd}${sub ? ` ${sub}` : ''}`) {
     case 'serve':
@@ -159,6 +160,15 @@ async function main(argv: string[]): Promise<void> {
       return withContext(async (ctx) => {
         if (!(await ctx.users.setPassword(arg, values.password!))) fail(`no such user: ${arg}`, 1);
         out(`password updated for ${arg}`);
+      });
+    case 'consents list':
+      if (!arg) fail(USAGE);
+      return withContext(async (ctx) => out(await ctx.consents.list(arg)));
+    case 'consents revoke':
+      if (!arg || !arg2) fail(USAGE);
+      return withContext(async (ctx) => {
+        if (!(await ctx.consents.revoke(arg, arg2))) fail(`no consent of ${arg} for ${arg2}`, 1);
+        out(`consent of ${arg} for ${arg2} withdrawn`);
       });
     case 'keys list':
       return withContext(async (ctx) => {

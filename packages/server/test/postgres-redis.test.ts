@@ -29,7 +29,7 @@ describe.skipIf(missing('postgres') || missing('redis'))('on PostgreSQL and Redi
         [schema.name],
       );
       expect(tables.rows.map((r) => r.table_name)).toEqual(
-        expect.arrayContaining(['clients', 'signing_keys', 'users']),
+        expect.arrayContaining(['clients', 'consents', 'signing_keys', 'users']),
       );
       expect((await appA.inject({ method: 'GET', url: '/api/healthz' })).json()).toEqual({
         status: 'ok',

@@ -1,4 +1,4 @@
-import { boolean, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { boolean, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
 export const clients = pgTable('clients', {
   clientId: text('client_id').primaryKey(),
@@ -38,3 +38,20 @@ export const signingKeys = pgTable('signing_keys', {
   /** When the key stopped signing; it is published until every token it signed has expired. */
   retiredAt: timestamp('retired_at', { withTimezone: true }),
 });
+
+/** What a user approved for a client (remembered consent, OIDC Core §3.1.2.4): the union of granted scopes. */
+export const consents = pgTable(
+  'consents',
+  {
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    clientId: text('client_id')
+      .notNull()
+      .references(() => clients.clientId, { onDelete: 'cascade' }),
+    scopes: jsonb('scopes').$type<string[]>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.clientId] })],
+);

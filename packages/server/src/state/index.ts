@@ -5,9 +5,11 @@ import { createLogger } from '../infra/logger.js';
 import { createMetrics, type Metrics } from '../infra/metrics.js';
 import { openStore, RedisStore, type Store } from '../infra/store.js';
 import { ClientRepo } from '../repo/clients.js';
+import { ConsentRepo } from '../repo/consents.js';
 import { KeyRepo } from '../repo/keys.js';
 import { UserRepo } from '../repo/users.js';
 import { ClientService } from '../service/clients.js';
+import { ConsentService } from '../service/consent.js';
 import { KeyService } from '../service/keys.js';
 import { TokenService } from '../service/tokens.js';
 import { UserService } from '../service/users.js';
@@ -20,6 +22,7 @@ export interface AppContext {
   metrics: Metrics;
   clients: ClientService;
   users: UserService;
+  consents: ConsentService;
   keys: KeyService;
   tokens: TokenService;
   close(): Promise<void>;
@@ -71,6 +74,7 @@ export async function createContext(
     metrics: createMetrics(options.defaultMetrics ?? false),
     clients,
     users,
+    consents: new ConsentService(new ConsentRepo(database.db), store),
     keys,
     tokens,
     async close() {

@@ -7,7 +7,6 @@ import {
   sessionSatisfies,
   validateAuthorizationRequest,
 } from '../../service/authorization-request.js';
-import { needsConsent, rememberConsent } from '../../service/consent.js';
 import { issueAuthorizationCode } from '../../service/grants/authorization-code.js';
 import { login } from '../../service/login.js';
 import type { Session } from '../../service/sessions.js';
@@ -71,7 +70,7 @@ export function authorizeRoutes(ctx: AppContext, kit: BrowserKit) {
       params: Params,
       consentGiven: boolean,
     ) => {
-      if (!consentGiven && (await needsConsent(ctx.store, ar, session))) {
+      if (!consentGiven && (await ctx.consents.needsConsent(ar, session))) {
         if (ar.prompt.includes('none')) {
           return redirect(reply, req.method, ar.redirectUri, { error: 'consent_required', state: ar.state });
         }
@@ -160,7 +159,7 @@ export function authorizeRoutes(ctx: AppContext, kit: BrowserKit) {
             state: ar.state,
           });
         }
-        await rememberConsent(ctx.store, ar, session);
+        await ctx.consents.remember(ar, session);
         return finish(req, reply, ar, session, params, true);
       }
 
