@@ -1,4 +1,4 @@
-import { ProtocolError, TokenError } from '../errors/index.js';
+import { NetworkError, type OAuth2Error, ProtocolError, ProviderError, TokenError } from '../errors/index.js';
 import { type ClientContext, postAuthenticatedForm, requireEndpoint } from '../http/context.js';
 import { parseTokenResponse, readSuccessBody } from '../http/response.js';
 import type { TokenResponse } from '../token/types.js';
@@ -31,11 +31,17 @@ export interface DeviceFlow {
     scopes?: string[];
     signal?: AbortSignal;
   }): Promise<DeviceAuthorizationResponse>;
-  /** Polls once (RFC 8628 §3.4); other token errors throw. */
+  /**
+   * Polls once (RFC 8628 §3.4); other token errors throw. Never resent after a timeout or a lost
+   * response: the server may already have issued tokens for this device code, and sending a spent
+   * code again is treated as code reuse (the grant is revoked).
+   */
   pollToken(deviceCode: string, options?: { signal?: AbortSignal }): Promise<DevicePollResult>;
   /**
    * Polls until success, honouring `interval` and adding 5 s on each `slow_down` (RFC 8628 §3.5).
-   * Throws TokenError `access_denied` / `expired_token`, or the abort reason when `signal` aborts.
+   * A transient failure (timeout, lost response, 5xx, 429, open circuit) doubles the interval and polls
+   * again, until the device code expires. Throws TokenError `access_denied` / `expired_token`, or the
+   * abort reason when `signal` aborts.
    */
   awaitAuthorization(
     response: DeviceAuthorizationResponse,
@@ -44,6 +50,26 @@ export interface DeviceFlow {
 }
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+
+/** Smallest wait after a transient failure, so an `interval` of 0 still backs off. */
+const MIN_BACKOFF_MS = 1000;
+
+/**
+ * A failure after which polling may simply go on: no answer (timeout, reset; never the caller's own
+ * abort, which is not retryable) or a provider failing for now (5xx, 429, `temporarily_unavailable`).
+ */
+function isTransientPollFailure(error: unknown): error is OAuth2Error {
+  return (error instanceof NetworkError || error instanceof ProviderError) && error.retryable;
+}
+
+/**
+ * RFC 8628 §3.5: on a connection timeout the client MUST reduce its polling frequency; doubling the
+ * interval is RECOMMENDED. A `Retry-After` the provider sent is honoured when longer.
+ */
+function backoffAfter(error: OAuth2Error, intervalMs: number): number {
+  const doubled = Math.max(intervalMs * 2, MIN_BACKOFF_MS);
+  return Math.max(doubled, (error.retryAfterSecs ?? 0) * 1000);
+}
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -105,7 +131,8 @@ export function createDeviceFlow(ctx: ClientContext): DeviceFlow {
         endpoint: 'token',
         url: ctx.config.tokenEndpoint,
         params,
-        retry: 'safe',
+        // Only when it provably never left: a lost response may have spent the device code (RFC 8628 §3.5).
+        retry: 'if-not-sent',
         grantType: DEVICE_GRANT,
         ...(options.signal ? { signal: options.signal } : {}),
       });
@@ -131,15 +158,28 @@ export function createDeviceFlow(ctx: ClientContext): DeviceFlow {
     async awaitAuthorization(response, options = {}) {
       const deadline = Date.now() + response.expiresIn * 1000;
       let intervalMs = response.interval * 1000;
+      let lastFailure: OAuth2Error | undefined;
       for (;;) {
-        await sleep(intervalMs, options.signal);
+        // Never sleep past the expiry just to report it late (the interval can grow by doubling).
+        await sleep(Math.min(intervalMs, Math.max(0, deadline - Date.now()) + 1), options.signal);
         if (Date.now() > deadline) {
-          throw new TokenError('device code expired before the user approved', { code: 'expired_token' });
+          throw new TokenError('device code expired before the user approved', {
+            code: 'expired_token',
+            ...(lastFailure ? { cause: lastFailure } : {}),
+          });
         }
-        const result = await flow.pollToken(
-          response.deviceCode,
-          options.signal ? { signal: options.signal } : {},
-        );
+        let result: DevicePollResult;
+        try {
+          result = await flow.pollToken(
+            response.deviceCode,
+            options.signal ? { signal: options.signal } : {},
+          );
+        } catch (error) {
+          if (!isTransientPollFailure(error)) throw error;
+          lastFailure = error;
+          intervalMs = backoffAfter(error, intervalMs);
+          continue;
+        }
         if (result.status === 'success') return result.tokens;
         if (result.status === 'denied' || result.status === 'expired') throw result.error;
         if (result.status === 'slow_down') intervalMs += 5000;
