@@ -15,6 +15,13 @@ export interface TokenEndpoint {
   revoke?(token: string, hint: 'refresh_token' | 'access_token'): Promise<void>;
 }
 
+/** Attempts to write renewed tokens before they are kept in memory instead. */
+const STORE_ATTEMPTS = 3;
+/** Pause before the second write attempt; doubled before the third. */
+const STORE_RETRY_MS = 50;
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** Lifecycle callbacks. A throwing hook is ignored: it never breaks token retrieval. */
 export interface TokenHooks {
   /** New tokens were stored (login, client credentials). */
@@ -66,6 +73,12 @@ export class TokenManager {
   readonly #now: () => number;
   readonly #log: Logger;
   readonly #inFlight = new Map<string, Promise<AccessToken>>();
+  /**
+   * Renewed tokens that storage refused (it was down). A rotated refresh token exists nowhere else: the
+   * one in storage is spent, and replaying it ends the session (RFC 9700 §4.14.2 reuse detection). So
+   * these are read before storage and written again at the next access to the key.
+   */
+  readonly #pendingWrites = new Map<string, StoredTokens>();
 
   constructor(options: TokenManagerOptions) {
     this.#storage = options.storage;
@@ -86,7 +99,7 @@ export class TokenManager {
    * when the user must sign in again.
    */
   async getAccessToken(key: string): Promise<AccessToken> {
-    const stored = await this.#storage.get(key);
+    const stored = await this.#read(key);
     if (stored !== undefined && this.#isFresh(stored)) return toAccessToken(stored);
     return this.#singleFlight(key, false);
   }
@@ -99,15 +112,16 @@ export class TokenManager {
   /** Stores a token response obtained by a grant (e.g. authorization code) under `key`. */
   async storeTokens(key: string, response: TokenResponse): Promise<AccessToken> {
     const stored = toStoredTokens(response, this.#now(), this.#provider);
+    this.#pendingWrites.delete(key); // a new login supersedes tokens kept during an outage
     await this.#storage.store(key, stored);
     const token = toAccessToken(stored);
     this.#hook(() => this.#hooks.onTokenAcquired?.(key, token));
     return token;
   }
 
-  /** What is stored under `key`, if anything. */
+  /** What is stored under `key`, if anything (including renewed tokens kept while storage is down). */
   getStoredTokens(key: string): Promise<StoredTokens | undefined> {
-    return this.#storage.get(key);
+    return this.#read(key);
   }
 
   /**
@@ -116,7 +130,8 @@ export class TokenManager {
    * the revocation error is then rethrown.
    */
   async clearTokens(key: string, options: { revoke?: boolean } = {}): Promise<void> {
-    const stored = options.revoke ? await this.#storage.get(key) : undefined;
+    const stored = options.revoke ? await this.#read(key) : undefined;
+    this.#pendingWrites.delete(key);
     await this.#storage.delete(key);
     if (stored !== undefined && this.#endpoint.revoke) {
       if (stored.refreshToken !== undefined)
@@ -146,13 +161,13 @@ export class TokenManager {
   /** Takes the cross-process lock, or waits for its holder's result by polling storage. */
   async #renewLocked(key: string, force: boolean): Promise<AccessToken> {
     const lock = this.#lock!;
-    const before = await this.#storage.get(key);
+    const before = await this.#read(key);
     const deadline = this.#now() + this.#lockTtlMs * 2;
     for (;;) {
       const release = await lock.tryAcquire(key, this.#lockTtlMs);
       if (release) {
         try {
-          const current = await this.#storage.get(key);
+          const current = await this.#read(key);
           if (
             current !== undefined &&
             current.accessToken !== before?.accessToken &&
@@ -165,8 +180,8 @@ export class TokenManager {
           await release().catch(() => undefined);
         }
       }
-      await new Promise((resolve) => setTimeout(resolve, this.#lockPollMs));
-      const current = await this.#storage.get(key);
+      await delay(this.#lockPollMs);
+      const current = await this.#read(key);
       if (current !== undefined && current.accessToken !== before?.accessToken && this.#isUsable(current)) {
         return toAccessToken(current); // another process renewed it (even if its lifetime is below the skew)
       }
@@ -182,14 +197,14 @@ export class TokenManager {
 
   /** Refreshes, or requests a new client-credentials token, unless storage already holds a fresh one. */
   async #renew(key: string, force: boolean, known?: StoredTokens): Promise<AccessToken> {
-    const stored = known ?? (await this.#storage.get(key));
+    const stored = known ?? (await this.#read(key));
     if (!force && stored !== undefined && this.#isFresh(stored)) return toAccessToken(stored);
 
     if (stored?.refreshToken !== undefined) return this.#refresh(key, stored, stored.refreshToken);
     if (this.#endpoint.clientCredentials) {
       const response = await this.#endpoint.clientCredentials();
       const next = toStoredTokens(response, this.#now(), this.#provider);
-      await this.#storage.store(key, next);
+      await this.#persist(key, next);
       const token = toAccessToken(next);
       this.#hook(() => this.#hooks.onTokenAcquired?.(key, token));
       return token;
@@ -227,7 +242,7 @@ export class TokenManager {
     }
     // One store() call: the rotated refresh token never exists apart from its access token.
     const next = toStoredTokens(response, this.#now(), this.#provider, stored);
-    await this.#storage.store(key, next);
+    await this.#persist(key, next);
     const token = toAccessToken(next);
     this.#log.debug({ key, expiresAt: token.expiresAt }, 'access token refreshed');
     this.#hook(() => this.#hooks.onTokenRefreshed?.(key, token));
@@ -236,8 +251,53 @@ export class TokenManager {
 
   async #expire(key: string): Promise<void> {
     this.#log.info({ key }, 'stored tokens are no longer usable and were deleted');
+    this.#pendingWrites.delete(key);
     await this.#storage.delete(key);
     this.#hook(() => this.#hooks.onTokenExpired?.(key));
+  }
+
+  /** What is stored under `key`; renewed tokens kept during a storage outage come first (they are newer). */
+  async #read(key: string): Promise<StoredTokens | undefined> {
+    const pending = this.#pendingWrites.get(key);
+    if (pending === undefined) return this.#storage.get(key);
+    await this.#flush(key, pending);
+    return pending;
+  }
+
+  /** Writes kept tokens once storage is back; while it is down they simply stay kept. */
+  async #flush(key: string, pending: StoredTokens): Promise<void> {
+    try {
+      await this.#storage.store(key, pending);
+    } catch {
+      return;
+    }
+    if (this.#pendingWrites.get(key) === pending) this.#pendingWrites.delete(key);
+    this.#log.info({ key }, 'tokens kept in memory during a storage outage were stored');
+  }
+
+  /**
+   * Writes renewed tokens. They cannot be obtained again (a rotated refresh token is single use), so a
+   * failing storage is retried, then the tokens are kept in memory and written at the next access
+   * instead of being dropped: the caller still gets its access token.
+   */
+  async #persist(key: string, next: StoredTokens): Promise<void> {
+    this.#pendingWrites.set(key, next); // readers see the new tokens while the write is retried
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#storage.store(key, next);
+        if (this.#pendingWrites.get(key) === next) this.#pendingWrites.delete(key);
+        return;
+      } catch (error) {
+        if (attempt >= STORE_ATTEMPTS) {
+          this.#log.warn(
+            { key, err: error },
+            'storing renewed tokens failed; kept in memory until storage accepts them',
+          );
+          return;
+        }
+        await delay(STORE_RETRY_MS * 2 ** (attempt - 1));
+      }
+    }
   }
 
   #hook(call: () => void): void {
