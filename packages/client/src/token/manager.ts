@@ -22,6 +22,18 @@ const STORE_RETRY_MS = 50;
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** What a renewal started from: the stored tokens and the key's generation when they were read. */
+interface Snapshot {
+  stored: StoredTokens | undefined;
+  generation: number;
+}
+
+/** The key changed while a renewal ran: what it holds now, and whether the renewal's new refresh token must be revoked. */
+interface Superseded {
+  current: StoredTokens | undefined;
+  revoke: boolean;
+}
+
 /** Lifecycle callbacks. A throwing hook is ignored: it never breaks token retrieval. */
 export interface TokenHooks {
   /** New tokens were stored (login, client credentials). */
@@ -79,6 +91,11 @@ export class TokenManager {
    * these are read before storage and written again at the next access to the key.
    */
   readonly #pendingWrites = new Map<string, StoredTokens>();
+  /**
+   * Bumped by `storeTokens` and `clearTokens`: a renewal that started from an older generation must not
+   * write (or delete) over what the application decided meanwhile.
+   */
+  readonly #generations = new Map<string, number>();
 
   constructor(options: TokenManagerOptions) {
     this.#storage = options.storage;
@@ -112,6 +129,7 @@ export class TokenManager {
   /** Stores a token response obtained by a grant (e.g. authorization code) under `key`. */
   async storeTokens(key: string, response: TokenResponse): Promise<AccessToken> {
     const stored = toStoredTokens(response, this.#now(), this.#provider);
+    this.#supersede(key);
     this.#pendingWrites.delete(key); // a new login supersedes tokens kept during an outage
     await this.#storage.store(key, stored);
     const token = toAccessToken(stored);
@@ -130,6 +148,7 @@ export class TokenManager {
    * the revocation error is then rethrown.
    */
   async clearTokens(key: string, options: { revoke?: boolean } = {}): Promise<void> {
+    this.#supersede(key);
     const stored = options.revoke ? await this.#read(key) : undefined;
     this.#pendingWrites.delete(key);
     await this.#storage.delete(key);
@@ -167,7 +186,8 @@ export class TokenManager {
       const release = await lock.tryAcquire(key, this.#lockTtlMs);
       if (release) {
         try {
-          const current = await this.#read(key);
+          const snapshot = await this.#snapshot(key);
+          const current = snapshot.stored;
           if (
             current !== undefined &&
             current.accessToken !== before?.accessToken &&
@@ -175,7 +195,7 @@ export class TokenManager {
           ) {
             return toAccessToken(current); // another process renewed it while we waited for the lock
           }
-          return await this.#renew(key, force, current);
+          return await this.#renew(key, force, snapshot);
         } finally {
           await release().catch(() => undefined);
         }
@@ -196,16 +216,19 @@ export class TokenManager {
   }
 
   /** Refreshes, or requests a new client-credentials token, unless storage already holds a fresh one. */
-  async #renew(key: string, force: boolean, known?: StoredTokens): Promise<AccessToken> {
-    const stored = known ?? (await this.#read(key));
+  async #renew(key: string, force: boolean, known?: Snapshot): Promise<AccessToken> {
+    const { stored, generation } = known ?? (await this.#snapshot(key));
     if (!force && stored !== undefined && this.#isFresh(stored)) return toAccessToken(stored);
 
-    if (stored?.refreshToken !== undefined) return this.#refresh(key, stored, stored.refreshToken);
+    if (stored?.refreshToken !== undefined) {
+      return this.#refresh(key, stored, stored.refreshToken, generation);
+    }
     if (this.#endpoint.clientCredentials) {
       const response = await this.#endpoint.clientCredentials();
       const next = toStoredTokens(response, this.#now(), this.#provider);
-      await this.#persist(key, next);
       const token = toAccessToken(next);
+      if (this.#generation(key) !== generation) return token; // cleared or replaced meanwhile: not stored
+      await this.#persist(key, next, generation);
       this.#hook(() => this.#hooks.onTokenAcquired?.(key, token));
       return token;
     }
@@ -224,7 +247,12 @@ export class TokenManager {
     return toAccessToken(stored); // within the skew but still valid, and nothing to refresh with
   }
 
-  async #refresh(key: string, stored: StoredTokens, refreshToken: string): Promise<AccessToken> {
+  async #refresh(
+    key: string,
+    stored: StoredTokens,
+    refreshToken: string,
+    generation: number,
+  ): Promise<AccessToken> {
     let response: TokenResponse;
     this.#log.debug({ key, expiresAt: stored.expiresAt }, 'refreshing access token');
     try {
@@ -232,6 +260,9 @@ export class TokenManager {
     } catch (error) {
       this.#log.warn({ key, err: error }, 'token refresh failed');
       if (isInvalidGrant(error)) {
+        // A dead refresh token says nothing about tokens stored since: never delete a new login.
+        const superseded = await this.#supersededSince(key, generation, refreshToken);
+        if (superseded) return this.#afterSuperseded(key, superseded);
         await this.#expire(key);
         throw new TokenError('refresh token rejected: the user must sign in again', {
           code: 'reauthentication_required',
@@ -240,9 +271,14 @@ export class TokenManager {
       }
       throw error;
     }
+    const superseded = await this.#supersededSince(key, generation, refreshToken);
+    if (superseded) {
+      if (superseded.revoke) await this.#revokeUnused(key, response);
+      return this.#afterSuperseded(key, superseded);
+    }
     // One store() call: the rotated refresh token never exists apart from its access token.
     const next = toStoredTokens(response, this.#now(), this.#provider, stored);
-    await this.#persist(key, next);
+    await this.#persist(key, next, generation);
     const token = toAccessToken(next);
     this.#log.debug({ key, expiresAt: token.expiresAt }, 'access token refreshed');
     this.#hook(() => this.#hooks.onTokenRefreshed?.(key, token));
@@ -254,6 +290,76 @@ export class TokenManager {
     this.#pendingWrites.delete(key);
     await this.#storage.delete(key);
     this.#hook(() => this.#hooks.onTokenExpired?.(key));
+  }
+
+  #generation(key: string): number {
+    return this.#generations.get(key) ?? 0;
+  }
+
+  /** Marks what renewals in flight for `key` started from as outdated. */
+  #supersede(key: string): void {
+    this.#generations.set(key, this.#generation(key) + 1);
+  }
+
+  /** Reads `key` together with its generation, taken first so no change can slip in between. */
+  async #snapshot(key: string): Promise<Snapshot> {
+    const generation = this.#generation(key);
+    return { stored: await this.#read(key), generation };
+  }
+
+  /**
+   * Did `key` change while a refresh with `refreshToken` ran? Either here (`storeTokens`/`clearTokens`
+   * bumped the generation) or in another instance sharing the storage (the key is gone, or holds another
+   * refresh token). A compare before the write, not an atomic one: with a lock, refreshes are serialised
+   * and only a clear or a login elsewhere in that short gap can still be overwritten.
+   */
+  async #supersededSince(
+    key: string,
+    generation: number,
+    refreshToken: string,
+  ): Promise<Superseded | undefined> {
+    const changedHere = this.#generation(key) !== generation;
+    let current: StoredTokens | undefined;
+    try {
+      current = await this.#read(key);
+    } catch {
+      // Storage unreadable: only what this process knows can be checked.
+      return changedHere ? { current: undefined, revoke: true } : undefined;
+    }
+    if (changedHere || current === undefined) return { current, revoke: true };
+    // Another instance stored other tokens: perhaps its own refresh of the same grant, so nothing is
+    // revoked (RFC 7009 §2.1: revoking a refresh token may end the whole grant).
+    if (current.refreshToken !== refreshToken) return { current, revoke: false };
+    return undefined;
+  }
+
+  /** What a superseded renewal answers: the tokens stored meanwhile, or "sign in again" when cleared. */
+  async #afterSuperseded(key: string, superseded: Superseded): Promise<AccessToken> {
+    const { current } = superseded;
+    this.#log.info(
+      { key },
+      'tokens changed while they were being refreshed; the refresh result was discarded',
+    );
+    if (current === undefined) {
+      throw new TokenError('tokens were cleared while they were being refreshed', {
+        code: 'reauthentication_required',
+      });
+    }
+    if (this.#isUsable(current)) return toAccessToken(current);
+    return this.#renew(key, false);
+  }
+
+  /**
+   * Revokes (RFC 7009) the refresh token a discarded refresh obtained, so a cleared session cannot be
+   * resumed with it. Best effort: a failure is logged, never thrown.
+   */
+  async #revokeUnused(key: string, response: TokenResponse): Promise<void> {
+    if (response.refreshToken === undefined || !this.#endpoint.revoke) return;
+    try {
+      await this.#endpoint.revoke(response.refreshToken, 'refresh_token');
+    } catch (error) {
+      this.#log.warn({ key, err: error }, 'revoking the refresh token of a discarded refresh failed');
+    }
   }
 
   /** What is stored under `key`; renewed tokens kept during a storage outage come first (they are newer). */
@@ -280,9 +386,10 @@ export class TokenManager {
    * failing storage is retried, then the tokens are kept in memory and written at the next access
    * instead of being dropped: the caller still gets its access token.
    */
-  async #persist(key: string, next: StoredTokens): Promise<void> {
+  async #persist(key: string, next: StoredTokens, generation: number): Promise<void> {
     this.#pendingWrites.set(key, next); // readers see the new tokens while the write is retried
     for (let attempt = 1; ; attempt++) {
+      if (this.#generation(key) !== generation) return; // cleared or replaced meanwhile
       try {
         await this.#storage.store(key, next);
         if (this.#pendingWrites.get(key) === next) this.#pendingWrites.delete(key);

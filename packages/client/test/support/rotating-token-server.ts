@@ -8,7 +8,7 @@ export interface RotatingTokenServer extends LocalServer {
   revoked: string[];
   /** Issues `rt-0` as a live refresh token (e.g. for the stored "login"). */
   issue(refreshToken: string): void;
-  /** Answers the next refresh only when this resolves (to hold a refresh in flight). */
+  /** Sends the answer to the next refresh only when this resolves (to hold a refresh in flight). */
   hold(until: Promise<void>): void;
 }
 
@@ -35,21 +35,19 @@ export async function startRotatingTokenServer(): Promise<RotatingTokenServer> {
     }
     const token = form.get('refresh_token') ?? '';
     presented.push(token);
-    const answer = () => {
-      if (!live.delete(token)) return json(400, { error: 'invalid_grant' });
+    // Decided on arrival, like a real server: only the answer is held back.
+    let status = 400;
+    let answer: unknown = { error: 'invalid_grant' };
+    if (live.delete(token)) {
       n++;
       live.add(`rt-${n}`);
-      json(200, {
-        access_token: `at-${n}`,
-        token_type: 'Bearer',
-        expires_in: 3600,
-        refresh_token: `rt-${n}`,
-      });
-    };
+      status = 200;
+      answer = { access_token: `at-${n}`, token_type: 'Bearer', expires_in: 3600, refresh_token: `rt-${n}` };
+    }
     const wait = gate;
     gate = undefined;
-    if (wait) void wait.then(answer);
-    else answer();
+    if (wait) void wait.then(() => json(status, answer));
+    else json(status, answer);
   });
   return {
     ...server,
