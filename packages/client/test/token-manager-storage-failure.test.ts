@@ -41,7 +41,7 @@ async function setUp() {
   });
   const storage = new FlakyStorage();
   await storage.store('k', expiredLogin);
-  const logs: { level: string; obj: unknown; msg?: string }[] = [];
+  const logs: { level: string; obj: unknown; msg?: string | undefined }[] = [];
   const log = (level: string) => (obj: unknown, msg?: string) => void logs.push({ level, obj, msg });
   const manager = new TokenManager({
     storage,
