@@ -10,11 +10,11 @@ import { type RefreshOptions, refreshToken } from './flows/refresh.js';
 import { createRevocationFlow, type RevocationFlow } from './flows/revocation.js';
 import { fetchUserinfo } from './flows/userinfo.js';
 import type { ClientContext } from './http/context.js';
-import { createFetchTransport } from './http/fetch-transport.js';
+import { createFetchTransport, DEFAULT_TIMEOUT_SECS } from './http/fetch-transport.js';
 import type { Transport } from './http/transport.js';
 import { discover } from './oidc/discovery.js';
 import type { StateStore } from './oidc/state-store.js';
-import { withResilience } from './resilience/index.js';
+import { DEFAULT_RATE_LIMIT_MAX_WAIT_MS, ifNotSentRetryBudget, withResilience } from './resilience/index.js';
 import { storageFromEnv } from './storage/from-env.js';
 import { MemoryTokenStorage } from './storage/memory-storage.js';
 import { withHttpTelemetry } from './telemetry/http-telemetry.js';
@@ -119,9 +119,31 @@ function createTokenManager(ctx: ClientContext): TokenManager {
     provider,
     hooks,
     ...(config.logger ? { logger: config.logger } : {}),
-    ...(config.tokenLock ? { lock: config.tokenLock } : {}),
+    ...(config.tokenLock
+      ? { lock: config.tokenLock, lockTtlMs: config.lockTtlMs ?? refreshLockTtlMs(config) }
+      : {}),
     ...(config.refreshSkewSecs !== undefined ? { skewSecs: config.refreshSkewSecs } : {}),
   });
+}
+
+/** Headroom of the derived lock lifetime over the refresh request: storage calls, JWKS, scheduling. */
+const LOCK_MARGIN_MS = 10_000;
+
+/**
+ * The longest one refresh request can hold the refresh lock with the default transport: every attempt
+ * may run to the timeout, plus the backoffs between them and the wait for a rate-limit permit. A lock
+ * shorter than that would let a second instance send the same refresh token (reuse, RFC 9700 §4.14.2).
+ * A custom transport's timing is unknown: one timeout is assumed, and the lock's extension covers the rest.
+ */
+function refreshLockTtlMs(config: OAuth2ClientConfig): number {
+  const timeoutMs = (config.timeoutSecs ?? DEFAULT_TIMEOUT_SECS) * 1000;
+  const resilience = config.transport || config.resilience === false ? undefined : (config.resilience ?? {});
+  if (resilience === undefined) return timeoutMs + LOCK_MARGIN_MS;
+  const retry =
+    resilience.retry === false ? { attempts: 1, backoffMs: 0 } : ifNotSentRetryBudget(resilience.retry);
+  const rateLimitWaitMs =
+    resilience.rateLimit === false ? 0 : (resilience.rateLimit?.maxWaitMs ?? DEFAULT_RATE_LIMIT_MAX_WAIT_MS);
+  return timeoutMs * retry.attempts + retry.backoffMs + rateLimitWaitMs + LOCK_MARGIN_MS;
 }
 
 /** Client credentials and options for {@link createOAuth2ClientFromDiscovery}. */

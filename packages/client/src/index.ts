@@ -76,6 +76,7 @@ export {
   withHttpTelemetry,
 } from './telemetry/index.js';
 export {
+  type LockRelease,
   RedisTokenLock,
   type RedisTokenLockOptions,
   type TokenEndpoint,

@@ -40,6 +40,7 @@ const schema = z.object({
   telemetry: z.object({}).passthrough().optional(),
   storage: z.custom<object>((v) => typeof v === 'object' && v !== null).optional(),
   tokenLock: z.custom<object>((v) => typeof v === 'object' && v !== null).optional(),
+  lockTtlMs: z.number().int().min(1000).max(3_600_000).optional(),
   machineClient: z.boolean().optional(),
   logger: z.custom<object>((v) => typeof v === 'object' && v !== null).optional(),
   refreshSkewSecs: z.number().min(0).max(3600).optional(),

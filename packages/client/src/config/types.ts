@@ -69,6 +69,12 @@ export interface OAuth2ClientConfig extends ProviderEndpoints {
   /** Cross-process refresh lock, e.g. `RedisTokenLock` next to `RedisTokenStorage`. */
   tokenLock?: TokenLock;
   /**
+   * Lifetime of `tokenLock` (1 000 – 3 600 000 ms). Default: the longest one refresh request can take
+   * (`timeoutSecs` × attempts + retry backoffs + rate-limit wait) plus 10 s. The lock is also extended
+   * while a refresh runs when it supports it (`RedisTokenLock`).
+   */
+  lockTtlMs?: number;
+  /**
    * The token manager requests new tokens with the client credentials grant instead of refreshing.
    * Default: true when no `redirectUri` is configured.
    */

@@ -12,8 +12,14 @@ export {
   withCircuitBreaker,
 } from './circuit-breaker.js';
 export { withConcurrencyLimit } from './concurrency.js';
-export { type RateLimit, type RateLimiterOptions, TokenBucket, withRateLimit } from './rate-limiter.js';
-export { type RetryOptions, withRetry } from './retry.js';
+export {
+  DEFAULT_RATE_LIMIT_MAX_WAIT_MS,
+  type RateLimit,
+  type RateLimiterOptions,
+  TokenBucket,
+  withRateLimit,
+} from './rate-limiter.js';
+export { DEFAULT_RETRY, ifNotSentRetryBudget, type RetryOptions, withRetry } from './retry.js';
 
 /** Settings of {@link withResilience}; `false` turns a layer off. */
 export interface ResilienceOptions {

@@ -20,6 +20,9 @@ export interface RateLimiterOptions {
   meter?: Meter;
 }
 
+/** Default {@link RateLimiterOptions.maxWaitMs}. */
+export const DEFAULT_RATE_LIMIT_MAX_WAIT_MS = 5_000;
+
 /** A token bucket: `capacity` permits, refilled continuously at `perSecond`. */
 export class TokenBucket {
   #tokens: number;
@@ -57,7 +60,7 @@ export class TokenBucket {
  * `source="provider"` for HTTP 429 responses coming back from the provider.
  */
 export function withRateLimit(transport: Transport, options: RateLimiterOptions): Transport {
-  const maxWaitMs = options.maxWaitMs ?? 5_000;
+  const maxWaitMs = options.maxWaitMs ?? DEFAULT_RATE_LIMIT_MAX_WAIT_MS;
   const rateLimited = resolveMeter(options.meter === undefined ? {} : { meter: options.meter }).createCounter(
     'oauth2_rate_limited_total',
     { description: 'Requests refused by the client-side rate limiter or answered 429 by the provider' },

@@ -16,24 +16,52 @@ export interface RetryOptions {
   maxRetryAfterSecs?: number;
 }
 
+/** Defaults of {@link RetryOptions} (seed §8.3). */
+export const DEFAULT_RETRY = {
+  maxRetries: 3,
+  initialDelayMs: 500,
+  maxDelayMs: 30_000,
+  jitter: 0.1,
+  maxRetryAfterSecs: 60,
+} as const satisfies Required<RetryOptions>;
+
+/** Longest backoff before retry `attempt` (1-based): doubled from `initialDelayMs`, capped, without jitter. */
+function baseDelayMs(attempt: number, initial: number, max: number): number {
+  return Math.min(max, initial * 2 ** (attempt - 1));
+}
+
+/**
+ * The most a request with policy `if-not-sent` can spend in backoff between attempts (no `Retry-After`
+ * wait applies to it), and how many attempts it makes: a budget for locks held around one request.
+ */
+export function ifNotSentRetryBudget(options: RetryOptions = {}): { attempts: number; backoffMs: number } {
+  const maxRetries = Math.max(0, options.maxRetries ?? DEFAULT_RETRY.maxRetries);
+  const initial = options.initialDelayMs ?? DEFAULT_RETRY.initialDelayMs;
+  const max = options.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs;
+  const jitter = options.jitter ?? DEFAULT_RETRY.jitter;
+  let backoffMs = 0;
+  for (let attempt = 1; attempt <= maxRetries; attempt++) backoffMs += baseDelayMs(attempt, initial, max);
+  return { attempts: maxRetries + 1, backoffMs: Math.ceil(backoffMs * (1 + jitter)) };
+}
+
 /**
  * Wraps a transport with retries that honour each request's {@link HttpRequest.retry} policy:
  * `never` is sent once; `if-not-sent` is resent only after a refused connection; `safe` is resent after
  * network errors, timeouts, 5xx, 429 and `temporarily_unavailable`, waiting for `Retry-After` when sent.
  */
 export function withRetry(transport: Transport, options: RetryOptions = {}): Transport {
-  const maxRetries = options.maxRetries ?? 3;
-  const initial = options.initialDelayMs ?? 500;
-  const max = options.maxDelayMs ?? 30_000;
-  const jitter = options.jitter ?? 0.1;
-  const maxRetryAfterMs = (options.maxRetryAfterSecs ?? 60) * 1000;
+  const maxRetries = options.maxRetries ?? DEFAULT_RETRY.maxRetries;
+  const initial = options.initialDelayMs ?? DEFAULT_RETRY.initialDelayMs;
+  const max = options.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs;
+  const jitter = options.jitter ?? DEFAULT_RETRY.jitter;
+  const maxRetryAfterMs = (options.maxRetryAfterSecs ?? DEFAULT_RETRY.maxRetryAfterSecs) * 1000;
 
   const delayFor = (ctx: IRetryBackoffContext<unknown>): number => {
     if ('value' in ctx.result) {
       const secs = retryAfterSecs(ctx.result.value as HttpResponse);
       if (secs !== undefined) return secs * 1000;
     }
-    const base = Math.min(max, initial * 2 ** (ctx.attempt - 1));
+    const base = baseDelayMs(ctx.attempt, initial, max);
     return Math.max(0, Math.round(base * (1 + (Math.random() * 2 - 1) * jitter)));
   };
 

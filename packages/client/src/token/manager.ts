@@ -2,7 +2,7 @@ import { OAuth2Error, TokenError } from '../errors/index.js';
 import type { TokenStorage } from '../storage/token-storage.js';
 import { type Logger, safeLogger } from '../telemetry/logging.js';
 import { toAccessToken, toStoredTokens } from './convert.js';
-import type { TokenLock } from './lock.js';
+import type { LockRelease, TokenLock } from './lock.js';
 import type { AccessToken, StoredTokens, TokenResponse } from './types.js';
 
 /** The token-endpoint calls the manager needs; normally bound to a configured client. */
@@ -55,7 +55,11 @@ export interface TokenManagerOptions {
   hooks?: TokenHooks;
   /** Cross-process lock (e.g. `RedisTokenLock`): one refresh per key across every instance. */
   lock?: TokenLock;
-  /** Lock lifetime; must exceed the slowest refresh. Default 30 000 ms. */
+  /**
+   * Lock lifetime. While a refresh runs the lock is extended every third of it when the lock supports
+   * `extend` (`RedisTokenLock` does), so it only has to outlive a holder that died. Waiters give up after
+   * twice this. Default 30 000 ms (`createOAuth2Client` derives one from its timeout and retries).
+   */
   lockTtlMs?: number;
   /** How often waiters re-read storage while another process refreshes. Default 50 ms. */
   lockPollMs?: number;
@@ -185,6 +189,7 @@ export class TokenManager {
     for (;;) {
       const release = await lock.tryAcquire(key, this.#lockTtlMs);
       if (release) {
+        const stopExtending = this.#keepLock(key, release);
         try {
           const snapshot = await this.#snapshot(key);
           const current = snapshot.stored;
@@ -197,6 +202,7 @@ export class TokenManager {
           }
           return await this.#renew(key, force, snapshot);
         } finally {
+          stopExtending();
           await release().catch(() => undefined);
         }
       }
@@ -213,6 +219,30 @@ export class TokenManager {
         });
       }
     }
+  }
+
+  /**
+   * Extends a held lock every third of its lifetime until the returned function is called. A refresh
+   * slower than `lockTtlMs` (slow provider, retries, rate-limit wait) must not let a second instance take
+   * the lock and send the same refresh token again: that is reuse (RFC 9700 §4.14.2), and the server
+   * revokes the whole token family.
+   */
+  #keepLock(key: string, release: LockRelease): () => void {
+    const extend = release.extend;
+    if (extend === undefined) return () => undefined;
+    const timer = setInterval(
+      () => {
+        extend(this.#lockTtlMs).then(
+          (held) => {
+            if (!held) this.#log.warn({ key }, 'the refresh lock expired before it could be extended');
+          },
+          (error: unknown) => this.#log.warn({ key, err: error }, 'extending the refresh lock failed'),
+        );
+      },
+      Math.max(1, Math.floor(this.#lockTtlMs / 3)),
+    );
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   /** Refreshes, or requests a new client-credentials token, unless storage already holds a fresh one. */

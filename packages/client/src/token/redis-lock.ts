@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { StorageError } from '../errors/index.js';
-import type { TokenLock } from './lock.js';
+import type { LockRelease, TokenLock } from './lock.js';
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+/** Extends only the caller's own lock: after an expiry another holder's lock must stay as it is. */
+const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
 /** Options of {@link RedisTokenLock}. */
 export interface RedisTokenLockOptions {
@@ -15,7 +17,8 @@ export interface RedisTokenLockOptions {
 
 /**
  * A {@link TokenLock} on one Redis: `SET key owner NX PX ttl` with a random owner, released by a Lua
- * compare-and-delete so a holder whose lock expired can never delete another holder's lock.
+ * compare-and-delete so a holder whose lock expired can never delete another holder's lock, and extended
+ * by a Lua compare-and-`PEXPIRE` for the same reason.
  */
 export class RedisTokenLock implements TokenLock {
   readonly #redis: Redis;
@@ -26,7 +29,7 @@ export class RedisTokenLock implements TokenLock {
     this.#prefix = options.keyPrefix ?? 'gatehouse:lock:';
   }
 
-  async tryAcquire(name: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
+  async tryAcquire(name: string, ttlMs: number): Promise<LockRelease | undefined> {
     const key = this.#prefix + name;
     const owner = randomBytes(16).toString('hex');
     let result: string | null;
@@ -40,8 +43,10 @@ export class RedisTokenLock implements TokenLock {
       });
     }
     if (result !== 'OK') return undefined;
-    return async () => {
+    const release: LockRelease = async () => {
       await this.#redis.eval(RELEASE, 1, key, owner);
     };
+    release.extend = async (nextTtlMs) => (await this.#redis.eval(EXTEND, 1, key, owner, nextTtlMs)) === 1;
+    return release;
   }
 }
