@@ -111,7 +111,10 @@ describe('device authorization grant (RFC 8628)', () => {
   it('decides a user code exactly once and issues tokens once, even for concurrent requests', async () => {
     // Called on the services directly: through HTTP the argon2 login serialises the two requests.
     const d = await start();
-    const session = await createSession(t.ctx.store, (await t.ctx.users.findWithPasswordHash('carol'))!.id);
+    const session = await createSession(
+      t.ctx.store,
+      (await t.ctx.users.verifyPassword('carol', USER.password))!.id,
+    );
     const decisions = await Promise.all([
       decideDeviceRequest(t.ctx, d.user_code, session, true),
       decideDeviceRequest(t.ctx, d.user_code, session, true),

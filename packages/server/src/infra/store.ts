@@ -10,6 +10,11 @@ export interface Store {
    * lives, on every node sharing the store. The "first one wins" step of single-use artefacts.
    */
   setIfAbsent(key: string, value: string, ttlSecs: number): Promise<boolean>;
+  /**
+   * Adds `by` to the counter at `key` and returns the new value, atomically on every node sharing the store.
+   * A counter that did not exist starts a fixed window of `ttlSecs`; later increments keep its expiry.
+   */
+  increment(key: string, by: number, ttlSecs: number): Promise<number>;
   ping(): Promise<void>;
   close(): Promise<void>;
   /** Several keys in one call (one round trip with Redis), in the order asked; undefined when absent. */
@@ -48,6 +53,20 @@ export class MemoryStore implements Store {
     return true;
   }
 
+  // No await between the read and the write: atomic within this process's one JavaScript thread.
+  async increment(key: string, by: number, ttlSecs: number): Promise<number> {
+    const now = Date.now();
+    const e = this.#entries.get(key);
+    if (e !== undefined && e.expiresAt > now) {
+      const value = Number(e.value) + by;
+      e.value = String(value);
+      return value;
+    }
+    this.#sweep();
+    this.#entries.set(key, { value: String(by), expiresAt: now + Math.max(1, Math.ceil(ttlSecs)) * 1000 });
+    return by;
+  }
+
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {
@@ -70,6 +89,12 @@ export class MemoryStore implements Store {
   }
 }
 
+/** INCRBY, and an expiry only when the counter was just created (a fixed window); one atomic script. */
+const INCREMENT_LUA = `
+local value = redis.call('INCRBY', KEYS[1], ARGV[1])
+if redis.call('TTL', KEYS[1]) == -1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return value`;
+
 export class RedisStore implements Store {
   readonly kind = 'redis' as const;
   readonly #redis: Redis;
@@ -78,6 +103,7 @@ export class RedisStore implements Store {
   constructor(url: string, prefix = 'gatehouse:') {
     this.#redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true });
     this.#redis.on('error', () => {});
+    this.#redis.defineCommand('gatehouseIncrement', { numberOfKeys: 1, lua: INCREMENT_LUA });
     this.#prefix = prefix;
   }
 
@@ -103,6 +129,13 @@ export class RedisStore implements Store {
   async setIfAbsent(key: string, value: string, ttlSecs: number): Promise<boolean> {
     const ttl = Math.max(1, Math.ceil(ttlSecs));
     return (await this.#redis.set(this.#prefix + key, value, 'EX', ttl, 'NX')) === 'OK';
+  }
+
+  async increment(key: string, by: number, ttlSecs: number): Promise<number> {
+    const redis = this.#redis as Redis & {
+      gatehouseIncrement(key: string, by: number, ttlSecs: number): Promise<number>;
+    };
+    return redis.gatehouseIncrement(this.#prefix + key, by, Math.max(1, Math.ceil(ttlSecs)));
   }
 
   async ping(): Promise<void> {

@@ -1,4 +1,3 @@
-import { verify as argonVerify } from '@node-rs/argon2';
 import type { User } from '../domain/index.js';
 import type { AppContext } from '../state/index.js';
 
@@ -11,6 +10,9 @@ export type LoginResult = { ok: true; user: User } | { ok: false; locked: boolea
 /**
  * Checks a password (argon2id) with failure counters per username and per IP and a lockout window, so
  * neither one account nor one address can be brute-forced (RFC 9700 §4.15 spirit, OWASP ASVS 2.2.1).
+ *
+ * Each attempt is counted atomically *before* the password is checked, and a success gives its count back:
+ * counting after the (slow) check let any number of attempts sent at once all read the same count and pass.
  */
 export async function login(
   ctx: AppContext,
@@ -20,24 +22,14 @@ export async function login(
 ): Promise<LoginResult> {
   const userKey = `login-fail:u:${username.toLowerCase()}`;
   const ipKey = `login-fail:ip:${ip}`;
-  const userFails = Number((await ctx.store.get(userKey)) ?? 0);
-  const ipFails = Number((await ctx.store.get(ipKey)) ?? 0);
-  if (userFails >= USER_LOCK_AFTER || ipFails >= IP_LOCK_AFTER) return { ok: false, locked: true };
-  const user = await ctx.users.findWithPasswordHash(username);
-  let ok = false;
-  if (user) {
-    try {
-      ok = await argonVerify(user.passwordHash, password);
-    } catch {
-      ok = false;
-    }
-  }
-  if (!ok || !user) {
-    await ctx.store.set(userKey, String(userFails + 1), LOCK_WINDOW_SECS);
-    await ctx.store.set(ipKey, String(ipFails + 1), LOCK_WINDOW_SECS);
-    return { ok: false, locked: false };
-  }
-  await ctx.store.set(userKey, '0', 1);
-  const { passwordHash: _hash, ...rest } = user;
-  return { ok: true, user: rest };
+  const [userAttempts, ipAttempts] = await Promise.all([
+    ctx.store.increment(userKey, 1, LOCK_WINDOW_SECS),
+    ctx.store.increment(ipKey, 1, LOCK_WINDOW_SECS),
+  ]);
+  if (userAttempts > USER_LOCK_AFTER || ipAttempts > IP_LOCK_AFTER) return { ok: false, locked: true };
+  const user = await ctx.users.verifyPassword(username, password);
+  if (!user) return { ok: false, locked: false };
+  // A success clears the account's failures and does not count against the address.
+  await Promise.all([ctx.store.set(userKey, '0', 1), ctx.store.increment(ipKey, -1, LOCK_WINDOW_SECS)]);
+  return { ok: true, user };
 }
