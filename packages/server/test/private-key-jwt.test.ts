@@ -231,7 +231,8 @@ describe('private_key_jwt client authentication (RFC 7523 §2.2)', () => {
   it('keeps secrets and assertions apart', async () => {
     // A client registered for a secret cannot authenticate with an assertion (signed by any key) …
     const forSecretClient = await sign(k1, { iss: 'svc-post' });
-    await rejected(await token(forSecretClient), /registered for client_secret_post/);
+    // … and is told no more than an unknown client_id would be (no client enumeration).
+    await rejected(await token(forSecretClient), /^client authentication failed$/);
     // … a private_key_jwt client cannot use a secret …
     const basicRes = await post(
       '/api/oauth/token',
@@ -262,7 +263,7 @@ describe('private_key_jwt client authentication (RFC 7523 §2.2)', () => {
       client_assertion_type: ASSERTION_TYPE,
       client_assertion: await sign(k1, { iss: 'public-app' }),
     });
-    await rejected(res, /registered for none/);
+    await rejected(res, /^client authentication failed$/);
   });
 
   it('verifies with keys from jwks_uri and picks up a rotated key', async () => {

@@ -2,6 +2,7 @@ import { asc, eq } from 'drizzle-orm';
 import type { Client, TokenEndpointAuthMethod } from '../domain/index.js';
 import type { Db } from '../infra/db.js';
 import { clients } from './schema.js';
+import { canBeStoredAsText } from './text.js';
 
 type Row = typeof clients.$inferSelect;
 
@@ -26,6 +27,7 @@ export class ClientRepo {
   constructor(private readonly db: Db) {}
 
   async find(clientId: string): Promise<Client | undefined> {
+    if (!canBeStoredAsText(clientId)) return undefined;
     const rows = await this.db.select().from(clients).where(eq(clients.clientId, clientId)).limit(1);
     return rows[0] ? toClient(rows[0]) : undefined;
   }

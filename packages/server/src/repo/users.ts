@@ -3,11 +3,13 @@ import { eq } from 'drizzle-orm';
 import type { User } from '../domain/index.js';
 import type { Db } from '../infra/db.js';
 import { users } from './schema.js';
+import { canBeStoredAsText } from './text.js';
 
 export class UserRepo {
   constructor(private readonly db: Db) {}
 
   async findByUsername(username: string): Promise<(User & { passwordHash: string }) | undefined> {
+    if (!canBeStoredAsText(username)) return undefined;
     const rows = await this.db.select().from(users).where(eq(users.username, username)).limit(1);
     const r = rows[0];
     return r
@@ -16,6 +18,7 @@ export class UserRepo {
   }
 
   async findById(id: string): Promise<User | undefined> {
+    if (!canBeStoredAsText(id)) return undefined;
     const rows = await this.db.select().from(users).where(eq(users.id, id)).limit(1);
     const r = rows[0];
     return r ? { id: r.id, username: r.username, email: r.email, name: r.name } : undefined;

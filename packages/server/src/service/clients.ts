@@ -17,11 +17,12 @@ export interface ClientCredentialsInput {
   body: Record<string, unknown>;
 }
 
-function decodeFormComponent(s: string): string {
+/** RFC 6749 §2.3.1 form-url-decoding of a Basic user-id or password; undefined when malformed. */
+function decodeFormComponent(s: string): string | undefined {
   try {
     return decodeURIComponent(s.replace(/\+/g, ' '));
   } catch {
-    throw invalidRequest('malformed Basic credentials');
+    return undefined;
   }
 }
 
@@ -159,11 +160,16 @@ export class ClientService {
     options: { allowPublic?: boolean } = {},
   ): Promise<Client> {
     const { authorization, body } = input;
-    const bodyId = typeof body['client_id'] === 'string' ? body['client_id'] : undefined;
-    const bodySecret = typeof body['client_secret'] === 'string' ? body['client_secret'] : undefined;
     if (body['client_assertion'] !== undefined || body['client_assertion_type'] !== undefined) {
       return this.#authenticateAssertion(input);
     }
+    // RFC 6749 §3.2: parameters must not be repeated (an array here would slip past the checks below).
+    for (const name of ['client_id', 'client_secret']) {
+      if (body[name] !== undefined && typeof body[name] !== 'string')
+        throw invalidRequest(`${name} must not be repeated`);
+    }
+    const bodyId = body['client_id'] as string | undefined;
+    const bodySecret = body['client_secret'] as string | undefined;
     if (options.allowPublic && authorization === undefined && body['client_secret'] === undefined && bodyId) {
       const client = await this.find(bodyId);
       // A confidential client must not be able to skip authentication by leaving its secret out.
@@ -179,8 +185,12 @@ export class ClientService {
       const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
       const idx = decoded.indexOf(':');
       if (idx < 0) throw invalidClient('malformed Basic credentials', true);
-      clientId = decodeFormComponent(decoded.slice(0, idx));
-      secret = decodeFormComponent(decoded.slice(idx + 1));
+      const id = decodeFormComponent(decoded.slice(0, idx));
+      const pass = decodeFormComponent(decoded.slice(idx + 1));
+      // RFC 6749 §5.2: a failed authentication through the Authorization header is 401 + WWW-Authenticate.
+      if (id === undefined || pass === undefined) throw invalidClient('malformed Basic credentials', true);
+      clientId = id;
+      secret = pass;
       if (bodyId !== undefined && bodyId !== clientId)
         throw invalidRequest('client_id does not match the Basic credentials');
       method = 'client_secret_basic';
@@ -229,9 +239,10 @@ export class ClientService {
       throw invalidClient('client assertion "sub" (the client_id) is required', false);
     }
     const client = await this.find(clientId);
-    if (!client) throw invalidClient('client authentication failed', false);
-    if (client.tokenEndpointAuthMethod !== 'private_key_jwt') {
-      throw invalidClient(`client is registered for ${client.tokenEndpointAuthMethod}`, false);
+    // One answer for "no such client" and "not a private_key_jwt client": nothing is proven yet, and naming
+    // the registered method would tell anyone which client_ids exist.
+    if (client?.tokenEndpointAuthMethod !== 'private_key_jwt') {
+      throw invalidClient('client authentication failed', false);
     }
     if (!this.assertions) throw invalidClient('private_key_jwt is not available here', false);
     await this.assertions.verify(client, assertion);

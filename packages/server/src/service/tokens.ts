@@ -32,6 +32,15 @@ const grantRevokedKey = (grantId: string) => `rt-family-revoked:${grantId}`;
 /** Margin past a token's `exp` for a revocation record: clock skew and requests in flight. */
 const REVOCATION_MARGIN_SECS = 5;
 
+/**
+ * RFC 8707 §2: an absolute URI (RFC 3986 §4.3) with no fragment. Checked on the raw value, which becomes
+ * `aud` as sent: the WHATWG URL parser alone would accept it after stripping spaces, tabs and newlines, and
+ * reports a bare trailing `#` as no fragment.
+ */
+const ABSOLUTE_URI_WITHOUT_FRAGMENT = /^[A-Za-z][A-Za-z0-9+.-]*:[\x21\x22\x24-\x7e]+$/;
+const isResourceIndicator = (value: string): boolean =>
+  ABSOLUTE_URI_WITHOUT_FRAGMENT.test(value) && URL.canParse(value);
+
 export class TokenService {
   /**
    * SHA-256(token) → claims of an access token whose signature, issuer, `typ` and algorithm jose already
@@ -74,14 +83,8 @@ export class TokenService {
       if (notAllowed.length > 0)
         throw invalidScope(`scope not allowed for this client: ${notAllowed.join(' ')}`);
     }
-    for (const r of resources) {
-      let url: URL;
-      try {
-        url = new URL(r);
-      } catch {
-        throw new OAuthError('invalid_target', `resource must be an absolute URI: ${r}`);
-      }
-      if (url.hash !== '') throw new OAuthError('invalid_target', 'resource must not contain a fragment');
+    if (!resources.every(isResourceIndicator)) {
+      throw new OAuthError('invalid_target', 'resource must be an absolute URI without a fragment');
     }
     const now = Math.floor(Date.now() / 1000);
     const ttl = this.opts.accessTokenTtlSecs;

@@ -1,6 +1,6 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { serializeRequest } from '../infra/log-serializers.js';
 import type { AppContext } from '../state/index.js';
 import { browserKit } from './browser-kit.js';
@@ -13,6 +13,7 @@ import { userinfoRoutes } from './handlers/userinfo.js';
 import { wellKnownRoutes } from './handlers/well-known.js';
 import { installErrorHandler } from './middleware/errors.js';
 import { installMetrics } from './middleware/metrics.js';
+import { installNotFoundHandler } from './middleware/not-found.js';
 import { installRateLimits } from './middleware/rate-limit.js';
 import { genReqId, installRequestId } from './middleware/request-id.js';
 
@@ -41,9 +42,18 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     // Behind a load balancer: req.ip is then the forwarded client (rate limits, login throttle, logs).
     trustProxy: trustProxyOption(ctx.config.server.trust_proxy),
     genReqId,
+    // A URL Fastify cannot even route (bad percent-encoding, e.g. `/api/oauth/%zz`): an RFC 6749 §5.2
+    // shaped 400 like every other client error, not Fastify's own error body.
+    frameworkErrors: (err, _req, res) => {
+      (res as FastifyReply)
+        .code(400)
+        .header('cache-control', 'no-store')
+        .send({ error: 'invalid_request', error_description: err.message });
+    },
   });
   installRequestId(app);
   installErrorHandler(app, ctx.metrics);
+  installNotFoundHandler(app);
   installMetrics(app, ctx.metrics);
   await app.register(formbody);
   const limits = await installRateLimits(app, ctx.config.rate_limit, ctx.store, ctx.metrics);

@@ -1,7 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { OAuthError } from '../../error/index.js';
 import type { Metrics } from '../../infra/metrics.js';
-import { notFoundHandler } from './not-found.js';
 
 /** Renders OAuthError as RFC 6749 §5.2 JSON; client-side Fastify errors (bad body, etc.) as invalid_request. */
 export function installErrorHandler(app: FastifyInstance, metrics: Metrics): void {
@@ -27,5 +26,4 @@ export function installErrorHandler(app: FastifyInstance, metrics: Metrics): voi
     metrics.oauthErrors.inc({ error: 'server_error', status: '500' });
     return reply.code(500).send({ error: 'server_error', error_description: 'internal error' });
   });
-  app.setNotFoundHandler(notFoundHandler(app));
 }
