@@ -45,6 +45,7 @@ export type OAuth2ErrorCode =
   | 'rate_limited'
   | 'timeout'
   | 'network_error'
+  | 'aborted'
   | 'response_too_large'
   // storage
   | 'storage_error'

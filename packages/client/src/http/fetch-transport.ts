@@ -18,7 +18,8 @@ export const DEFAULT_TIMEOUT_SECS = 30;
 export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 
 /**
- * The default {@link Transport}: platform `fetch` with a per-request timeout (NetworkError `timeout`),
+ * The default {@link Transport}: platform `fetch` with a per-request timeout (NetworkError `timeout`;
+ * NetworkError `aborted` when the request's own `signal` fired),
  * a response size cap (ProviderError `response_too_large`) and HTTPS enforcement (ConfigurationError
  * `insecure_endpoint`, loopback excepted). Redirects are not followed (RFC 6749 §3.2 endpoints answer directly).
  */
@@ -40,7 +41,11 @@ export function createFetchTransport(options: FetchTransportOptions = {}): Trans
         });
       }
       if (request.signal?.aborted) {
-        throw new NetworkError(`${request.endpoint} request aborted`, { code: 'network_error', cause });
+        // The caller gave up: says nothing about the provider (not retried, not a breaker failure).
+        throw new NetworkError(`${request.endpoint} request aborted by the caller`, {
+          code: 'aborted',
+          cause,
+        });
       }
       throw new NetworkError(`${request.endpoint} request failed: no response`, {
         code: 'network_error',

@@ -13,7 +13,10 @@ import { resolveMeter } from '../telemetry/otel.js';
 
 /** Circuit breaker settings (seed §8.2). */
 export interface CircuitBreakerOptions {
-  /** Failures (network errors, 5xx) within `failureWindowMs` that open the circuit. Default 5. */
+  /**
+   * Failures (network errors, 5xx; never a request the caller aborted) within `failureWindowMs` that
+   * open the circuit. Default 5.
+   */
   failureThreshold?: number;
   /** Sliding window in which failures are counted. Default 60 000 ms. */
   failureWindowMs?: number;
@@ -105,6 +108,15 @@ export class WindowedRecoveryBreaker implements IBreaker {
   }
 }
 
+/**
+ * Failures that say the provider is unwell: no answer (refused, reset, timed out). A request the caller
+ * aborted with its own signal says nothing about the provider, so it is not counted: otherwise a few
+ * impatient callers would open the circuit for everyone.
+ */
+function isProviderFailure(error: unknown): boolean {
+  return error instanceof NetworkError && error.code !== 'aborted';
+}
+
 const STATE_VALUE: Partial<Record<CircuitState, number>> = {
   [CircuitState.Closed]: 0,
   [CircuitState.Open]: 1,
@@ -138,7 +150,7 @@ export function withCircuitBreaker(
         options.now,
       );
       const policy = circuitBreaker(
-        handleWhen((e) => e instanceof NetworkError).orWhenResult((r) => (r as HttpResponse).status >= 500),
+        handleWhen(isProviderFailure).orWhenResult((r) => (r as HttpResponse).status >= 500),
         { halfOpenAfter: resetTimeoutMs, breaker },
       );
       entry = { policy, breaker };
