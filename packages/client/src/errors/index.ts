@@ -36,6 +36,7 @@ export type OAuth2ErrorCode =
   // protocol
   | 'invalid_response'
   | 'invalid_id_token'
+  | 'id_token_missing'
   | 'nonce_mismatch'
   | 'discovery_failed'
   // provider / transport

@@ -1,9 +1,9 @@
-import type { JWTPayload, JWTVerifyGetKey } from 'jose';
-import { AuthorizationError, ConfigurationError } from '../errors/index.js';
+import type { JWTPayload } from 'jose';
+import { AuthorizationError, ConfigurationError, ProtocolError } from '../errors/index.js';
 import { type ClientContext, postAuthenticatedForm, requireEndpoint } from '../http/context.js';
 import { parseTokenResponse } from '../http/response.js';
+import { idTokenKeys } from '../oidc/client-keys.js';
 import { validateIdToken } from '../oidc/id-token.js';
-import { createJwksResolver } from '../oidc/jwks.js';
 import { MemoryStateStore, type StateStore } from '../oidc/state-store.js';
 import type { TokenResponse } from '../token/types.js';
 import { type CallbackInput, readCallback } from './callback.js';
@@ -37,7 +37,10 @@ export interface AuthorizationResult extends TokenResponse {
 export interface ExchangeOptions {
   codeVerifier?: string;
   redirectUri?: string;
-  /** Expected ID token nonce. */
+  /**
+   * Expected ID token nonce: sent when `openid` was requested, so the response must then carry an ID
+   * token (OIDC Core §3.1.3.3), or ProtocolError `id_token_missing` is thrown.
+   */
   nonce?: string;
 }
 
@@ -59,17 +62,6 @@ export interface AuthorizationCodeOptions {
   stateStore?: StateStore;
 }
 
-const jwksCache = new WeakMap<ClientContext, JWTVerifyGetKey>();
-
-function keysFor(ctx: ClientContext): JWTVerifyGetKey {
-  let keys = jwksCache.get(ctx);
-  if (!keys) {
-    keys = createJwksResolver(requireEndpoint(ctx.config, 'jwksUri'), ctx.transport);
-    jwksCache.set(ctx, keys);
-  }
-  return keys;
-}
-
 export function createAuthorizationCodeFlow(
   ctx: ClientContext,
   options: AuthorizationCodeOptions,
@@ -89,6 +81,13 @@ export function createAuthorizationCodeFlow(
       grantType: 'authorization_code',
     });
     const tokens: AuthorizationResult = parseTokenResponse(response);
+    if (!tokens.idToken && opts.nonce !== undefined) {
+      // OIDC Core §3.1.3.3: an openid request's token response MUST contain an ID token; without it the
+      // nonce, and so the binding of this login to this browser session, is never checked.
+      throw new ProtocolError('token response lacks the id_token of an openid request (OIDC Core §3.1.3.3)', {
+        code: 'id_token_missing',
+      });
+    }
     if (tokens.idToken) {
       const issuer = config.issuer;
       if (!issuer) {
@@ -99,7 +98,8 @@ export function createAuthorizationCodeFlow(
       tokens.idTokenClaims = await validateIdToken(tokens.idToken, {
         issuer,
         clientId: config.clientId,
-        keys: keysFor(ctx),
+        keys: idTokenKeys(ctx),
+        accessToken: tokens.accessToken,
         ...(opts.nonce !== undefined ? { nonce: opts.nonce } : {}),
       });
     }

@@ -1,5 +1,7 @@
 import { type ClientContext, postAuthenticatedForm } from '../http/context.js';
 import { parseTokenResponse } from '../http/response.js';
+import { idTokenKeys } from '../oidc/client-keys.js';
+import { validateIdToken } from '../oidc/id-token.js';
 import type { TokenResponse } from '../token/types.js';
 
 /** Options of a refresh request. */
@@ -11,7 +13,9 @@ export interface RefreshOptions {
 
 /**
  * Uses a refresh token (RFC 6749 §6). Retried only if provably not sent, since rotated refresh tokens
- * are single-use (RFC 9700 §4.14). A rejected token throws TokenError `invalid_grant`.
+ * are single-use (RFC 9700 §4.14). A rejected token throws TokenError `invalid_grant`. An ID token in the
+ * response is validated when `issuer` and `jwksUri` are configured (OIDC Core §12.2: signature, `iss`,
+ * `aud`, `exp`, `at_hash`; no nonce), else ProtocolError `invalid_id_token`.
  */
 export async function refreshToken(
   ctx: ClientContext,
@@ -28,5 +32,15 @@ export async function refreshToken(
     grantType: 'refresh_token',
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  return parseTokenResponse(response);
+  const tokens = parseTokenResponse(response);
+  const { issuer, jwksUri, clientId } = ctx.config;
+  if (tokens.idToken && issuer && jwksUri) {
+    await validateIdToken(tokens.idToken, {
+      issuer,
+      clientId,
+      keys: idTokenKeys(ctx),
+      accessToken: tokens.accessToken,
+    });
+  }
+  return tokens;
 }

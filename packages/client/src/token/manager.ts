@@ -1,4 +1,5 @@
 import { OAuth2Error, TokenError } from '../errors/index.js';
+import { assertSameIdentity } from '../oidc/id-token.js';
 import type { TokenStorage } from '../storage/token-storage.js';
 import { type Logger, safeLogger } from '../telemetry/logging.js';
 import { toAccessToken, toStoredTokens } from './convert.js';
@@ -300,6 +301,10 @@ export class TokenManager {
         });
       }
       throw error;
+    }
+    if (response.idToken !== undefined && stored.idToken !== undefined) {
+      // OIDC Core §12.2: same iss, sub and aud as the login, or the stored ID token is not replaced.
+      assertSameIdentity(stored.idToken, response.idToken);
     }
     const superseded = await this.#supersededSince(key, generation, refreshToken);
     if (superseded) {
