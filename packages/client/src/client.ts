@@ -8,7 +8,7 @@ import { createDeviceFlow, type DeviceFlow } from './flows/device.js';
 import { createIntrospectionFlow, type IntrospectionFlow } from './flows/introspection.js';
 import { type RefreshOptions, refreshToken } from './flows/refresh.js';
 import { createRevocationFlow, type RevocationFlow } from './flows/revocation.js';
-import { fetchUserinfo } from './flows/userinfo.js';
+import { fetchUserinfo, type UserinfoOptions } from './flows/userinfo.js';
 import type { ClientContext } from './http/context.js';
 import { createFetchTransport, DEFAULT_TIMEOUT_SECS } from './http/fetch-transport.js';
 import type { Transport } from './http/transport.js';
@@ -34,8 +34,8 @@ export interface OAuth2Client {
   introspection(): IntrospectionFlow;
   /** Token revocation (RFC 7009). */
   revocation(): RevocationFlow;
-  /** UserInfo request (OIDC Core §5.3). */
-  userinfo(accessToken: string, options?: { signal?: AbortSignal }): Promise<Record<string, unknown>>;
+  /** UserInfo request (OIDC Core §5.3); pass `expectedSubject` (the ID token's `sub`) to check it (§5.3.2). */
+  userinfo(accessToken: string, options?: UserinfoOptions): Promise<Record<string, unknown>>;
   /** Device authorization grant (RFC 8628). */
   deviceAuthorization(): DeviceFlow;
   /**

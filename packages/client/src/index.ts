@@ -33,6 +33,7 @@ export type { IntrospectionFlow, IntrospectionResponse } from './flows/introspec
 export { codeChallengeS256, generateCodeVerifier } from './flows/pkce.js';
 export type { RefreshOptions } from './flows/refresh.js';
 export type { RevocationFlow, TokenParams } from './flows/revocation.js';
+export type { UserinfoOptions } from './flows/userinfo.js';
 export { createFetchTransport, type FetchTransportOptions } from './http/fetch-transport.js';
 export type { EndpointKind, HttpRequest, HttpResponse, RetryPolicy, Transport } from './http/transport.js';
 export { clearDiscoveryCache, discover, type ProviderMetadata } from './oidc/discovery.js';

@@ -38,6 +38,7 @@ export type OAuth2ErrorCode =
   | 'invalid_id_token'
   | 'id_token_missing'
   | 'nonce_mismatch'
+  | 'subject_mismatch'
   | 'discovery_failed'
   // provider / transport
   | 'server_error'
