@@ -1,6 +1,6 @@
 import { NetworkError, type OAuth2Error, ProtocolError, ProviderError, TokenError } from '../errors/index.js';
 import { type ClientContext, postAuthenticatedForm, requireEndpoint } from '../http/context.js';
-import { parseTokenResponse, readSuccessBody } from '../http/response.js';
+import { parseTokenResponse, readSeconds, readSuccessBody } from '../http/response.js';
 import type { TokenResponse } from '../token/types.js';
 
 /** RFC 8628 §3.2 device authorization response. */
@@ -50,6 +50,11 @@ export interface DeviceFlow {
 }
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+
+/** RFC 8628 §3.2: clients MUST use 5 s when the server gives no interval. */
+const DEFAULT_INTERVAL_SECS = 5;
+/** Used when the server's (required) `expires_in` is missing or unusable. */
+const DEFAULT_EXPIRES_IN_SECS = 600;
 
 /** Smallest wait after a transient failure, so an `interval` of 0 still backs off. */
 const MIN_BACKOFF_MS = 1000;
@@ -116,8 +121,9 @@ export function createDeviceFlow(ctx: ClientContext): DeviceFlow {
         deviceCode: device_code,
         userCode: user_code,
         verificationUri: verification_uri,
-        expiresIn: Number(expires_in) || 600,
-        interval: interval === undefined ? 5 : Number(interval),
+        // A NaN interval would make the poll loop spin, and slow_down could not lengthen it.
+        expiresIn: readSeconds(expires_in) || DEFAULT_EXPIRES_IN_SECS,
+        interval: readSeconds(interval) ?? DEFAULT_INTERVAL_SECS,
         raw,
       };
       if (typeof verification_uri_complete === 'string')

@@ -5,6 +5,7 @@ import {
   ProviderError,
   TokenError,
 } from '../errors/index.js';
+import { retryAfterSecs } from '../resilience/classify.js';
 import type { TokenResponse } from '../token/types.js';
 import type { HttpResponse } from './transport.js';
 
@@ -27,9 +28,17 @@ export function parseBody(response: HttpResponse): Record<string, unknown> | und
   return undefined;
 }
 
-function retryAfter(response: HttpResponse): number | undefined {
-  const value = Number(response.headers.get('retry-after'));
-  return Number.isFinite(value) && value >= 0 ? value : undefined;
+/**
+ * A lifetime or interval in seconds from a JSON member: a finite number ≥ 0, or a non-empty numeric
+ * string (some servers send `"3600"`). Anything else (`null`, `""`, `true`, `"soon"`, negative) is
+ * absent: `Number()` would turn `null` and `""` into 0 and a word into NaN.
+ */
+export function readSeconds(value: unknown): number | undefined {
+  let n: number;
+  if (typeof value === 'number') n = value;
+  else if (typeof value === 'string' && value.trim() !== '') n = Number(value);
+  else return undefined;
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
 function str(value: unknown): string | undefined {
@@ -51,7 +60,7 @@ export function errorFromBody(
   if (description !== undefined) options.errorDescription = description;
   const uri = str(body['error_uri']);
   if (uri !== undefined) options.errorUri = uri;
-  const after = retryAfter(response);
+  const after = retryAfterSecs(response);
   if (after !== undefined) options.retryAfterSecs = after;
   const message = `${endpoint} endpoint returned ${error}${options.errorDescription ? `: ${options.errorDescription}` : ''}`;
   if (error === 'server_error' || error === 'temporarily_unavailable' || response.status >= 500) {
@@ -68,7 +77,7 @@ export function errorFromBody(
 export function readSuccessBody(response: HttpResponse, endpoint: string): Record<string, unknown> {
   const body = parseBody(response);
   if (response.status === 429) {
-    const after = retryAfter(response);
+    const after = retryAfterSecs(response); // delta-seconds or an HTTP date (RFC 9110 §10.2.3)
     throw new ProviderError(`${endpoint} endpoint rate limited the client`, {
       code: 'rate_limited',
       status: 429,
@@ -111,8 +120,8 @@ export function parseTokenResponse(response: HttpResponse, endpoint = 'token'): 
     });
   }
   const result: TokenResponse = { accessToken, tokenType, raw };
-  const expiresIn = Number(raw['expires_in']);
-  if (raw['expires_in'] !== undefined && Number.isFinite(expiresIn)) result.expiresIn = expiresIn;
+  const expiresIn = readSeconds(raw['expires_in']);
+  if (expiresIn !== undefined) result.expiresIn = expiresIn;
   const refreshToken = str(raw['refresh_token']);
   if (refreshToken) result.refreshToken = refreshToken;
   const idToken = str(raw['id_token']);

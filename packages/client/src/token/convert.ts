@@ -1,11 +1,11 @@
+import { readSeconds } from '../http/response.js';
 import type { AccessToken, StoredTokens, TokenResponse } from './types.js';
 
 /** Reads an optional lifetime in seconds from the raw response (`refresh_expires_in` and friends). */
 function refreshLifetimeSecs(raw: Record<string, unknown>): number | undefined {
   for (const field of ['refresh_token_expires_in', 'refresh_expires_in']) {
-    const v = raw[field];
-    const n = typeof v === 'string' ? Number(v) : v;
-    if (typeof n === 'number' && Number.isFinite(n) && n > 0) return n;
+    const n = readSeconds(raw[field]);
+    if (n !== undefined && n > 0) return n;
   }
   return undefined;
 }
