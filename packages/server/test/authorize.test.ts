@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import { eq } from 'drizzle-orm';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { users } from '../src/repo/schema.js';
 import { basic, CLIENTS, testApp } from './helpers.js';
 import { authorizeUrl, Browser, FORM, hiddenFields, pkce, signInThroughForms } from './support/form-login.js';
 
@@ -356,18 +358,26 @@ describe('authorization endpoint and authorization_code grant', () => {
     const b = new Browser(t);
     await loginAndConsent(b, baseParams(challenge));
     const redirect = 'http://127.0.0.1:53123/cb';
-    const res = await b.request(
-      'GET',
-      authorizeUrl({
-        response_type: 'code',
-        client_id: 'native-app',
-        redirect_uri: redirect,
-        code_challenge: challenge,
-        code_challenge_method: 'S256',
-        state: 's',
-      }),
-    );
-    expect(res.statusCode).toBe(302);
+    const params = {
+      response_type: 'code',
+      client_id: 'native-app',
+      redirect_uri: redirect,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      state: 's',
+    };
+    // Even with no scope, a client the user never approved gets no code (and no `sub`) silently …
+    const silent = await b.request('GET', authorizeUrl({ ...params, prompt: 'none' }));
+    expect(new URL(silent.headers.location as string).searchParams.get('error')).toBe('consent_required');
+    // … but no password either: the consent page comes straight away (SSO).
+    const page = await b.request('GET', authorizeUrl(params));
+    expect(page.body).toContain('name="consent"');
+    expect(page.body).not.toContain('autocomplete="current-password"');
+    const res = await b.request('POST', '/api/oauth/authorize', {
+      ...hiddenFields(page.body),
+      consent: 'approve',
+    });
+    expect(res.statusCode).toBe(303);
     const loc = new URL(res.headers.location as string);
     expect(loc.origin).toBe('http://127.0.0.1:53123');
     const tok = await exchange(
@@ -803,6 +813,82 @@ describe('login throttling under concurrency', () => {
     );
     expect(statuses.filter((s) => s === 401)).toHaveLength(5);
     expect(statuses.filter((s) => s === 429)).toHaveLength(25);
+  });
+});
+
+describe('re-authentication and deleted users', () => {
+  let t: T;
+  const BOB = { username: 'bob', password: 'bob password 1' };
+  beforeAll(async () => {
+    t = await testApp({ oauth: { issuer: ISSUER }, clients: [...CLIENTS, WEB], users: [...USERS, BOB] });
+  });
+  afterAll(async () => t.close());
+
+  const params = (extra: Record<string, string> = {}) => ({
+    response_type: 'code',
+    client_id: 'web-app',
+    redirect_uri: 'https://app.example.com/cb',
+    scope: 'openid',
+    code_challenge: pkce().challenge,
+    code_challenge_method: 'S256',
+    ...extra,
+  });
+  const codeIn = (res: { headers: Record<string, unknown> }) =>
+    new URL(res.headers['location'] as string).searchParams.get('code');
+
+  it('does not let prompt=login or max_age be skipped by posting the consent form from the login page', async () => {
+    const b = new Browser(t);
+    await loginAndConsent(b, params());
+    await new Promise((r) => setTimeout(r, 1100));
+    for (const extra of [{ prompt: 'login' }, { max_age: '1' }, { max_age: '0' }]) {
+      // A scope never approved, so that a consent page follows the login.
+      const p = params({ ...extra, scope: 'openid email' });
+      const page = await b.request('GET', authorizeUrl(p));
+      expect(page.body, JSON.stringify(extra)).toContain('autocomplete="current-password"');
+      const skipped = await b.request('POST', '/api/oauth/authorize', {
+        ...hiddenFields(page.body),
+        consent: 'approve',
+      });
+      expect(skipped.statusCode, JSON.stringify(extra)).toBe(200);
+      expect(skipped.body).toContain('autocomplete="current-password"');
+      expect(skipped.headers.location).toBeUndefined();
+    }
+    // Signing in on that page, then approving, works: the consent form carries the proof of that sign-in.
+    const res = await loginAndConsent(b, params({ prompt: 'login', scope: 'openid email' }));
+    expect(res.statusCode).toBe(303);
+    expect(codeIn(res)).toBeTruthy();
+  });
+
+  it('asks again for max_age=0 even within the second of the sign-in', async () => {
+    const b = new Browser(t);
+    await loginAndConsent(b, params());
+    const again = await b.request('GET', authorizeUrl(params({ max_age: '0' })));
+    expect(again.statusCode).toBe(200);
+    expect(again.body).toContain('autocomplete="current-password"');
+  });
+
+  it('ends the single sign-on of a deleted user and refuses the codes issued to them', async () => {
+    const { challenge, verifier } = pkce();
+    const b = new Browser(t);
+    const signedIn = await signInThroughForms(
+      b,
+      params({ code_challenge: challenge, scope: 'openid offline_access' }),
+      'bob',
+      BOB.password,
+    );
+    const code = codeIn(signedIn)!;
+    await t.ctx.database.db.delete(users).where(eq(users.username, 'bob'));
+
+    const silent = await b.request('GET', authorizeUrl(params({ prompt: 'none' })));
+    expect(new URL(silent.headers.location as string).searchParams.get('error')).toBe('login_required');
+    const tok = await webAppToken(t, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: 'https://app.example.com/cb',
+      code_verifier: verifier,
+    });
+    expect(tok.statusCode).toBe(400);
+    expect(tok.json().error).toBe('invalid_grant');
   });
 });
 

@@ -155,6 +155,7 @@ function checkMaxAge(value: string | undefined): number | undefined {
 export function sessionSatisfies(req: AuthRequest, session: Session | undefined): session is Session {
   if (!session) return false;
   if (req.prompt.includes('login')) return false;
-  if (req.maxAge !== undefined && nowSecs() - session.authTime > req.maxAge) return false;
+  // `>=`: max_age=0 always asks again, like prompt=login (OIDC Core §3.1.2.1 errata), even within the second.
+  if (req.maxAge !== undefined && nowSecs() - session.authTime >= req.maxAge) return false;
   return true;
 }

@@ -8,7 +8,9 @@ import type { Session } from './sessions.js';
  * a consent withdrawn on another node (or a client deleted, which deletes its consents) is only seen after it.
  */
 export const CONSENT_CACHE_SECS = 5 * 60;
-const cacheKey = (userId: string, clientId: string) => `consent:${userId}:${clientId}`;
+// `v2`: JSON values (a list, or null for "no consent"); earlier versions kept space-separated scopes under
+// `consent:<user>:<client>` in the store alone, which this never reads.
+const cacheKey = (userId: string, clientId: string) => `consent:v2:${userId}:${clientId}`;
 
 /**
  * Remembered consent (OIDC Core §3.1.2.4): what each user approved for each client, kept in the database
@@ -25,15 +27,18 @@ export class ConsentService {
   async needsConsent(req: AuthRequest, session: Session): Promise<boolean> {
     if (req.client.skipConsent) return false;
     if (req.prompt.includes('consent')) return true;
-    if (req.scopes.length === 0) return false;
-    const granted = new Set(await this.#granted(session.userId, req.client.clientId));
-    return !req.scopes.every((s) => granted.has(s));
+    const granted = await this.#granted(session.userId, req.client.clientId);
+    // No scope asked for still hands the client a code for this user (and their `sub`): only with a consent
+    // on record for this client (RFC 6749 §4.1.1, OIDC Core §3.1.2.4).
+    if (granted === undefined) return true;
+    const set = new Set(granted);
+    return !req.scopes.every((s) => set.has(s));
   }
 
   /** Records the approval of `req.scopes` (added to what was granted before). */
   async remember(req: AuthRequest, session: Session): Promise<void> {
     const all = await this.repo.grant(session.userId, req.client.clientId, req.scopes);
-    await this.store.set(cacheKey(session.userId, req.client.clientId), all.join(' '), CONSENT_CACHE_SECS);
+    await this.store.set(cacheKey(session.userId, req.client.clientId), JSON.stringify(all), CONSENT_CACHE_SECS);
   }
 
   /** What a user has granted, per client (for operators: `gatehouse consents list`). */
@@ -48,16 +53,17 @@ export class ConsentService {
   async revoke(username: string, clientId: string): Promise<boolean> {
     const userId = await this.repo.revoke(username, clientId);
     if (userId === undefined) return false;
-    await this.store.set(cacheKey(userId, clientId), '', CONSENT_CACHE_SECS);
+    await this.store.set(cacheKey(userId, clientId), 'null', CONSENT_CACHE_SECS);
     return true;
   }
 
-  async #granted(userId: string, clientId: string): Promise<string[]> {
+  /** The scopes on record, or undefined when the user never approved this client. Cached as JSON (`null`). */
+  async #granted(userId: string, clientId: string): Promise<string[] | undefined> {
     const key = cacheKey(userId, clientId);
     const cached = await this.store.get(key);
-    if (cached !== undefined) return cached === '' ? [] : cached.split(' ');
-    const scopes = (await this.repo.find(userId, clientId)) ?? [];
-    await this.store.set(key, scopes.join(' '), CONSENT_CACHE_SECS);
+    if (cached !== undefined) return (JSON.parse(cached) as string[] | null) ?? undefined;
+    const scopes = await this.repo.find(userId, clientId);
+    await this.store.set(key, JSON.stringify(scopes ?? null), CONSENT_CACHE_SECS);
     return scopes;
   }
 }

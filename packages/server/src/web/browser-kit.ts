@@ -60,7 +60,16 @@ export function browserKit(ctx: AppContext): BrowserKit {
         .header('cache-control', 'no-store')
         .header('referrer-policy', 'no-referrer')
         .send(body),
-    session: (req) => getSession(ctx.store, readSigned(req, SESSION_COOKIE)),
+    async session(req) {
+      const session = await getSession(ctx.store, readSigned(req, SESSION_COOKIE));
+      if (session === undefined) return undefined;
+      // A user deleted since signing in has no session any more (no SSO, no codes in their name).
+      if ((await ctx.users.find(session.userId)) === undefined) {
+        await endSession(ctx.store, session.sid);
+        return undefined;
+      }
+      return session;
+    },
     async startSession(reply, userId) {
       const session = await createSession(ctx.store, userId);
       reply.setCookie(SESSION_COOKIE, session.sid, cookieOpts);

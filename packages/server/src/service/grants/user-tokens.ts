@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Client } from '../../domain/index.js';
+import { OAuthError } from '../../error/index.js';
 import type { AppContext } from '../../state/index.js';
 import { nowSecs } from '../hash.js';
 import { signEs256Jwt } from '../jwt.js';
@@ -26,6 +27,10 @@ export async function issueUserTokens(
   grant: UserGrant,
   grantId: string,
 ): Promise<TokenEndpointResponse> {
+  // A code, device code or refresh token outlives nothing: not the user it was issued for.
+  if ((await ctx.users.find(grant.userId)) === undefined) {
+    throw new OAuthError('invalid_grant', 'the user of this grant no longer exists');
+  }
   const issuer = ctx.config.oauth.issuer;
   const key = ctx.keys.active();
   const ttl = ctx.config.oauth.access_token_ttl_secs;

@@ -9,6 +9,7 @@ import {
 } from '../../service/authorization-request.js';
 import { issueAuthorizationCode } from '../../service/grants/authorization-code.js';
 import { login } from '../../service/login.js';
+import { loginProof, loginProofValid } from '../../service/login-proof.js';
 import type { Session } from '../../service/sessions.js';
 import type { AppContext } from '../../state/index.js';
 import { type BrowserKit, type Params, readParams } from '../browser-kit.js';
@@ -16,7 +17,7 @@ import { consentPage, errorPage, loginPage } from '../pages/index.js';
 
 const AUTHORIZE_PATH = '/api/oauth/authorize';
 /** Form fields that are part of the page, not of the authorization request. */
-const FORM_ONLY = new Set(['username', 'password', 'csrf_token', 'consent']);
+const FORM_ONLY = new Set(['username', 'password', 'csrf_token', 'consent', 'login_proof']);
 
 /** The authorization request's own parameters, carried through the login and consent forms. */
 function requestFields(params: Params): Record<string, string> {
@@ -29,6 +30,7 @@ function requestFields(params: Params): Record<string, string> {
 export function authorizeRoutes(ctx: AppContext, kit: BrowserKit) {
   return async (app: FastifyInstance): Promise<void> => {
     const issuer = ctx.config.oauth.issuer;
+    const secret = ctx.config.security.jwt_secret;
 
     /** Back to the client with `iss` (RFC 9207); 303 after a POST so the browser does not re-post. */
     const redirect = (reply: FastifyReply, method: string, uri: string, values: Params) => {
@@ -61,7 +63,7 @@ export function authorizeRoutes(ctx: AppContext, kit: BrowserKit) {
         }),
       );
 
-    /** Signed in: ask for consent if needed, else issue the code. */
+    /** Signed in: ask for consent if needed, else issue the code. `freshLogin`: the password was just entered. */
     const finish = async (
       req: FastifyRequest,
       reply: FastifyReply,
@@ -69,6 +71,7 @@ export function authorizeRoutes(ctx: AppContext, kit: BrowserKit) {
       session: Session,
       params: Params,
       consentGiven: boolean,
+      freshLogin = false,
     ) => {
       if (!consentGiven && (await ctx.consents.needsConsent(ar, session))) {
         if (ar.prompt.includes('none')) {
@@ -81,7 +84,10 @@ export function authorizeRoutes(ctx: AppContext, kit: BrowserKit) {
             action: AUTHORIZE_PATH,
             clientName: ar.client.clientName ?? ar.client.clientId,
             scopes: ar.scopes,
-            fields: requestFields(params),
+            fields: {
+              ...requestFields(params),
+              ...(freshLogin ? { login_proof: loginProof(secret, session) } : {}),
+            },
             csrf: kit.csrf(req, reply),
           }),
         );
@@ -139,7 +145,7 @@ export function authorizeRoutes(ctx: AppContext, kit: BrowserKit) {
             : showLogin(req, reply, ar, params, 401, 'Incorrect username or password.');
         }
         const session = await kit.startSession(reply, result.user.id);
-        return finish(req, reply, ar, session, params, false);
+        return finish(req, reply, ar, session, params, false, true);
       }
 
       const session = await kit.session(req);
@@ -152,6 +158,11 @@ export function authorizeRoutes(ctx: AppContext, kit: BrowserKit) {
             403,
             errorPage('Request expired', 'Please start again from the application.'),
           );
+        // prompt=login / max_age: an approval only counts with the proof of the sign-in just made (OIDC Core
+        // §3.1.2.1); without it, the user signs in first.
+        if (!sessionSatisfies(ar, session) && !loginProofValid(secret, session, params['login_proof'])) {
+          return showLogin(req, reply, ar, params);
+        }
         if (params['consent'] !== 'approve') {
           return redirect(reply, req.method, ar.redirectUri, {
             error: 'access_denied',
