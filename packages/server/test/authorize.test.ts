@@ -145,6 +145,47 @@ describe('authorization endpoint and authorization_code grant', () => {
     }
   });
 
+  it('refuses request, request_uri and a response_mode other than query with a redirect carrying state and iss', async () => {
+    const { challenge } = pkce();
+    const requestObject = 'eyJhbGciOiJub25lIn0.eyJzY29wZSI6Im9wZW5pZCJ9.';
+    const cases: [Record<string, string>, string][] = [
+      // OIDC Core §6.1 / §6.2: not ignored, refused with their own codes (§3.1.2.6).
+      [baseParams(challenge, { request: requestObject }), 'request_not_supported'],
+      [
+        baseParams(challenge, { request_uri: 'https://app.example.com/req.jwt' }),
+        'request_uri_not_supported',
+      ],
+      // OAuth 2.0 Multiple Response Type Encoding Practices §2.1: only query is supported.
+      [baseParams(challenge, { response_mode: 'fragment' }), 'invalid_request'],
+      [baseParams(challenge, { response_mode: 'form_post' }), 'invalid_request'],
+    ];
+    for (const [params, error] of cases) {
+      const res = await t.app.inject({ method: 'GET', url: authorizeUrl(params) });
+      expect(res.statusCode).toBe(302);
+      const loc = new URL(res.headers.location as string);
+      expect(loc.origin + loc.pathname).toBe('https://app.example.com/cb');
+      expect(loc.searchParams.get('error')).toBe(error);
+      expect(loc.searchParams.get('state')).toBe('st-1');
+      expect(loc.searchParams.get('iss')).toBe(ISSUER);
+    }
+    // Before the client and redirect_uri are trusted: still the error page, never a redirect.
+    const untrusted = await t.app.inject({
+      method: 'GET',
+      url: authorizeUrl(
+        baseParams(challenge, { request: requestObject, redirect_uri: 'https://evil.example.com/' }),
+      ),
+    });
+    expect(untrusted.statusCode).toBe(400);
+    expect(untrusted.headers.location).toBeUndefined();
+    // response_mode=query is what the server does anyway.
+    const query = await t.app.inject({
+      method: 'GET',
+      url: authorizeUrl(baseParams(challenge, { response_mode: 'query' })),
+    });
+    expect(query.statusCode).toBe(200);
+    expect(query.body).toContain('autocomplete="current-password"');
+  });
+
   it('requires PKCE even without code_challenge_method (plain is the default and rejected)', async () => {
     const { challenge } = pkce();
     const { code_challenge_method: _m, ...params } = baseParams(challenge);
@@ -664,6 +705,16 @@ describe('authorization endpoint and authorization_code grant', () => {
       expect(doc.grant_types_supported).toEqual(
         expect.arrayContaining(['authorization_code', 'refresh_token']),
       );
+    });
+
+    it('says in discovery that request objects are not supported and query is the only response mode', async () => {
+      for (const path of ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server']) {
+        const doc = (await t.app.inject({ method: 'GET', url: path })).json();
+        // OIDC Discovery §3: request_uri_parameter_supported defaults to true, so absent would claim support.
+        expect(doc.request_parameter_supported).toBe(false);
+        expect(doc.request_uri_parameter_supported).toBe(false);
+        expect(doc.response_modes_supported).toEqual(['query']);
+      }
     });
   });
 
