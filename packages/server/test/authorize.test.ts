@@ -643,6 +643,55 @@ describe('authorization endpoint and authorization_code grant', () => {
       expect(none.headers['www-authenticate']).toMatch(/^Bearer/);
     });
 
+    it('refuses a token sent both in the Authorization header and in the form body with 400 invalid_request', async () => {
+      const { tok } = await signedIn('openid');
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/oauth/userinfo',
+        headers: { ...FORM, authorization: `Bearer ${tok.access_token}` },
+        payload: new URLSearchParams({ access_token: tok.access_token }).toString(),
+      });
+      // RFC 6750 §2: a client MUST NOT use more than one method in a request; §3.1: invalid_request.
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toBe('invalid_request');
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="gatehouse", error="invalid_request"');
+    });
+
+    it('takes access_token from a form-encoded body only: a JSON body carries no token (401, no error code)', async () => {
+      const { tok } = await signedIn('openid');
+      const form = await t.app.inject({
+        method: 'POST',
+        url: '/api/oauth/userinfo',
+        headers: FORM,
+        payload: new URLSearchParams({ access_token: tok.access_token }).toString(),
+      });
+      expect(form.statusCode).toBe(200);
+      // RFC 6750 §2.2: the body method is application/x-www-form-urlencoded; anything else is no method at all,
+      // so §3.1: a challenge without error code or description.
+      const json = await t.app.inject({
+        method: 'POST',
+        url: '/api/oauth/userinfo',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ access_token: tok.access_token }),
+      });
+      expect(json.statusCode).toBe(401);
+      expect(json.headers['www-authenticate']).toBe('Bearer realm="gatehouse"');
+      expect(json.body).not.toContain('error');
+    });
+
+    it('refuses a repeated access_token form parameter with 400 invalid_request', async () => {
+      const { tok } = await signedIn('openid');
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/oauth/userinfo',
+        headers: FORM,
+        payload: `access_token=${tok.access_token}&access_token=${tok.access_token}`,
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toBe('invalid_request');
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="gatehouse", error="invalid_request"');
+    });
+
     it('logs out with id_token_hint, ends the session and redirects to a registered URI with state', async () => {
       const { b, tok, challenge } = await signedIn();
       const res = await b.request(
