@@ -147,6 +147,47 @@ describe('authorization endpoint and authorization_code grant', () => {
     }
   });
 
+  it('refuses request, request_uri and a response_mode other than query with a redirect carrying state and iss', async () => {
+    const { challenge } = pkce();
+    const requestObject = 'eyJhbGciOiJub25lIn0.eyJzY29wZSI6Im9wZW5pZCJ9.';
+    const cases: [Record<string, string>, string][] = [
+      // OIDC Core §6.1 / §6.2: not ignored, refused with their own codes (§3.1.2.6).
+      [baseParams(challenge, { request: requestObject }), 'request_not_supported'],
+      [
+        baseParams(challenge, { request_uri: 'https://app.example.com/req.jwt' }),
+        'request_uri_not_supported',
+      ],
+      // OAuth 2.0 Multiple Response Type Encoding Practices §2.1: only query is supported.
+      [baseParams(challenge, { response_mode: 'fragment' }), 'invalid_request'],
+      [baseParams(challenge, { response_mode: 'form_post' }), 'invalid_request'],
+    ];
+    for (const [params, error] of cases) {
+      const res = await t.app.inject({ method: 'GET', url: authorizeUrl(params) });
+      expect(res.statusCode).toBe(302);
+      const loc = new URL(res.headers.location as string);
+      expect(loc.origin + loc.pathname).toBe('https://app.example.com/cb');
+      expect(loc.searchParams.get('error')).toBe(error);
+      expect(loc.searchParams.get('state')).toBe('st-1');
+      expect(loc.searchParams.get('iss')).toBe(ISSUER);
+    }
+    // Before the client and redirect_uri are trusted: still the error page, never a redirect.
+    const untrusted = await t.app.inject({
+      method: 'GET',
+      url: authorizeUrl(
+        baseParams(challenge, { request: requestObject, redirect_uri: 'https://evil.example.com/' }),
+      ),
+    });
+    expect(untrusted.statusCode).toBe(400);
+    expect(untrusted.headers.location).toBeUndefined();
+    // response_mode=query is what the server does anyway.
+    const query = await t.app.inject({
+      method: 'GET',
+      url: authorizeUrl(baseParams(challenge, { response_mode: 'query' })),
+    });
+    expect(query.statusCode).toBe(200);
+    expect(query.body).toContain('autocomplete="current-password"');
+  });
+
   it('requires PKCE even without code_challenge_method (plain is the default and rejected)', async () => {
     const { challenge } = pkce();
     const { code_challenge_method: _m, ...params } = baseParams(challenge);
@@ -612,6 +653,55 @@ describe('authorization endpoint and authorization_code grant', () => {
       expect(none.headers['www-authenticate']).toMatch(/^Bearer/);
     });
 
+    it('refuses a token sent both in the Authorization header and in the form body with 400 invalid_request', async () => {
+      const { tok } = await signedIn('openid');
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/oauth/userinfo',
+        headers: { ...FORM, authorization: `Bearer ${tok.access_token}` },
+        payload: new URLSearchParams({ access_token: tok.access_token }).toString(),
+      });
+      // RFC 6750 §2: a client MUST NOT use more than one method in a request; §3.1: invalid_request.
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toBe('invalid_request');
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="gatehouse", error="invalid_request"');
+    });
+
+    it('takes access_token from a form-encoded body only: a JSON body carries no token (401, no error code)', async () => {
+      const { tok } = await signedIn('openid');
+      const form = await t.app.inject({
+        method: 'POST',
+        url: '/api/oauth/userinfo',
+        headers: FORM,
+        payload: new URLSearchParams({ access_token: tok.access_token }).toString(),
+      });
+      expect(form.statusCode).toBe(200);
+      // RFC 6750 §2.2: the body method is application/x-www-form-urlencoded; anything else is no method at all,
+      // so §3.1: a challenge without error code or description.
+      const json = await t.app.inject({
+        method: 'POST',
+        url: '/api/oauth/userinfo',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ access_token: tok.access_token }),
+      });
+      expect(json.statusCode).toBe(401);
+      expect(json.headers['www-authenticate']).toBe('Bearer realm="gatehouse"');
+      expect(json.body).not.toContain('error');
+    });
+
+    it('refuses a repeated access_token form parameter with 400 invalid_request', async () => {
+      const { tok } = await signedIn('openid');
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/oauth/userinfo',
+        headers: FORM,
+        payload: `access_token=${tok.access_token}&access_token=${tok.access_token}`,
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toBe('invalid_request');
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="gatehouse", error="invalid_request"');
+    });
+
     it('logs out with id_token_hint, ends the session and redirects to a registered URI with state', async () => {
       const { b, tok, challenge } = await signedIn();
       const res = await b.request(
@@ -674,6 +764,16 @@ describe('authorization endpoint and authorization_code grant', () => {
       expect(doc.grant_types_supported).toEqual(
         expect.arrayContaining(['authorization_code', 'refresh_token']),
       );
+    });
+
+    it('says in discovery that request objects are not supported and query is the only response mode', async () => {
+      for (const path of ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server']) {
+        const doc = (await t.app.inject({ method: 'GET', url: path })).json();
+        // OIDC Discovery §3: request_uri_parameter_supported defaults to true, so absent would claim support.
+        expect(doc.request_parameter_supported).toBe(false);
+        expect(doc.request_uri_parameter_supported).toBe(false);
+        expect(doc.response_modes_supported).toEqual(['query']);
+      }
     });
   });
 

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decideDeviceRequest, deviceCodeGrant } from '../src/service/grants/device-code.js';
+import { sha256Key } from '../src/service/hash.js';
 import { createSession } from '../src/service/sessions.js';
 import { CLIENTS, testApp } from './helpers.js';
 import { FORM, hiddenFields as hidden } from './support/form-login.js';
@@ -126,6 +127,47 @@ describe('device authorization grant (RFC 8628)', () => {
       deviceCodeGrant(t.ctx, tv, d.device_code),
     ]);
     expect(polls.map((p) => p.status).sort()).toEqual(['fulfilled', 'rejected']);
+  });
+
+  it('expires a device code expires_in after issue, however often it is polled or when it is approved', async () => {
+    // Only Date is faked: the service and the in-process store both read the clock through Date.now.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const start0 = Date.now();
+      const at = (secs: number) => vi.setSystemTime(start0 + secs * 1000);
+      const pending = await start();
+      const approved = await start();
+      expect(pending.expires_in).toBe(600);
+      // Polling (every interval) right up to the end must not push the end back.
+      for (const secs of [100, 300, 500, 590]) {
+        at(secs);
+        expect((await poll(pending.device_code)).json().error).toBe('authorization_pending');
+      }
+      const session = await createSession(t.ctx.store, (await t.ctx.users.findWithPasswordHash('carol'))!.id);
+      expect(await decideDeviceRequest(t.ctx, approved.user_code, session, true)).toBe(true);
+      at(601);
+      for (const d of [pending, approved]) {
+        const res = await poll(d.device_code);
+        expect(res.statusCode).toBe(400);
+        expect(res.json().error).toBe('expired_token');
+      }
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('answers expired_token once expiresAt has passed even while the store still holds the record', async () => {
+    // A store entry can outlive the code (a Redis TTL set by another node, clock skew): the record's own
+    // absolute expiry decides.
+    const d = await start();
+    const key = `device:${sha256Key(d.device_code)}`;
+    const rec = JSON.parse((await t.ctx.store.get(key))!) as Record<string, unknown>;
+    expect(rec['expiresAt']).toBeTypeOf('number');
+    await t.ctx.store.set(key, JSON.stringify({ ...rec, expiresAt: Math.floor(Date.now() / 1000) - 1 }), 600);
+    expect((await poll(d.device_code)).json().error).toBe('expired_token');
+    expect(await decideDeviceRequest(t.ctx, d.user_code, await createSession(t.ctx.store, 'x'), true)).toBe(
+      false,
+    );
   });
 
   it('refuses clients without the device grant', async () => {

@@ -90,9 +90,24 @@ export function validateAuthorizationRequest(
   params: Params,
 ): AuthRequest {
   const p = (n: string) => params[n];
+  // OIDC Core §6.1/§6.2: request objects are not supported. Ignoring them would process the request without
+  // the parameters (and the integrity) the client put in the signed object, so refuse with the dedicated codes
+  // (§3.1.2.6); discovery says so too (request_parameter_supported / request_uri_parameter_supported: false).
+  if (p('request') !== undefined)
+    throw new RedirectError('request_not_supported', 'request objects (request) are not supported');
+  if (p('request_uri') !== undefined) {
+    throw new RedirectError('request_uri_not_supported', 'request objects (request_uri) are not supported');
+  }
   // OAuth 2.1 §4.1.1: only the code flow (no implicit).
   if (p('response_type') !== 'code')
     throw new RedirectError('unsupported_response_type', 'response_type must be code');
+  // OAuth 2.0 Multiple Response Type Encoding Practices §2.1: only the `query` mode (code's default) is
+  // supported (response_modes_supported); answering a client that asked for fragment or form_post in another
+  // mode than it expects is refused rather than silently done.
+  const responseMode = p('response_mode');
+  if (responseMode !== undefined && responseMode !== 'query') {
+    throw new RedirectError('invalid_request', 'response_mode must be query');
+  }
   if (!client.grantTypes.includes('authorization_code')) {
     throw new RedirectError('unauthorized_client', 'client may not use the authorization_code grant');
   }

@@ -19,6 +19,11 @@ interface DeviceRecord {
   scope: string;
   status: 'pending' | 'approved' | 'denied';
   lastPoll: number;
+  /**
+   * When the device code expires (epoch seconds): `expires_in` after issue, fixed (RFC 8628 §3.2). Every
+   * re-store of the record uses the time left until then, so polling and deciding never lengthen it.
+   */
+  expiresAt: number;
   userId?: string;
   authTime?: number;
   sid?: string;
@@ -29,6 +34,19 @@ export const normalizeUserCode = (c: string) => c.toUpperCase().replace(/[^A-Z]/
 
 const deviceKey = (hash: string) => `device:${hash}`;
 const userCodeKey = (normalized: string) => `usercode:${normalized}`;
+
+function parseRecord(raw: string): DeviceRecord {
+  const rec = JSON.parse(raw) as Partial<DeviceRecord> & Omit<DeviceRecord, 'expiresAt'>;
+  // A record written before `expiresAt` existed (another node, mid-upgrade): its store TTL still bounds it;
+  // give it one full lifetime from now, after which it is fixed like any other.
+  return { ...rec, expiresAt: rec.expiresAt ?? nowSecs() + DEVICE_TTL_SECS };
+}
+
+/** Whether the device code's absolute lifetime is over (RFC 8628 §3.5 `expired_token`). */
+const isExpired = (rec: DeviceRecord) => nowSecs() >= rec.expiresAt;
+
+/** The store TTL for re-storing a record: what is left of its lifetime, never a fresh one (at least 1 s). */
+const remainingTtl = (rec: DeviceRecord) => Math.max(1, rec.expiresAt - nowSecs());
 
 function checkGrantAllowed(client: Client): void {
   if (!client.grantTypes.includes(DEVICE_GRANT)) {
@@ -56,6 +74,7 @@ export async function startDeviceAuthorization(
     scope: scopes.join(' '),
     status: 'pending',
     lastPoll: 0,
+    expiresAt: nowSecs() + DEVICE_TTL_SECS,
   };
   await ctx.store.set(deviceKey(hash), JSON.stringify(rec), DEVICE_TTL_SECS);
   await ctx.store.set(userCodeKey(raw), hash, DEVICE_TTL_SECS);
@@ -85,16 +104,16 @@ export async function decideDeviceRequest(
   if (!hash) return false;
   const recRaw = await ctx.store.get(deviceKey(hash));
   if (!recRaw) return false;
-  const rec = JSON.parse(recRaw) as DeviceRecord;
-  if (rec.status !== 'pending') return false;
-  const expiresAt = nowSecs() + DEVICE_TTL_SECS;
-  if (!(await claimOnce(ctx.store, 'device_decided', hash, expiresAt))) {
+  const rec = parseRecord(recRaw);
+  if (rec.status !== 'pending' || isExpired(rec)) return false;
+  if (!(await claimOnce(ctx.store, 'device_decided', hash, rec.expiresAt))) {
     return false;
   }
   const next: DeviceRecord = approve
     ? { ...rec, status: 'approved', userId: session.userId, authTime: session.authTime, sid: session.sid }
     : { ...rec, status: 'denied' };
-  await ctx.store.set(deviceKey(hash), JSON.stringify(next), DEVICE_TTL_SECS);
+  // Approval does not give the device a new `expires_in` to come and collect its tokens (RFC 8628 §3.2).
+  await ctx.store.set(deviceKey(hash), JSON.stringify(next), remainingTtl(next));
   await ctx.store.set(userCodeKey(normalized), '', 1);
   return true;
 }
@@ -108,8 +127,8 @@ export async function pendingDeviceClientId(ctx: AppContext, userCode: string): 
   if (!hash) return undefined;
   const raw = await ctx.store.get(deviceKey(hash));
   if (!raw) return undefined;
-  const rec = JSON.parse(raw) as DeviceRecord;
-  return rec.status === 'pending' ? rec.clientId : undefined;
+  const rec = parseRecord(raw);
+  return rec.status === 'pending' && !isExpired(rec) ? rec.clientId : undefined;
 }
 
 /** RFC 8628 §3.4–3.5 device access token request (polling). */
@@ -124,9 +143,14 @@ export async function deviceCodeGrant(
   const key = deviceKey(hash);
   const raw = await ctx.store.get(key);
   if (!raw) throw new OAuthError('expired_token', 'device code is expired or unknown');
-  const rec = JSON.parse(raw) as DeviceRecord;
+  const rec = parseRecord(raw);
   if (rec.clientId !== client.clientId)
     throw new OAuthError('invalid_grant', 'device code was issued to another client');
+  // RFC 8628 §3.5: past its `expires_in` the device code is dead, whatever its status.
+  if (isExpired(rec)) {
+    await ctx.store.set(key, '', 1);
+    throw new OAuthError('expired_token', 'device code is expired or unknown');
+  }
   if (rec.status === 'denied') {
     await ctx.store.set(key, '', 1);
     throw new OAuthError('access_denied', 'the user denied the request');
@@ -134,13 +158,14 @@ export async function deviceCodeGrant(
   if (rec.status === 'pending') {
     const t = nowSecs();
     const tooFast = t - rec.lastPoll < DEVICE_INTERVAL_SECS;
-    await ctx.store.set(key, JSON.stringify({ ...rec, lastPoll: t }), DEVICE_TTL_SECS);
+    // The remaining lifetime, not a fresh one: polling must not keep a device code alive (§3.2 expires_in).
+    await ctx.store.set(key, JSON.stringify({ ...rec, lastPoll: t }), remainingTtl(rec));
     // RFC 8628 §3.5: slow_down asks the client to add 5 s to its interval.
     if (tooFast) throw new OAuthError('slow_down', 'polling too fast');
     throw new OAuthError('authorization_pending', 'the user has not yet approved the request');
   }
   // Approved: tokens are issued once, even if two polls reach two nodes at the same moment.
-  if (!(await claimOnce(ctx.store, 'device_redeemed', hash, nowSecs() + DEVICE_TTL_SECS))) {
+  if (!(await claimOnce(ctx.store, 'device_redeemed', hash, rec.expiresAt))) {
     throw new OAuthError('invalid_grant', 'device code already used');
   }
   await ctx.store.set(key, '', 1);

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { logoutRedirectAllowed, verifyIdTokenHint } from '../../service/logout.js';
+import { hintMatchesSession, logoutRedirectAllowed, verifyIdTokenHint } from '../../service/logout.js';
 import type { AppContext } from '../../state/index.js';
 import { type BrowserKit, readParams } from '../browser-kit.js';
 import { errorPage, logoutPage, messagePage } from '../pages/index.js';
@@ -29,12 +29,18 @@ export function logoutRoutes(ctx: AppContext, kit: BrowserKit) {
       ) {
         return invalid(reply, 'The post_logout_redirect_uri is not registered.');
       }
-      // §2: without a valid id_token_hint the user confirms, so another site cannot sign them out silently.
-      const confirmed =
-        hint !== undefined || (req.method === 'POST' && kit.csrfValid(req, params['csrf_token']));
+      // §2/§6: the user is asked (CSRF-protected form) unless the hint is an ID token for this very session:
+      // a valid ID token alone — another user's, or from another session — must not sign this browser out
+      // silently. With no session there is nothing to end, so a valid hint needs no confirmation either.
+      const session = hint !== undefined ? await kit.session(req) : undefined;
+      const hintVouches = hint !== undefined && (session === undefined || hintMatchesSession(hint, session));
+      const confirmed = hintVouches || (req.method === 'POST' && kit.csrfValid(req, params['csrf_token']));
       if (!confirmed) {
+        // The form carries the hint's client as client_id (never the ID token itself), so the confirmed
+        // POST is held to the same post_logout_redirect_uri registration.
         const fields: Record<string, string> = {};
-        for (const k of ['client_id', 'post_logout_redirect_uri', 'state']) {
+        if (clientId !== undefined) fields['client_id'] = clientId;
+        for (const k of ['post_logout_redirect_uri', 'state']) {
           const v = params[k];
           if (v !== undefined) fields[k] = v;
         }

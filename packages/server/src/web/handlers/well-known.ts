@@ -25,6 +25,9 @@ export function discoveryDocument(ctx: AppContext): Record<string, unknown> {
     token_endpoint_auth_methods_supported: [...CONFIDENTIAL_AUTH_METHODS, 'none'],
     token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_SIGNING_ALGS],
     response_modes_supported: ['query'],
+    // OIDC Discovery §3: request_uri_parameter_supported defaults to true, so both are stated (OIDC Core §6).
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
     prompt_values_supported: ['none', 'login', 'consent'],
     claims_supported: [
       'sub',
