@@ -424,7 +424,11 @@ export class TokenManager {
   async #persist(key: string, next: StoredTokens, generation: number): Promise<void> {
     this.#pendingWrites.set(key, next); // readers see the new tokens while the write is retried
     for (let attempt = 1; ; attempt++) {
-      if (this.#generation(key) !== generation) return; // cleared or replaced meanwhile
+      if (this.#generation(key) !== generation) {
+        // Cleared or replaced meanwhile: these tokens must not come back through a later flush.
+        if (this.#pendingWrites.get(key) === next) this.#pendingWrites.delete(key);
+        return;
+      }
       try {
         await this.#storage.store(key, next);
         if (this.#pendingWrites.get(key) === next) this.#pendingWrites.delete(key);
