@@ -143,7 +143,10 @@ describe('device authorization grant (RFC 8628)', () => {
         at(secs);
         expect((await poll(pending.device_code)).json().error).toBe('authorization_pending');
       }
-      const session = await createSession(t.ctx.store, (await t.ctx.users.findWithPasswordHash('carol'))!.id);
+      const session = await createSession(
+        t.ctx.store,
+        (await t.ctx.users.verifyPassword('carol', USER.password))!.id,
+      );
       expect(await decideDeviceRequest(t.ctx, approved.user_code, session, true)).toBe(true);
       at(601);
       for (const d of [pending, approved]) {
