@@ -173,6 +173,35 @@ describe('device authorization grant (RFC 8628)', () => {
     );
   });
 
+  it('limits user-code guesses per address on the verification page (a right code does not count)', async () => {
+    const remoteAddress = '203.0.113.50';
+    const get = (code: string) =>
+      t.app.inject({ method: 'GET', url: `/api/oauth/device?user_code=${code}`, remoteAddress });
+    const d = await start();
+    for (let i = 0; i < 10; i++) {
+      expect((await get(`BBBB-BBB${'BCDFGHJKLM'[i]}`)).statusCode).toBe(200);
+      // Right codes in between are given back: only the 10 wrong ones count.
+      if (i < 9) expect((await get(d.user_code)).body).toContain('Living-room TV');
+    }
+    const locked = await get(d.user_code);
+    expect(locked.statusCode).toBe(429);
+    expect(locked.body).not.toContain('Living-room TV');
+    // Another address is not affected.
+    const other = await t.app.inject({ method: 'GET', url: `/api/oauth/device?user_code=${d.user_code}` });
+    expect(other.body).toContain('Living-room TV');
+  });
+
+  it('answers invalid_request for a repeated scope at the device authorization endpoint', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/oauth/device_authorization',
+      headers: FORM,
+      payload: 'client_id=tv&scope=openid&scope=offline_access',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toBe('invalid_request');
+  });
+
   it('refuses clients without the device grant', async () => {
     const res = await post('/api/oauth/device_authorization', {
       client_id: 'svc-post',

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import type { Client } from '../../domain/index.js';
 import { invalidRequest, OAuthError } from '../../error/index.js';
 import type { AppContext } from '../../state/index.js';
@@ -66,7 +66,11 @@ export async function startDeviceAuthorization(
   const unknown = scopes.filter((x) => !supported.has(x));
   if (unknown.length > 0) throw new OAuthError('invalid_scope', `scope not allowed: ${unknown.join(' ')}`);
   const deviceCode = randomBytes(32).toString('base64url');
-  const raw = [...randomBytes(8)].map((b) => USER_CODE_ALPHABET[b % USER_CODE_ALPHABET.length]).join('');
+  // randomInt: uniform over the alphabet (a byte modulo 20 favours the first 16 letters). 20^8 ≈ 2^34.6
+  // codes, enough with guessing limited on the verification page (RFC 8628 §6.1).
+  const raw = Array.from({ length: 8 }, () => USER_CODE_ALPHABET[randomInt(USER_CODE_ALPHABET.length)]).join(
+    '',
+  );
   const userCode = `${raw.slice(0, 4)}-${raw.slice(4)}`;
   const hash = sha256Key(deviceCode);
   const rec: DeviceRecord = {

@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { invalidRequest } from '../../error/index.js';
+import { type AttemptLimit, giveBackAttempt, takeAttempt } from '../../service/attempts.js';
 import {
   decideDeviceRequest,
   pendingDeviceClientId,
@@ -10,6 +12,16 @@ import { type BrowserKit, readParams } from '../browser-kit.js';
 import { devicePage, messagePage } from '../pages/index.js';
 
 const DEVICE_PATH = '/api/oauth/device';
+/**
+ * User codes looked up (page shown for a code, or a code approved/denied) per address: a wrong one counts,
+ * a right one is given back. With 20^8 codes, this keeps guessing a pending code hopeless (RFC 8628 §5.1).
+ */
+const userCodeGuesses = (ip: string): AttemptLimit => ({
+  key: `user-code-fail:ip:${ip}`,
+  limit: 10,
+  windowSecs: 15 * 60,
+});
+const TOO_MANY_CODES = 'Too many codes tried. Please wait a few minutes and try again.';
 
 /** RFC 8628: the device authorization endpoint and the user's verification page. */
 export function deviceRoutes(ctx: AppContext, kit: BrowserKit) {
@@ -23,7 +35,10 @@ export function deviceRoutes(ctx: AppContext, kit: BrowserKit) {
         { allowPublic: true },
       );
       const scope = body['scope'];
-      return startDeviceAuthorization(ctx, client, typeof scope === 'string' ? scope : undefined);
+      // RFC 6749 §3.1: a repeated parameter is an error, not something to drop silently.
+      if (scope !== undefined && typeof scope !== 'string')
+        throw invalidRequest('scope must not be repeated');
+      return startDeviceAuthorization(ctx, client, scope);
     });
 
     /** §3.3: enter (or confirm) the user code, sign in if needed, approve or deny. */
@@ -31,9 +46,10 @@ export function deviceRoutes(ctx: AppContext, kit: BrowserKit) {
       const { params } = readParams(req.method === 'POST' ? req.body : req.query);
       let session = await kit.session(req);
       const userCode = params['user_code'];
+      const guesses = userCodeGuesses(req.ip);
       /** The page, naming the client waiting on this user code (looked up only when the page is shown). */
-      const page = async (status: number, error?: string) => {
-        const waitingId = userCode ? await pendingDeviceClientId(ctx, userCode) : undefined;
+      const page = async (status: number, error?: string, lookUp = true) => {
+        const waitingId = userCode && lookUp ? await pendingDeviceClientId(ctx, userCode) : undefined;
         const waiting = waitingId ? await ctx.clients.find(waitingId) : undefined;
         return kit.html(
           reply,
@@ -48,7 +64,12 @@ export function deviceRoutes(ctx: AppContext, kit: BrowserKit) {
           }),
         );
       };
-      if (req.method === 'GET') return page(200);
+      if (req.method === 'GET') {
+        if (!userCode) return page(200);
+        if (!(await takeAttempt(ctx.store, guesses))) return page(429, TOO_MANY_CODES, false);
+        if (await pendingDeviceClientId(ctx, userCode)) await giveBackAttempt(ctx.store, guesses);
+        return page(200);
+      }
       if (!kit.csrfValid(req, params['csrf_token']))
         return page(403, 'Your session expired. Please try again.');
       if (!session) {
@@ -61,9 +82,12 @@ export function deviceRoutes(ctx: AppContext, kit: BrowserKit) {
         session = await kit.startSession(reply, result.user.id);
       }
       const approve = params['consent'] === 'approve';
-      if (!userCode || !(await decideDeviceRequest(ctx, userCode, session, approve))) {
+      if (!userCode) return page(400, 'That code is not valid or has expired.');
+      if (!(await takeAttempt(ctx.store, guesses))) return page(429, TOO_MANY_CODES, false);
+      if (!(await decideDeviceRequest(ctx, userCode, session, approve))) {
         return page(400, 'That code is not valid or has expired.');
       }
+      await giveBackAttempt(ctx.store, guesses);
       return kit.html(
         reply,
         200,
