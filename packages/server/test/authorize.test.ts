@@ -252,6 +252,11 @@ describe('authorization endpoint and authorization_code grant', () => {
     expect(payload.nonce).toBe('n-1');
     expect(typeof payload.auth_time).toBe('number');
     expect(typeof payload.sid).toBe('string');
+    // The sid claim is derived from the session id, never the id that the session cookie carries.
+    const cookieSid = decodeURIComponent(b.cookies.get('gh_session') ?? '').split('.')[0];
+    expect(cookieSid).toBeTruthy();
+    expect(payload.sid).not.toBe(cookieSid);
+    expect(body.id_token).not.toContain(cookieSid);
     const atHash = createHash('sha256')
       .update(body.access_token)
       .digest()

@@ -38,7 +38,11 @@ export class ConsentService {
   /** Records the approval of `req.scopes` (added to what was granted before). */
   async remember(req: AuthRequest, session: Session): Promise<void> {
     const all = await this.repo.grant(session.userId, req.client.clientId, req.scopes);
-    await this.store.set(cacheKey(session.userId, req.client.clientId), JSON.stringify(all), CONSENT_CACHE_SECS);
+    await this.store.set(
+      cacheKey(session.userId, req.client.clientId),
+      JSON.stringify(all),
+      CONSENT_CACHE_SECS,
+    );
   }
 
   /** What a user has granted, per client (for operators: `gatehouse consents list`). */

@@ -1,6 +1,6 @@
 import { compactVerify } from 'jose';
 import type { AppContext } from '../state/index.js';
-import type { Session } from './sessions.js';
+import { publicSessionId, type Session } from './sessions.js';
 
 /** The claims of an id_token_hint that logout relies on. */
 export interface IdTokenHint {
@@ -41,9 +41,9 @@ export async function verifyIdTokenHint(ctx: AppContext, token: string): Promise
  * this browser out). The subject must be the session's user and, when the hint carries a `sid`, it must
  * be this session's (an ID token from an earlier or another session of the same user does not count).
  */
-export function hintMatchesSession(hint: IdTokenHint, session: Session): boolean {
+export function hintMatchesSession(hint: IdTokenHint, session: Session, secret: string): boolean {
   if (hint.sub !== session.userId) return false;
-  return hint.sid === undefined || hint.sid === session.sid;
+  return hint.sid === undefined || hint.sid === publicSessionId(secret, session.sid);
 }
 
 /**

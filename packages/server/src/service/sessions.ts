@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../infra/store.js';
-import { nowSecs } from './hash.js';
+import { hmacKey, nowSecs } from './hash.js';
 
 /** A signed-in browser: shared through the store so that any node can serve any request (SSO). */
 export interface Session {
@@ -27,4 +27,12 @@ export async function getSession(store: Store, sid: string | undefined): Promise
 
 export async function endSession(store: Store, sid: string | undefined): Promise<void> {
   if (sid) await store.set(key(sid), '', 1);
+}
+
+/**
+ * The session's `sid` as relying parties see it in ID tokens (OIDC Front-Channel Logout §3): derived from the
+ * session id, never the id itself, which names the session in the store and is the session cookie's value.
+ */
+export function publicSessionId(secret: string, sid: string): string {
+  return hmacKey(secret, `sid:${sid}`);
 }

@@ -4,6 +4,7 @@ import { OAuthError } from '../../error/index.js';
 import type { AppContext } from '../../state/index.js';
 import { nowSecs } from '../hash.js';
 import { signEs256Jwt } from '../jwt.js';
+import { publicSessionId } from '../sessions.js';
 
 /** What a user approved: the basis of every token issued to a client on their behalf. */
 export interface UserGrant {
@@ -66,7 +67,8 @@ export async function issueUserTokens(
       auth_time: grant.authTime,
       nonce: grant.nonce,
       at_hash: atHash,
-      sid: grant.sid,
+      // A grant without a session id (a device record from before they were kept) gets no sid claim.
+      ...(grant.sid !== '' ? { sid: publicSessionId(ctx.config.security.jwt_secret, grant.sid) } : {}),
     });
   }
   return res;

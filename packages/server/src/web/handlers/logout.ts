@@ -33,7 +33,9 @@ export function logoutRoutes(ctx: AppContext, kit: BrowserKit) {
       // a valid ID token alone — another user's, or from another session — must not sign this browser out
       // silently. With no session there is nothing to end, so a valid hint needs no confirmation either.
       const session = hint !== undefined ? await kit.session(req) : undefined;
-      const hintVouches = hint !== undefined && (session === undefined || hintMatchesSession(hint, session));
+      const hintVouches =
+        hint !== undefined &&
+        (session === undefined || hintMatchesSession(hint, session, ctx.config.security.jwt_secret));
       const confirmed = hintVouches || (req.method === 'POST' && kit.csrfValid(req, params['csrf_token']));
       if (!confirmed) {
         // The form carries the hint's client as client_id (never the ID token itself), so the confirmed
