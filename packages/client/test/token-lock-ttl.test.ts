@@ -5,19 +5,13 @@ import { missing, testRedisUrl } from '../../../test-support/services.js';
 import { createOAuth2Client, type OAuth2ClientConfig } from '../src/index.js';
 import { RedisTokenStorage } from '../src/storage/index.js';
 import { RedisTokenLock, TokenManager } from '../src/token/index.js';
-import type { StoredTokens } from '../src/token/types.js';
-import { type RotatingTokenServer, startRotatingTokenServer } from './support/rotating-token-server.js';
+import {
+  expiredLogin,
+  type RotatingTokenServer,
+  startRotatingTokenServer,
+} from './support/rotating-token-server.js';
 
 const prefix = `test:lockttl:${randomBytes(6).toString('hex')}:`;
-const expiredLogin: StoredTokens = {
-  accessToken: 'at-0',
-  refreshToken: 'rt-0',
-  tokenType: 'Bearer',
-  expiresAt: Date.now() - 1000,
-  scopes: [],
-  metadata: { createdAt: 0, refreshCount: 0 },
-};
-
 async function until(done: () => boolean): Promise<void> {
   while (!done()) await new Promise((r) => setTimeout(r, 5));
 }
@@ -49,7 +43,7 @@ describe.skipIf(missing('redis'))('refresh lock lifetime (Redis)', () => {
     server.issue('rt-0');
     const keys = names();
     const storage = new RedisTokenStorage({ client: redis, keyPrefix: keys.tokens });
-    await storage.store('k', expiredLogin);
+    await storage.store('k', expiredLogin());
     const client = createOAuth2Client({
       clientId: 'app',
       redirectUri: 'http://127.0.0.1/cb',
@@ -84,7 +78,7 @@ describe.skipIf(missing('redis'))('refresh lock lifetime (Redis)', () => {
     server.issue('rt-0');
     const keys = names();
     const storage = new RedisTokenStorage({ client: redis, keyPrefix: keys.tokens });
-    await storage.store('k', expiredLogin);
+    await storage.store('k', expiredLogin());
     const client = createOAuth2Client({ clientId: 'app', tokenEndpoint: `${server.url}/token` });
     const instance = () =>
       new TokenManager({

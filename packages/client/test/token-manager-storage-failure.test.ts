@@ -3,7 +3,11 @@ import { createOAuth2Client, StorageError } from '../src/index.js';
 import { MemoryTokenStorage } from '../src/storage/index.js';
 import { TokenManager } from '../src/token/index.js';
 import type { StoredTokens } from '../src/token/types.js';
-import { type RotatingTokenServer, startRotatingTokenServer } from './support/rotating-token-server.js';
+import {
+  expiredLogin,
+  type RotatingTokenServer,
+  startRotatingTokenServer,
+} from './support/rotating-token-server.js';
 
 /** Real in-memory storage whose writes fail while `failures` > 0 (a backend outage). */
 class FlakyStorage extends MemoryTokenStorage {
@@ -16,15 +20,6 @@ class FlakyStorage extends MemoryTokenStorage {
     return super.store(key, tokens);
   }
 }
-
-const expiredLogin: StoredTokens = {
-  accessToken: 'at-0',
-  refreshToken: 'rt-0',
-  tokenType: 'Bearer',
-  expiresAt: Date.now() - 1000,
-  scopes: [],
-  metadata: { createdAt: 0, refreshCount: 0 },
-};
 
 let server: RotatingTokenServer;
 afterEach(async () => {
@@ -40,7 +35,7 @@ async function setUp() {
     revocationEndpoint: `${server.url}/revoke`,
   });
   const storage = new FlakyStorage();
-  await storage.store('k', expiredLogin);
+  await storage.store('k', expiredLogin());
   const logs: { level: string; obj: unknown; msg?: string | undefined }[] = [];
   const log = (level: string) => (obj: unknown, msg?: string) => void logs.push({ level, obj, msg });
   const manager = new TokenManager({

@@ -2,17 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createOAuth2Client } from '../src/index.js';
 import { MemoryTokenStorage } from '../src/storage/index.js';
 import { TokenManager } from '../src/token/index.js';
-import type { StoredTokens, TokenResponse } from '../src/token/types.js';
-import { type RotatingTokenServer, startRotatingTokenServer } from './support/rotating-token-server.js';
+import type { TokenResponse } from '../src/token/types.js';
+import {
+  expiredLogin,
+  type RotatingTokenServer,
+  startRotatingTokenServer,
+} from './support/rotating-token-server.js';
 
-const expiredLogin: StoredTokens = {
-  accessToken: 'at-0',
-  refreshToken: 'rt-0',
-  tokenType: 'Bearer',
-  expiresAt: Date.now() - 1000,
-  scopes: [],
-  metadata: { createdAt: 0, refreshCount: 0 },
-};
 const newLogin: TokenResponse = {
   accessToken: 'at-login',
   refreshToken: 'rt-login',
@@ -46,7 +42,7 @@ async function setUp(options: { liveRefreshToken: boolean }) {
     revocationEndpoint: `${server.url}/revoke`,
   });
   const storage = new MemoryTokenStorage();
-  await storage.store('k', expiredLogin);
+  await storage.store('k', expiredLogin());
   const manager = () =>
     new TokenManager({
       storage,

@@ -1,3 +1,4 @@
+import type { StoredTokens } from '../../src/token/types.js';
 import { type LocalServer, startLocalServer } from './local-server.js';
 
 /** What a {@link startRotatingTokenServer} saw and did. */
@@ -59,3 +60,13 @@ export async function startRotatingTokenServer(): Promise<RotatingTokenServer> {
     },
   };
 }
+
+/** A stored login whose access token has expired and whose refresh token is `rt-0`. */
+export const expiredLogin = (): StoredTokens => ({
+  accessToken: 'at-0',
+  refreshToken: 'rt-0',
+  tokenType: 'Bearer',
+  expiresAt: Date.now() - 1000,
+  scopes: [],
+  metadata: { createdAt: 0, refreshCount: 0 },
+});
