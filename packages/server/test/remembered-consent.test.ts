@@ -3,9 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
-import { createContext } from '../src/state/index.js';
-import { buildApp } from '../src/web/router.js';
-import { SECRET, testConfig } from './helpers.js';
+import { SECRET, testApp } from './helpers.js';
 import { runCli } from './support/cli.js';
 import { authorizeUrl, Browser, hiddenFields, pkce, signInThroughForms } from './support/form-login.js';
 import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
@@ -64,23 +62,12 @@ describe.each(backends)('remembered consent on %s', (_name, skip, open) => {
   /** A node on the shared database; `freshStore` gives it an empty in-process store (a flushed Redis). */
   async function node(freshStore = false) {
     const redis = freshStore ? undefined : backend.redisUrl;
-    const ctx = await createContext(
-      testConfig({
-        database: { url: backend.databaseUrl },
-        ...(redis ? { redis: { url: redis } } : {}),
-        clients: [WEB],
-        users: [ALICE],
-      }),
-    );
-    const app = await buildApp(ctx);
-    return {
-      ctx,
-      app,
-      async close() {
-        await app.close();
-        await ctx.close();
-      },
-    };
+    return testApp({
+      database: { url: backend.databaseUrl },
+      ...(redis ? { redis: { url: redis } } : {}),
+      clients: [WEB],
+      users: [ALICE],
+    });
   }
 
   const params = (scope: string, extra: Record<string, string> = {}) => ({
