@@ -6,6 +6,7 @@ import { eq } from 'drizzle-orm';
 import { decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { clients, signingKeys, users } from '../src/repo/schema.js';
+import { CLOCK_SKEW_SECS, KEY_RELOAD_INTERVAL_SECS } from '../src/service/keys.js';
 import { createContext } from '../src/state/index.js';
 import { testConfig } from './helpers.js';
 
@@ -65,12 +66,19 @@ describe('signing keys and config seeds', () => {
       ).toEqual([oldKid, newKid].sort());
       expect((await ctx.keys.list()).find((k) => k.kid === oldKid)?.status).toBe('retired');
       expect((await ctx.tokens.introspect(old.access_token)).active).toBe(true);
-      // Once every token it signed has expired (access-token lifetime + 60 s after retirement), it leaves the JWKS.
-      const lifetime = (ctx.config.oauth.access_token_ttl_secs + 61) * 1000;
-      await ctx.database.db
-        .update(signingKeys)
-        .set({ retiredAt: new Date(Date.now() - lifetime) })
-        .where(eq(signingKeys.kid, oldKid));
+      // Other nodes may sign with it until their next reload, and clocks differ: it stays published for the
+      // access-token lifetime + reload interval + clock skew after retirement …
+      const retention = ctx.config.oauth.access_token_ttl_secs + KEY_RELOAD_INTERVAL_SECS + CLOCK_SKEW_SECS;
+      const retireAgo = (secs: number) =>
+        ctx.database.db
+          .update(signingKeys)
+          .set({ retiredAt: new Date(Date.now() - secs * 1000) })
+          .where(eq(signingKeys.kid, oldKid));
+      await retireAgo(retention - 5);
+      await ctx.keys.reload();
+      expect(ctx.keys.jwks().keys.map((k) => k.kid)).toContain(oldKid);
+      // … and then leaves the JWKS.
+      await retireAgo(retention + 1);
       await ctx.keys.reload();
       expect(ctx.keys.jwks().keys.map((k) => k.kid)).toEqual([newKid]);
       expect((await ctx.tokens.introspect(old.access_token)).active).toBe(false);

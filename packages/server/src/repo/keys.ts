@@ -34,20 +34,20 @@ export class KeyRepo {
   }
 
   /**
-   * Makes the newest `next` key created at or before `cutoff` the active one and retires the previous
+   * Makes the newest `next` key created at or before `cutoff` that is `usable` the active one and retires the previous
    * active key (and any older `next` keys). Idempotent and serialised by an advisory lock, so every node
    * may call it on each reload. Returns the newly active kid, if any.
    */
-  async promoteDue(cutoff: Date): Promise<string | undefined> {
+  async promoteDue(cutoff: Date, usable: (row: SigningKeyRow) => boolean): Promise<string | undefined> {
     return this.db.transaction(async (tx) => {
       await tx.execute(sql`select pg_advisory_xact_lock(7243310001)`);
       const due = await tx
-        .select({ kid: signingKeys.kid, createdAt: signingKeys.createdAt })
+        .select()
         .from(signingKeys)
         .where(and(eq(signingKeys.status, 'next'), lte(signingKeys.createdAt, cutoff)))
-        .orderBy(desc(signingKeys.createdAt))
-        .limit(1);
-      const next = due[0];
+        .orderBy(desc(signingKeys.createdAt));
+      // The newest due key the caller can use (decrypt); one it cannot is left as it is.
+      const next = due.find(usable);
       if (!next) return undefined;
       const retiredAt = new Date();
       await tx

@@ -1,8 +1,14 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, createLocalJWKSet, type JSONWebKeySet, type JWK } from 'jose';
+import { ConfigError } from '../config/index.js';
 import type { SigningKeyInfo } from '../domain/index.js';
-import type { KeyRepo } from '../repo/keys.js';
+import type { KeyRepo, SigningKeyRow } from '../repo/keys.js';
 import { decryptWithSecret, encryptWithSecret } from './secrets.js';
+
+/** How often `gatehouse serve` reloads the keys (picks up rotations, promotes due keys). */
+export const KEY_RELOAD_INTERVAL_SECS = 60;
+/** Clock difference between nodes, and verifiers' leeway, allowed for when a retired key is dropped. */
+export const CLOCK_SKEW_SECS = 60;
 
 export interface ActiveKey {
   kid: string;
@@ -41,9 +47,16 @@ export class KeyService {
     }
   }
 
-  /** Loads the keys from the database, first promoting a `next` key whose publication delay is over. */
+  /**
+   * Loads the keys from the database, first promoting a `next` key whose publication delay is over — only
+   * one this node can decrypt: a key written under another secret must never become the one every node is
+   * told to sign with. Throws a ConfigError when the active key cannot be decrypted (wrong
+   * `security.jwt_secret`); a node that was running keeps the key it had.
+   */
   async reload(): Promise<void> {
-    await this.repo.promoteDue(new Date(Date.now() - this.publishDelaySecs * 1000));
+    await this.repo.promoteDue(new Date(Date.now() - this.publishDelaySecs * 1000), (row) =>
+      this.#canDecrypt(row),
+    );
     const retiredBefore = Date.now() - this.retiredKeySecs * 1000;
     // A retired key leaves the JWKS once every token it signed has expired (keys retired before the
     // retired_at column existed have none and stay published).
@@ -51,18 +64,7 @@ export class KeyService {
       (r) => r.status !== 'retired' || r.retiredAt === null || r.retiredAt.getTime() > retiredBefore,
     );
     const active = rows.find((r) => r.status === 'active');
-    this.#active = active
-      ? {
-          kid: active.kid,
-          alg: 'ES256',
-          privateKey: createPrivateKey({
-            key: JSON.parse(decryptWithSecret(active.privateJwkEncrypted, this.jwtSecret)) as JWK & {
-              kty: string;
-            },
-            format: 'jwk',
-          }),
-        }
-      : undefined;
+    this.#active = active ? { kid: active.kid, alg: 'ES256', privateKey: this.#decrypt(active) } : undefined;
     // A new verifier only when the published key set changed: the token service drops its cache of verified
     // tokens whenever the verifier changes, and a routine reload must not empty it.
     const published = rows.map((r) => r.kid).join(' ');
@@ -81,11 +83,21 @@ export class KeyService {
    */
   async refresh(maxAgeMs: number): Promise<void> {
     if (Date.now() - this.#loadedAt < maxAgeMs) return;
-    this.#reloading ??= this.reload().finally(() => {
-      this.#reloading = undefined;
-    });
+    this.#reloading ??= this.reload()
+      .catch((err: unknown) => {
+        // The database is down or a key cannot be decrypted: keep serving what was loaded, and do not
+        // retry on every request (a JWKS fetch or a forged kid must not become a query each).
+        this.#loadedAt = Date.now();
+        this.onReloadError?.(err);
+      })
+      .finally(() => {
+        this.#reloading = undefined;
+      });
     await this.#reloading;
   }
+
+  /** Told about a failed reload in {@link refresh} (which then keeps the keys it had). */
+  onReloadError: ((err: unknown) => void) | undefined;
 
   /**
    * Adds a new key: published in the JWKS at once (status `next`) and used for signing once
@@ -93,6 +105,10 @@ export class KeyService {
    * stays in the JWKS so the tokens it signed still verify.
    */
   async rotate(): Promise<{ kid: string; activeFrom: Date }> {
+    // Refuse before writing anything when this process's secret is not the one the keys are under (a CLI
+    // run without JWT_SECRET, say): its key could be published but never used by the nodes.
+    const active = (await this.repo.list()).find((r) => r.status === 'active');
+    if (active !== undefined) this.#decrypt(active);
     const kid = await this.#create('next');
     await this.reload();
     return { kid, activeFrom: new Date(Date.now() + this.publishDelaySecs * 1000) };
@@ -118,6 +134,28 @@ export class KeyService {
 
   verifier(): ReturnType<typeof createLocalJWKSet> {
     return this.#verifier;
+  }
+
+  #decrypt(row: SigningKeyRow): KeyObject {
+    let jwk: string;
+    try {
+      jwk = decryptWithSecret(row.privateJwkEncrypted, this.jwtSecret);
+    } catch {
+      throw new ConfigError(
+        `security.jwt_secret cannot decrypt signing key ${row.kid}: it is not the secret the signing keys were ` +
+          'encrypted with (every node and the CLI need the same JWT_SECRET)',
+      );
+    }
+    return createPrivateKey({ key: JSON.parse(jwk) as JWK & { kty: string }, format: 'jwk' });
+  }
+
+  #canDecrypt(row: SigningKeyRow): boolean {
+    try {
+      this.#decrypt(row);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async #create(status: 'first' | 'next'): Promise<string> {

@@ -10,7 +10,7 @@ import { KeyRepo } from '../repo/keys.js';
 import { UserRepo } from '../repo/users.js';
 import { ClientService } from '../service/clients.js';
 import { ConsentService } from '../service/consent.js';
-import { KeyService } from '../service/keys.js';
+import { CLOCK_SKEW_SECS, KEY_RELOAD_INTERVAL_SECS, KeyService } from '../service/keys.js';
 import { TokenService } from '../service/tokens.js';
 import { UserService } from '../service/users.js';
 
@@ -54,9 +54,12 @@ export async function createContext(
     new KeyRepo(database.db),
     config.security.jwt_secret,
     config.oauth.key_publish_delay_secs,
-    // Access and ID tokens share the access-token lifetime; 60 s covers verifiers' clock skew.
-    config.oauth.access_token_ttl_secs + 60,
+    // Access and ID tokens share the access-token lifetime. A node may go on signing with a retired key until
+    // its next reload, and retired_at is one node's clock: reload interval + clock skew on top.
+    config.oauth.access_token_ttl_secs + KEY_RELOAD_INTERVAL_SECS + CLOCK_SKEW_SECS,
   );
+  keys.onReloadError = (err) =>
+    logger.warn({ err }, 'signing key reload failed; the keys loaded before stay');
   const clients = new ClientService(new ClientRepo(database.db), undefined, {
     issuer: config.oauth.issuer,
     store,
