@@ -21,6 +21,9 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** First half of the advisory-lock key that serialises migrations (the second is the schema). */
+const MIGRATION_LOCK = 72_433_102; // int4: the two-key form takes two integers
+
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
 /** Opens PostgreSQL (postgres:// URL) or embedded PGlite (`memory://`, `pglite:<dir>`, or unset → `<dataDir>/pglite`). */
@@ -33,9 +36,21 @@ export async function openDatabase(url: string | undefined, dataDir: string): Pr
       db,
       kind: 'postgres',
       async migrate() {
-        const res = await pool.query<{ s: string }>('select current_schema() as s');
-        const migrationsSchema = res.rows[0]?.s ?? 'public';
-        await migratePg(db, { migrationsFolder: MIGRATIONS_FOLDER, migrationsSchema });
+        // Nodes starting together (or a rolling deploy) would run the same DDL at once and fail on
+        // PostgreSQL's catalog constraints: one at a time, under a session advisory lock per schema, held on
+        // a connection of its own; whoever comes second finds the migrations applied.
+        const lock = await pool.connect();
+        try {
+          await lock.query('select pg_advisory_lock($1, hashtext(current_schema()))', [MIGRATION_LOCK]);
+          const res = await lock.query<{ s: string }>('select current_schema() as s');
+          const migrationsSchema = res.rows[0]?.s ?? 'public';
+          await migratePg(db, { migrationsFolder: MIGRATIONS_FOLDER, migrationsSchema });
+        } finally {
+          await lock
+            .query('select pg_advisory_unlock($1, hashtext(current_schema()))', [MIGRATION_LOCK])
+            .catch(() => undefined);
+          lock.release();
+        }
       },
       async ping() {
         await pool.query('select 1');

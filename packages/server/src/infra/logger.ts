@@ -1,5 +1,16 @@
-import { type Logger, pino } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
 
-export function createLogger(level: string): Logger {
-  return pino({ level, base: { service: 'gatehouse' } });
+/**
+ * pino's error serializer without `command`: ioredis attaches the failed command with its arguments to every
+ * Redis error reply — keys that name sessions and user codes, values that hold stored records — and a
+ * READONLY after a failover or an OOM would otherwise write them into the error log.
+ */
+function serializeError(err: Error): Record<string, unknown> {
+  const out = { ...(pino.stdSerializers.err(err) as unknown as Record<string, unknown>) };
+  delete out['command'];
+  return out;
+}
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino({ level, base: { service: 'gatehouse' }, serializers: { err: serializeError } }, destination);
 }
