@@ -1,7 +1,14 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type AppConfig, ConfigError, clientSchema, loadConfig } from './config/index.js';
+import {
+  type AppConfig,
+  ConfigError,
+  clientSchema,
+  formatIssues,
+  loadConfig,
+  userSchema,
+} from './config/index.js';
 import { createLogger } from './infra/logger.js';
 import { type AppContext, createContext } from './state/index.js';
 import { buildApp } from './web/router.js';
@@ -12,6 +19,7 @@ const USAGE = `usage: gatehouse <command>
   clients create <id> [--scope s]... [--grant g]... [--auth-method m] [--redirect-uri u]...
                  [--name display-name] [--post-logout-redirect-uri u]...
                  [--jwks-uri url | --jwks-file jwks.json]   (private_key_jwt)
+                 [--replace]                             (replace an existing client)
   clients list | delete <id> | rotate-secret <id>
   users create <username> --password p [--email e] [--name n]
   users set-password <username> --password p
@@ -25,13 +33,18 @@ function fail(message: string, code = 2): never {
 }
 
 function config(): AppConfig {
-  const logger = createLogger(process.env['LOG_LEVEL'] ?? 'info');
+  // The logger needs a valid log_level, which is part of the configuration: warnings wait for it.
+  const warnings: string[] = [];
+  let cfg: AppConfig;
   try {
-    return loadConfig({ warn: (m) => logger.warn(m) });
+    cfg = loadConfig({ warn: (m) => warnings.push(m) });
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message, 78);
     throw err;
   }
+  const logger = createLogger(cfg.log_level);
+  for (const m of warnings) logger.warn(m);
+  return cfg;
 }
 
 async function withContext(fn: (ctx: AppContext) => Promise<void>, seed = false): Promise<void> {
@@ -67,24 +80,32 @@ const out = (v: unknown): void => {
   process.stdout.write(`${typeof v === 'string' ? v : JSON.stringify(v, null, 2)}\n`);
 };
 
+function parse(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  } catch (err) {
+    // Unknown option, missing value, …: usage error, not a crash.
+    fail(`${(err as Error).message}\n${USAGE}`);
+  }
+}
+
+const OPTIONS = {
+  scope: { type: 'string', multiple: true },
+  grant: { type: 'string', multiple: true },
+  'auth-method': { type: 'string' },
+  'redirect-uri': { type: 'string', multiple: true },
+  'post-logout-redirect-uri': { type: 'string', multiple: true },
+  'jwks-uri': { type: 'string' },
+  'jwks-file': { type: 'string' },
+  password: { type: 'string' },
+  email: { type: 'string' },
+  name: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  replace: { type: 'boolean' },
+} as const;
+
 async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      scope: { type: 'string', multiple: true },
-      grant: { type: 'string', multiple: true },
-      'auth-method': { type: 'string' },
-      'redirect-uri': { type: 'string', multiple: true },
-      'post-logout-redirect-uri': { type: 'string', multiple: true },
-      'jwks-uri': { type: 'string' },
-      'jwks-file': { type: 'string' },
-      password: { type: 'string' },
-      email: { type: 'string' },
-      name: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parse(argv);
   const [cmd = 'serve', sub, arg, arg2] = positionals;
   if (values.help) return out(USAGE);
   switch (`${cmd}${sub ? ` ${sub}` : ''}`) {
@@ -122,11 +143,12 @@ async function main(argv: string[]): Promise<void> {
           ? { client_secret: 'generated' }
           : {}),
       });
-      if (!parsed.success) {
-        fail(parsed.error.issues.map((i) => `${i.path.join('.') || 'client'}: ${i.message}`).join('\n'));
-      }
+      if (!parsed.success) fail(formatIssues(parsed.error, 'client').join('\n'));
       const { client_secret: _placeholder, ...seed } = parsed.data;
       return withContext(async (ctx) => {
+        if (!values.replace && (await ctx.clients.find(arg)) !== undefined) {
+          fail(`client ${arg} exists; use clients rotate-secret, or --replace`, 1);
+        }
         const { client, secret } = await ctx.clients.create(seed);
         out({ client_id: client.clientId, client_secret: secret });
       });
@@ -144,23 +166,30 @@ async function main(argv: string[]): Promise<void> {
         if (secret === undefined) fail(`no such client: ${arg}`, 1);
         out({ client_id: arg, client_secret: secret });
       });
-    case 'users create':
-      if (!arg || !values.password) fail(USAGE);
+    case 'users create': {
+      if (!arg || values.password === undefined) fail(USAGE);
+      // Same rules as config-file users (password length, email).
+      const parsed = userSchema.safeParse({
+        username: arg,
+        password: values.password,
+        ...(values.email !== undefined ? { email: values.email } : {}),
+        ...(values.name !== undefined ? { name: values.name } : {}),
+      });
+      if (!parsed.success) fail(formatIssues(parsed.error, 'user').join('\n'));
       return withContext(async (ctx) => {
-        await ctx.users.upsert({
-          username: arg,
-          password: values.password!,
-          ...(values.email ? { email: values.email } : {}),
-          ...(values.name ? { name: values.name } : {}),
-        });
+        await ctx.users.upsert(parsed.data);
         out(`user ${arg} saved`);
       });
-    case 'users set-password':
-      if (!arg || !values.password) fail(USAGE);
+    }
+    case 'users set-password': {
+      if (!arg || values.password === undefined) fail(USAGE);
+      const password = userSchema.shape.password.safeParse(values.password);
+      if (!password.success) fail(formatIssues(password.error, 'password').join('\n'));
       return withContext(async (ctx) => {
-        if (!(await ctx.users.setPassword(arg, values.password!))) fail(`no such user: ${arg}`, 1);
+        if (!(await ctx.users.setPassword(arg, password.data))) fail(`no such user: ${arg}`, 1);
         out(`password updated for ${arg}`);
       });
+    }
     case 'consents list':
       if (!arg) fail(USAGE);
       return withContext(async (ctx) => out(await ctx.consents.list(arg)));
@@ -187,6 +216,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 await main(process.argv.slice(2)).catch((err: unknown) => {
+  // A configuration problem found while a command runs (not only by loadConfig): its message, no stack.
+  if (err instanceof ConfigError) fail(err.message, 78);
   process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

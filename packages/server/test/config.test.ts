@@ -127,3 +127,246 @@ describe('configuration loading', () => {
     expect(() => loadConfig({ env: { APP_CONFIG: join(dir, 'x.ini') } })).toThrow(/APP_CONFIG/);
   });
 });
+
+/** The message of the ConfigError loadConfig throws (fails the test when it loads). */
+function configError(options: Parameters<typeof loadConfig>[0]): string {
+  try {
+    loadConfig(options);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('the configuration loaded');
+}
+
+const yamlFile = (text: string) => {
+  const file = join(tmp(), 'gatehouse.yaml');
+  writeFileSync(file, `security:\n  jwt_secret: ${SECRET}\n${text}`);
+  return { APP_CONFIG: file };
+};
+
+describe('unknown configuration keys', () => {
+  it('refuses a misspelt key anywhere in the file, naming its path', () => {
+    expect(configError({ env: yamlFile('oauth:\n  acess_token_ttl_secs: 5\n') })).toContain(
+      'oauth.acess_token_ttl_secs: unknown key',
+    );
+    expect(configError({ env: yamlFile('server: {prot: 9}\n') })).toContain('server.prot: unknown key');
+    expect(configError({ env: yamlFile('log_levle: debug\n') })).toContain('log_levle: unknown key');
+    for (const section of ['database', 'redis', 'security', 'rate_limit']) {
+      expect(configError({ env: yamlFile(''), overrides: { [section]: { bogus: 1 } } })).toContain(
+        `${section}.bogus: unknown key`,
+      );
+    }
+    expect(
+      configError({
+        env: yamlFile(
+          'clients:\n  - client_id: web\n    client_secret: s\n    redirect_uri: https://web.example.com/cb\n',
+        ),
+      }),
+    ).toContain('clients.0.redirect_uri: unknown key');
+    expect(
+      configError({
+        env: yamlFile('users:\n  - username: alice\n    password: correct-horse\n    mail: a@b.c\n'),
+      }),
+    ).toContain('users.0.mail: unknown key');
+  });
+
+  it('maps every documented environment variable onto a known key', () => {
+    const c = loadConfig({
+      env: {
+        SERVER__HOST: '0.0.0.0',
+        SERVER__PORT: '8080',
+        SERVER__TRUST_PROXY: 'loopback',
+        DATABASE__URL: 'postgres://u@h/db',
+        REDIS__URL: 'redis://r:6379',
+        SECURITY__JWT_SECRET: SECRET,
+        OAUTH__ISSUER: 'https://auth.example.com',
+        OAUTH__ACCESS_TOKEN_TTL_SECS: '60',
+        OAUTH__REFRESH_TOKEN_TTL_SECS: '3600',
+        OAUTH__AUTHORIZATION_CODE_TTL_SECS: '30',
+        OAUTH__KEY_PUBLISH_DELAY_SECS: '0',
+        RATE_LIMIT__ENABLED: 'false',
+        RATE_LIMIT__PER_IP_PER_MINUTE: '10',
+        RATE_LIMIT__PER_CLIENT_PER_MINUTE: '20',
+        DATA_DIR: tmp(),
+        LOG_LEVEL: 'warn',
+      },
+    });
+    expect(c.oauth.key_publish_delay_secs).toBe(0);
+    expect(c.rate_limit).toEqual({ enabled: false, per_ip_per_minute: 10, per_client_per_minute: 20 });
+    expect(c.log_level).toBe('warn');
+  });
+});
+
+describe('numbers', () => {
+  it('accepts only digits from the environment', () => {
+    for (const [name, path] of [
+      ['SERVER__PORT', 'server.port'],
+      ['OAUTH__KEY_PUBLISH_DELAY_SECS', 'oauth.key_publish_delay_secs'],
+      ['OAUTH__ACCESS_TOKEN_TTL_SECS', 'oauth.access_token_ttl_secs'],
+      ['RATE_LIMIT__PER_IP_PER_MINUTE', 'rate_limit.per_ip_per_minute'],
+    ] as const) {
+      for (const bad of [' ', '\t', '0x50', '8e3', '1.5', '-1', '+80', '80 ', 'abc']) {
+        expect(
+          configError({ env: { JWT_SECRET: SECRET, [name]: bad } }),
+          `${name}=${JSON.stringify(bad)}`,
+        ).toMatch(new RegExp(`${path.replace('.', '\\.')}: must be a whole number`));
+      }
+    }
+    expect(
+      loadConfig({ env: { JWT_SECRET: SECRET, OAUTH__KEY_PUBLISH_DELAY_SECS: '0' } }).oauth,
+    ).toMatchObject({
+      key_publish_delay_secs: 0,
+    });
+  });
+
+  it('refuses SERVER_ADDR without a port instead of listening on port 0', () => {
+    for (const bad of ['0.0.0.0:', '0.0.0.0: ', '0.0.0.0:0x50', ':8080', '0.0.0.0', '::1:8080']) {
+      expect(configError({ env: { JWT_SECRET: SECRET, SERVER_ADDR: bad } }), bad).toContain('SERVER_ADDR');
+    }
+  });
+
+  it('refuses fractions and non-numeric strings in the file', () => {
+    expect(configError({ env: yamlFile('server: {port: 80.5}\n') })).toContain(
+      'server.port: must be a whole number',
+    );
+    expect(configError({ env: yamlFile('oauth: {access_token_ttl_secs: "60s"}\n') })).toContain(
+      'oauth.access_token_ttl_secs',
+    );
+    expect(loadConfig({ env: yamlFile('server: {port: 8080}\n') }).server.port).toBe(8080);
+  });
+});
+
+describe('oauth.issuer', () => {
+  it('must be an http(s) URL without query or fragment', () => {
+    for (const bad of [
+      'javascript:alert(1)',
+      'ftp://id.example.com',
+      'https://id.example.com/?x=1#f',
+      'https://id.example.com/?x=1',
+      'https://id.example.com/#f',
+      'https://id.example.com?',
+      'https://user:pw@id.example.com',
+      'https:id.example.com',
+    ]) {
+      expect(configError({ env: { JWT_SECRET: SECRET, OAUTH__ISSUER: bad } }), bad).toContain('oauth.issuer');
+    }
+    for (const good of [
+      'https://id.example.com',
+      'https://id.example.com/tenant-a',
+      'http://127.0.0.1:4000',
+    ]) {
+      expect(loadConfig({ env: { JWT_SECRET: SECRET, OAUTH__ISSUER: good } }).oauth.issuer).toBe(good);
+    }
+  });
+
+  it('is https in production unless it is loopback', () => {
+    const prod = { JWT_SECRET: SECRET, NODE_ENV: 'production' };
+    expect(configError({ env: { ...prod, OAUTH__ISSUER: 'http://id.example.com' } })).toContain(
+      'oauth.issuer: must be an https:// URL when NODE_ENV=production',
+    );
+    expect(configError({ env: { ...prod, SERVER_ADDR: '0.0.0.0:1314' } })).toContain(
+      'oauth.issuer: required when NODE_ENV=production',
+    );
+    expect(loadConfig({ env: { ...prod, OAUTH__ISSUER: 'http://localhost:8080' } }).oauth.issuer).toBe(
+      'http://localhost:8080',
+    );
+    expect(loadConfig({ env: prod }).oauth.issuer).toBe('http://127.0.0.1:1314');
+    expect(
+      loadConfig({ env: { JWT_SECRET: SECRET, OAUTH__ISSUER: 'http://gatehouse.test' } }).oauth.issuer,
+    ).toBe('http://gatehouse.test');
+  });
+
+  it('brackets an IPv6 host in the default issuer', () => {
+    const a = loadConfig({ env: { JWT_SECRET: SECRET, SERVER_ADDR: '[::1]:8080' } });
+    expect(a.server.host).toBe('::1');
+    expect(a.oauth.issuer).toBe('http://[::1]:8080');
+    const b = loadConfig({ env: { JWT_SECRET: SECRET, SERVER__HOST: '::', SERVER__PORT: '9000' } });
+    expect(b.oauth.issuer).toBe('http://[::]:9000');
+  });
+});
+
+describe('client redirect URIs', () => {
+  const client = (uris: Record<string, string[]>) => ({
+    env: { JWT_SECRET: SECRET },
+    overrides: {
+      clients: [{ client_id: 'web', client_secret: 's', grant_types: ['authorization_code'], ...uris }],
+    },
+  });
+
+  it('refuses executable schemes, fragments and relative URIs', () => {
+    for (const key of ['redirect_uris', 'post_logout_redirect_uris']) {
+      for (const bad of [
+        'javascript:alert(1)',
+        'JavaScript:alert(1)',
+        'data:text/html,<script>alert(1)</script>',
+        'vbscript:msgbox',
+        'https://web.example.com/cb#frag',
+        'https://web.example.com/cb#',
+        '/cb',
+        'https:/web.example.com/cb',
+        ' https://web.example.com/cb',
+      ]) {
+        expect(configError(client({ [key]: [bad] })), `${key}: ${bad}`).toContain(`clients.0.${key}.0`);
+      }
+    }
+  });
+
+  it('keeps https, http loopback and private-use schemes of native apps', () => {
+    const uris = [
+      'https://web.example.com/cb?x=1',
+      'http://127.0.0.1:8080/cb',
+      'http://[::1]/cb',
+      'com.example.app:/cb',
+    ];
+    const c = loadConfig(client({ redirect_uris: uris, post_logout_redirect_uris: uris }));
+    expect(c.clients[0]?.redirect_uris).toEqual(uris);
+    expect(c.clients[0]?.post_logout_redirect_uris).toEqual(uris);
+  });
+});
+
+describe('client grant types', () => {
+  it('accepts only the grants the server supports', () => {
+    const withGrants = (grant_types: string[]) => ({
+      env: { JWT_SECRET: SECRET },
+      overrides: { clients: [{ client_id: 'c', client_secret: 's', grant_types }] },
+    });
+    expect(configError(withGrants(['client_credentials', 'bogus']))).toContain('clients.0.grant_types.1');
+    expect(configError(withGrants(['password']))).toContain('clients.0.grant_types.0');
+    const all = [
+      'client_credentials',
+      'authorization_code',
+      'refresh_token',
+      'urn:ietf:params:oauth:grant-type:device_code',
+    ];
+    expect(loadConfig(withGrants(all)).clients[0]?.grant_types).toEqual(all);
+  });
+});
+
+describe('duplicate entries', () => {
+  it('refuses a client_id or username listed twice, naming it', () => {
+    const dup = configError(
+      yamlOverrides({
+        clients: [
+          { client_id: 'a', client_secret: 'one' },
+          { client_id: 'b', client_secret: 'two' },
+          { client_id: 'a', client_secret: 'three', scopes: ['admin'] },
+        ],
+      }),
+    );
+    expect(dup).toContain('clients.2.client_id: duplicate client_id "a" (already clients.0)');
+    const users = configError(
+      yamlOverrides({
+        users: [
+          { username: 'alice', password: 'correct-horse' },
+          { username: 'alice', password: 'battery-staple' },
+        ],
+      }),
+    );
+    expect(users).toContain('users.1.username: duplicate username "alice" (already users.0)');
+  });
+});
+
+function yamlOverrides(overrides: Record<string, unknown>) {
+  return { env: { JWT_SECRET: SECRET }, overrides };
+}

@@ -1,10 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { isIP } from 'node:net';
 import { extname, join, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { GRANT_TYPES_SUPPORTED } from '../domain/index.js';
 
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 
@@ -24,16 +34,92 @@ const jwksUriSchema = z
     message: 'must be an https:// URL (http:// only for localhost)',
   });
 
+/**
+ * A whole number. Environment values are strings: only digits are accepted (no blank, sign, `0x…`, `8e3`,
+ * decimals or spaces) before they become numbers; file values must be numbers already.
+ */
+function wholeNumber(constrain: (n: z.ZodNumber) => z.ZodNumber) {
+  const number = z
+    .number({
+      error: (i) => (typeof i.input === 'string' ? 'must be a whole number (digits only)' : undefined),
+    })
+    .int({ error: 'must be a whole number' });
+  return z.preprocess((v) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v), constrain(number));
+}
+
+/** localhost, *.localhost, 127.0.0.0/8 and ::1, as `URL.hostname` spells them. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.toLowerCase();
+  return (
+    h === 'localhost' ||
+    h.endsWith('.localhost') ||
+    h === '[::1]' ||
+    h === '::1' ||
+    (isIP(h) === 4 && h.startsWith('127.'))
+  );
+}
+
+/**
+ * RFC 8414 §2 / OpenID Connect Discovery §2: the issuer is an https URL without query or fragment (its
+ * endpoints are built by appending paths to it). http is accepted here; loadConfig refuses it when
+ * NODE_ENV=production unless the host is loopback.
+ */
+const issuerSchema = z.string().superRefine((v, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be an absolute https:// URL' });
+    return;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    ctx.addIssue({ code: 'custom', message: `must be an https:// URL (got ${url.protocol})` });
+  } else if (!v.toLowerCase().startsWith(`${url.protocol}//`) || /\s/.test(v)) {
+    ctx.addIssue({ code: 'custom', message: 'must be an absolute https:// URL' });
+  } else if (v.includes('?') || v.includes('#')) {
+    ctx.addIssue({ code: 'custom', message: 'must not have a query (?) or fragment (#) component' });
+  } else if (url.username !== '' || url.password !== '') {
+    ctx.addIssue({ code: 'custom', message: 'must not contain user credentials' });
+  }
+});
+
+/** Schemes a browser would run or render itself instead of navigating to a client. */
+const FORBIDDEN_REDIRECT_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:']);
+
+/**
+ * RFC 6749 §3.1.2 / OAuth 2.1 §2.3: an absolute URI without a fragment. Private-use schemes of native apps
+ * (`com.example.app:/cb`, RFC 8252 §7.1) are accepted; schemes that execute or render content are not.
+ */
+const redirectUriSchema = z.string().superRefine((v, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be an absolute URI' });
+    return;
+  }
+  // Compared byte for byte at /authorize and /logout: no spaces/control characters that URL() would drop.
+  if (/\s/.test(v) || [...v].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f)) {
+    ctx.addIssue({ code: 'custom', message: 'must not contain spaces or control characters' });
+  } else if (FORBIDDEN_REDIRECT_SCHEMES.has(url.protocol)) {
+    ctx.addIssue({ code: 'custom', message: `the ${url.protocol} scheme is not allowed` });
+  } else if (v.includes('#')) {
+    ctx.addIssue({ code: 'custom', message: 'must not have a fragment (#) component' });
+  } else if ((url.protocol === 'https:' || url.protocol === 'http:') && !/^https?:\/\/[^/?#]/i.test(v)) {
+    ctx.addIssue({ code: 'custom', message: `must be ${url.protocol}//host/…` });
+  }
+});
+
 const secretMethod = (m: string) => m === 'client_secret_basic' || m === 'client_secret_post';
 
 export const clientSchema = z
-  .object({
+  .strictObject({
     client_id: z.string().min(1),
     client_secret: z.string().min(1).optional(),
     token_endpoint_auth_method: z.enum(AUTH_METHODS).default('client_secret_basic'),
-    grant_types: z.array(z.string().min(1)).default(['client_credentials']),
+    grant_types: z.array(z.enum(GRANT_TYPES_SUPPORTED)).default(['client_credentials']),
     scopes: z.array(z.string().min(1)).default([]),
-    redirect_uris: z.array(z.url()).default([]),
+    redirect_uris: z.array(redirectUriSchema).default([]),
     /** Confidential clients only: false lets them omit PKCE (public clients always need S256). Default true. */
     require_pkce: z.boolean().optional(),
     /** First-party clients: never show the consent page. Default false. */
@@ -41,7 +127,7 @@ export const clientSchema = z
     /** Shown on the login and consent pages instead of the client_id. */
     client_name: z.string().trim().min(1).max(200).optional(),
     /** RP-Initiated Logout 1.0 §3: where a logout may redirect back to (redirect_uris are not used). */
-    post_logout_redirect_uris: z.array(z.url()).default([]),
+    post_logout_redirect_uris: z.array(redirectUriSchema).default([]),
     /** private_key_jwt: the client's public keys inline (RFC 7517 §5) … */
     jwks: z.object({ keys: z.array(publicJwkSchema).min(1) }).optional(),
     /** … or the URL the server fetches them from. */
@@ -66,7 +152,7 @@ export const clientSchema = z
     },
   );
 
-const userSchema = z.object({
+export const userSchema = z.strictObject({
   username: z.string().min(1),
   password: z.string().min(8),
   email: z.email().optional(),
@@ -135,79 +221,100 @@ const trustProxySchema = z.preprocess(
 /** High enough that a normal deployment, `npm start` and the test suite never meet them. */
 export const RATE_LIMIT_DEFAULTS = { enabled: true, per_ip_per_minute: 3000, per_client_per_minute: 6000 };
 
-export const configSchema = z.object({
-  server: z
-    .object({
-      host: z.string().min(1).default('127.0.0.1'),
-      port: z.coerce.number().int().min(0).max(65535).default(1314),
-      trust_proxy: trustProxySchema.default(false),
-    })
-    .default({ host: '127.0.0.1', port: 1314, trust_proxy: false }),
-  data_dir: z.string().min(1).default('./data'),
-  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  database: z
-    .object({
-      /** postgres://… for PostgreSQL; `memory://` or `pglite:<dir>` for embedded PGlite; unset → PGlite in data_dir. */
-      url: z
-        .string()
-        .refine(
-          (u) => /^(postgres(ql)?:\/\/|memory:\/\/|pglite:)/.test(u),
-          'must start with postgres://, postgresql://, memory:// or pglite:',
-        )
-        .optional(),
-    })
-    .default({}),
-  redis: z
-    .object({
-      url: z
-        .string()
-        .refine((u) => /^rediss?:\/\//.test(u), 'must start with redis:// or rediss://')
-        .optional(),
-    })
-    .default({}),
-  security: z
-    .object({ jwt_secret: z.string().min(32, 'must be at least 32 characters').optional() })
-    .default({}),
-  oauth: z
-    .object({
-      issuer: z.url().optional(),
-      access_token_ttl_secs: z.coerce.number().int().positive().default(900),
-      refresh_token_ttl_secs: z.coerce
-        .number()
-        .int()
-        .positive()
-        .default(30 * 24 * 3600),
-      // OAuth 2.1 §4.1.2: short-lived codes; at most 10 minutes (RFC 6749 §4.1.2).
-      authorization_code_ttl_secs: z.coerce.number().int().positive().max(600).default(60),
-      // A rotated-in key is published this long before it signs (> node reload interval + JWKS caches).
-      key_publish_delay_secs: z.coerce.number().int().min(0).default(300),
-      scopes_supported: z.array(z.string().min(1)).default(['openid', 'profile', 'email', 'offline_access']),
-    })
-    .default({
-      access_token_ttl_secs: 900,
-      refresh_token_ttl_secs: 30 * 24 * 3600,
-      authorization_code_ttl_secs: 60,
-      key_publish_delay_secs: 300,
-      scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
-    }),
-  /**
-   * Fixed one-minute windows on the back-channel endpoints (token, introspection, revocation): per client
-   * IP for every request, and per client for requests that authenticated with a client secret.
-   */
-  rate_limit: z
-    .object({
-      enabled: z.preprocess(envBoolean, z.boolean()).default(true),
-      per_ip_per_minute: z.coerce.number().int().positive().default(RATE_LIMIT_DEFAULTS.per_ip_per_minute),
-      per_client_per_minute: z.coerce
-        .number()
-        .int()
-        .positive()
-        .default(RATE_LIMIT_DEFAULTS.per_client_per_minute),
-    })
-    .default(RATE_LIMIT_DEFAULTS),
-  clients: z.array(clientSchema).default([]),
-  users: z.array(userSchema).default([]),
-});
+/** Reports every repeated value of `key` in `list` at the later entry, naming the first. */
+function refuseDuplicates(list: unknown, section: string, key: string, ctx: z.RefinementCtx): void {
+  if (!Array.isArray(list)) return;
+  const seen = new Map<unknown, number>();
+  list.forEach((entry: unknown, i) => {
+    if (typeof entry !== 'object' || entry === null) return;
+    const value = (entry as Record<string, unknown>)[key];
+    if (typeof value !== 'string') return;
+    const first = seen.get(value);
+    if (first === undefined) seen.set(value, i);
+    else {
+      ctx.addIssue({
+        code: 'custom',
+        path: [section, i, key],
+        message: `duplicate ${key} "${value}" (already ${section}.${first})`,
+      });
+    }
+  });
+}
+
+export const configSchema = z
+  .strictObject({
+    server: z
+      .strictObject({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: wholeNumber((n) => n.min(0).max(65535)).default(1314),
+        trust_proxy: trustProxySchema.default(false),
+      })
+      .default({ host: '127.0.0.1', port: 1314, trust_proxy: false }),
+    data_dir: z.string().min(1).default('./data'),
+    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    database: z
+      .strictObject({
+        /** postgres://… for PostgreSQL; `memory://` or `pglite:<dir>` for embedded PGlite; unset → PGlite in data_dir. */
+        url: z
+          .string()
+          .refine(
+            (u) => /^(postgres(ql)?:\/\/|memory:\/\/|pglite:)/.test(u),
+            'must start with postgres://, postgresql://, memory:// or pglite:',
+          )
+          .optional(),
+      })
+      .default({}),
+    redis: z
+      .strictObject({
+        url: z
+          .string()
+          .refine((u) => /^rediss?:\/\//.test(u), 'must start with redis:// or rediss://')
+          .optional(),
+      })
+      .default({}),
+    security: z
+      .strictObject({ jwt_secret: z.string().min(32, 'must be at least 32 characters').optional() })
+      .default({}),
+    oauth: z
+      .strictObject({
+        issuer: issuerSchema.optional(),
+        access_token_ttl_secs: wholeNumber((n) => n.positive()).default(900),
+        refresh_token_ttl_secs: wholeNumber((n) => n.positive()).default(30 * 24 * 3600),
+        // OAuth 2.1 §4.1.2: short-lived codes; at most 10 minutes (RFC 6749 §4.1.2).
+        authorization_code_ttl_secs: wholeNumber((n) => n.positive().max(600)).default(60),
+        // A rotated-in key is published this long before it signs (> node reload interval + JWKS caches).
+        key_publish_delay_secs: wholeNumber((n) => n.min(0)).default(300),
+        scopes_supported: z
+          .array(z.string().min(1))
+          .default(['openid', 'profile', 'email', 'offline_access']),
+      })
+      .default({
+        access_token_ttl_secs: 900,
+        refresh_token_ttl_secs: 30 * 24 * 3600,
+        authorization_code_ttl_secs: 60,
+        key_publish_delay_secs: 300,
+        scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+      }),
+    /**
+     * Fixed one-minute windows on the back-channel endpoints (token, introspection, revocation): per client
+     * IP for every request, and per client for requests that authenticated with a client secret.
+     */
+    rate_limit: z
+      .strictObject({
+        enabled: z.preprocess(envBoolean, z.boolean()).default(true),
+        per_ip_per_minute: wholeNumber((n) => n.positive()).default(RATE_LIMIT_DEFAULTS.per_ip_per_minute),
+        per_client_per_minute: wholeNumber((n) => n.positive()).default(
+          RATE_LIMIT_DEFAULTS.per_client_per_minute,
+        ),
+      })
+      .default(RATE_LIMIT_DEFAULTS),
+    clients: z.array(clientSchema).default([]),
+    users: z.array(userSchema).default([]),
+  })
+  .superRefine((c, ctx) => {
+    refuseDuplicates(c.clients, 'clients', 'client_id', ctx);
+    refuseDuplicates(c.users, 'users', 'username', ctx);
+  });
 
 export type RawConfig = z.infer<typeof configSchema>;
 export type ClientSeed = z.infer<typeof clientSchema>;
@@ -220,6 +327,17 @@ export interface AppConfig extends Omit<RawConfig, 'oauth' | 'security'> {
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+/** One line per problem, each naming the key's path; an unknown key is named itself (`server.prot`). */
+export function formatIssues(error: z.ZodError, root = '(root)'): string[] {
+  return error.issues.flatMap((i) => {
+    const at = i.path.join('.');
+    if (i.code === 'unrecognized_keys') {
+      return i.keys.map((k) => `${at ? `${at}.` : ''}${k}: unknown key`);
+    }
+    return [`${at || root}: ${i.message}`];
+  });
 }
 
 type Tree = Record<string, unknown>;
@@ -272,10 +390,13 @@ function applyEnv(tree: Tree, env: NodeJS.ProcessEnv): void {
   };
   const addr = pick('SERVER_ADDR');
   if (addr !== undefined) {
-    const idx = addr.lastIndexOf(':');
-    if (idx <= 0) throw new ConfigError(`SERVER_ADDR: expected host:port, got "${addr}"`);
-    setPath(tree, ['server', 'host'], addr.slice(0, idx).replace(/^\[|\]$/g, ''));
-    setPath(tree, ['server', 'port'], addr.slice(idx + 1));
+    // host:port, [ipv6]:port; the port is digits only (an empty one is not port 0).
+    const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d+)$/.exec(addr);
+    if (m === null) {
+      throw new ConfigError(`SERVER_ADDR: expected host:port or [ipv6]:port, got "${addr}"`);
+    }
+    setPath(tree, ['server', 'host'], m[1] ?? m[2]);
+    setPath(tree, ['server', 'port'], m[3]);
   }
   const mapping: [string[], string[]][] = [
     [['server', 'host'], ['SERVER__HOST']],
@@ -358,12 +479,23 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   if (options.overrides) tree = deepMerge(tree, options.overrides);
   applyEnv(tree, env);
   const result = configSchema.safeParse(tree);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
-  }
+  if (!result.success)
+    throw new ConfigError(`invalid configuration:\n  ${formatIssues(result.error).join('\n  ')}`);
   const raw = result.data;
-  const issuer = (raw.oauth.issuer ?? `http://${raw.server.host}:${raw.server.port}`).replace(/\/+$/, '');
+  const host = isIP(raw.server.host) === 6 ? `[${raw.server.host}]` : raw.server.host;
+  const issuer = (raw.oauth.issuer ?? `http://${host}:${raw.server.port}`).replace(/\/+$/, '');
+  const issuerUrl = new URL(issuer);
+  if (
+    env['NODE_ENV'] === 'production' &&
+    issuerUrl.protocol !== 'https:' &&
+    !isLoopbackHost(issuerUrl.hostname)
+  ) {
+    throw new ConfigError(
+      raw.oauth.issuer === undefined
+        ? `oauth.issuer: required when NODE_ENV=production (the default ${issuer} is not https; set OAUTH__ISSUER to the public https:// URL)`
+        : 'oauth.issuer: must be an https:// URL when NODE_ENV=production (http only for localhost)',
+    );
+  }
   let jwtSecret = raw.security.jwt_secret;
   let generated = false;
   if (jwtSecret === undefined) {
@@ -385,14 +517,57 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   };
 }
 
-function loadOrCreateSecret(dataDir: string): string {
-  const path = join(resolve(dataDir), 'jwt-secret');
-  if (existsSync(path)) {
-    const s = readFileSync(path, 'utf8').trim();
-    if (s.length >= 32) return s;
+/** The secret in an existing `<data_dir>/jwt-secret`; undefined when there is none. */
+function readSecretFile(path: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ConfigError(`security.jwt_secret: cannot read ${path}: ${(err as Error).message}`);
   }
-  mkdirSync(resolve(dataDir), { recursive: true });
-  const secret = randomBytes(48).toString('base64url');
-  writeFileSync(path, `${secret}\n`, { mode: 0o600 });
+  const secret = text.trim();
+  if (secret.length < 32) {
+    // Never replaced silently: the signing keys are encrypted under the secret it held.
+    throw new ConfigError(
+      `security.jwt_secret: ${path} holds ${secret.length === 0 ? 'no secret (empty file)' : `only ${secret.length} characters`}, at least 32 are needed. ` +
+        'Restore it, or delete it to generate a new one (signing keys encrypted under the old secret are then unreadable).',
+    );
+  }
   return secret;
+}
+
+/**
+ * Reads `<data_dir>/jwt-secret`, or creates it atomically: the secret is written and synced to a private
+ * temporary file (mode 0600) that is then hard-linked to the final name, which fails when the name exists.
+ * A crash never leaves a partial file, and of two processes starting at once one wins; the other reads
+ * the winner's secret.
+ */
+function loadOrCreateSecret(dataDir: string): string {
+  const dir = resolve(dataDir);
+  const path = join(dir, 'jwt-secret');
+  const existing = readSecretFile(path);
+  if (existing !== undefined) return existing;
+  const secret = randomBytes(48).toString('base64url');
+  const tmp = join(dir, `.jwt-secret.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    const fd = openSync(tmp, 'wx', 0o600);
+    try {
+      writeSync(fd, `${secret}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    linkSync(tmp, path);
+    return secret;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      const winner = readSecretFile(path);
+      if (winner !== undefined) return winner;
+    }
+    throw new ConfigError(`security.jwt_secret: cannot create ${path}: ${(err as Error).message}`);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
 }

@@ -1,0 +1,100 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli as run } from './support/cli.js';
+
+const env = () => ({ DATA_DIR: mkdtempSync(join(tmpdir(), 'gh-cli-')), JWT_SECRET: 'y'.repeat(40) });
+
+describe('gatehouse CLI: usage and configuration errors', () => {
+  it('exits 2 with the parse error and the usage for an unknown option or a missing value', async () => {
+    const e = env();
+    for (const args of [
+      ['clients', 'create', 'svc', '--scopes', 'read'],
+      ['users', 'create', 'alice', '--password'],
+    ]) {
+      const res = await run(args, e);
+      expect(res.code, args.join(' ')).toBe(2);
+      expect(res.stderr).toContain('usage: gatehouse');
+      expect(res.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
+    expect((await run(['clients', 'create', 'svc', '--scopes', 'read'], e)).stderr).toContain("'--scopes'");
+  });
+
+  it('exits 78 naming log_level for an unknown LOG_LEVEL', async () => {
+    const res = await run(['migrate'], { ...env(), LOG_LEVEL: 'verbose' });
+    expect(res.code).toBe(78);
+    expect(res.stderr).toContain('log_level');
+    expect(res.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('exits 78 naming the file, without a stack, for a short jwt-secret file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gh-cli-'));
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(dir, 'jwt-secret'), '\n');
+    const res = await run(['migrate'], { DATA_DIR: dir });
+    expect(res.code).toBe(78);
+    expect(res.stderr).toContain(join(dir, 'jwt-secret'));
+    expect(res.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('gatehouse CLI: clients create and users create validate like the config file', () => {
+  it('refuses to replace an existing client unless --replace is given', async () => {
+    const e = env();
+    const first = await run(['clients', 'create', 'svc', '--scope', 'read'], e);
+    expect(first.code).toBe(0);
+    const { client_secret } = JSON.parse(first.stdout) as { client_secret: string };
+    const again = await run(['clients', 'create', 'svc'], e);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('client svc exists; use clients rotate-secret, or --replace');
+    const list = JSON.parse((await run(['clients', 'list'], e)).stdout) as {
+      clientId: string;
+      scopes: string[];
+    }[];
+    expect(list).toEqual([expect.objectContaining({ clientId: 'svc', scopes: ['read'] })]);
+    const replaced = await run(['clients', 'create', 'svc', '--replace', '--scope', 'write'], e);
+    expect(replaced.code).toBe(0);
+    expect((JSON.parse(replaced.stdout) as { client_secret: string }).client_secret).not.toBe(client_secret);
+    const after = JSON.parse((await run(['clients', 'list'], e)).stdout) as { scopes: string[] }[];
+    expect(after[0]?.scopes).toEqual(['write']);
+  }, 120_000);
+
+  it('refuses unsupported grants and unsafe redirect URIs', async () => {
+    const e = env();
+    const bogus = await run(['clients', 'create', 'svc', '--grant', 'bogus'], e);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toContain('grant_types.0');
+    for (const uri of ['javascript:alert(1)', 'https://app.example.com/cb#x']) {
+      const res = await run(
+        ['clients', 'create', 'web', '--grant', 'authorization_code', '--redirect-uri', uri],
+        e,
+      );
+      expect(res.code, uri).toBe(2);
+      expect(res.stderr).toContain('redirect_uris.0');
+    }
+    const device = await run(
+      ['clients', 'create', 'tv', '--grant', 'urn:ietf:params:oauth:grant-type:device_code'],
+      e,
+    );
+    expect(device.code).toBe(0);
+  }, 120_000);
+
+  it('applies the config-file rules to users create and set-password', async () => {
+    const e = env();
+    const short = await run(['users', 'create', 'alice', '--password', 'x'], e);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toContain('password');
+    const email = await run(
+      ['users', 'create', 'alice', '--password', 'correct-horse', '--email', 'not-an-email'],
+      e,
+    );
+    expect(email.code).toBe(2);
+    expect(email.stderr).toContain('email');
+    expect(
+      (await run(['users', 'create', 'alice', '--password', 'correct-horse', '--email', 'a@example.com'], e))
+        .code,
+    ).toBe(0);
+    expect((await run(['users', 'set-password', 'alice', '--password', 'short'], e)).code).toBe(2);
+  }, 120_000);
+});
