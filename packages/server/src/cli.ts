@@ -10,6 +10,7 @@ import {
   userSchema,
 } from './config/index.js';
 import { createLogger } from './infra/logger.js';
+import { KEY_RELOAD_INTERVAL_SECS } from './service/keys.js';
 import { type AppContext, createContext } from './state/index.js';
 import { buildApp } from './web/router.js';
 
@@ -63,7 +64,7 @@ async function serve(): Promise<void> {
   // Pick up keys rotated by another node (or `gatehouse keys rotate`) for the JWKS and for signing.
   const reload = setInterval(() => {
     ctx.keys.reload().catch((err: unknown) => ctx.logger.warn({ err }, 'signing key reload failed'));
-  }, 60_000);
+  }, KEY_RELOAD_INTERVAL_SECS * 1000);
   reload.unref();
   const shutdown = async () => {
     clearInterval(reload);

@@ -2,6 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createContext } from '../src/state/index.js';
+import { testConfig } from './helpers.js';
 import { runCli as run } from './support/cli.js';
 
 const env = () => ({ DATA_DIR: mkdtempSync(join(tmpdir(), 'gh-cli-')), JWT_SECRET: 'y'.repeat(40) });
@@ -40,6 +42,24 @@ describe('gatehouse CLI: usage and configuration errors', () => {
 });
 
 describe('gatehouse CLI: clients create and users create validate like the config file', () => {
+  it('exits 78 naming security.jwt_secret when keys rotate runs with another secret, writing nothing', async () => {
+    const e = env();
+    // A node has started on this data folder: the first signing key exists, under e's secret.
+    const node = await createContext(
+      testConfig({
+        database: { url: `pglite:${join(e.DATA_DIR, 'pglite')}` },
+        security: { jwt_secret: e.JWT_SECRET },
+      }),
+    );
+    await node.close();
+    const wrong = await run(['keys', 'rotate'], { ...e, JWT_SECRET: 'z'.repeat(40) });
+    expect(wrong.code).toBe(78);
+    expect(wrong.stderr).toContain('security.jwt_secret cannot decrypt signing key');
+    expect(wrong.stderr).not.toMatch(/\n\s+at /);
+    const keys = JSON.parse((await run(['keys', 'list'], e)).stdout) as { status: string }[];
+    expect(keys.map((k) => k.status)).toEqual(['active']);
+  });
+
   it('refuses to replace an existing client unless --replace is given', async () => {
     const e = env();
     const first = await run(['clients', 'create', 'svc', '--scope', 'read'], e);
