@@ -127,6 +127,17 @@ describe('authorization endpoint and authorization_code grant', () => {
     }
   });
 
+  /** A redirect back to the registered redirect_uri with `error`, `state` and `iss` (RFC 6749 §4.1.2.1, RFC 9207). */
+  const expectErrorRedirect = async (params: Record<string, string>, error: string) => {
+    const res = await t.app.inject({ method: 'GET', url: authorizeUrl(params) });
+    expect(res.statusCode).toBe(302);
+    const loc = new URL(res.headers.location as string);
+    expect(loc.origin + loc.pathname).toBe('https://app.example.com/cb');
+    expect(loc.searchParams.get('error')).toBe(error);
+    expect(loc.searchParams.get('state')).toBe('st-1');
+    expect(loc.searchParams.get('iss')).toBe(ISSUER);
+  };
+
   it('redirects errors with state and iss once the client and redirect_uri are trusted', async () => {
     const { challenge } = pkce();
     const cases: [Record<string, string>, string][] = [
@@ -136,15 +147,7 @@ describe('authorization endpoint and authorization_code grant', () => {
       [baseParams(challenge, { scope: 'openid admin' }), 'invalid_scope'],
       [baseParams(challenge, { prompt: 'none' }), 'login_required'],
     ];
-    for (const [params, error] of cases) {
-      const res = await t.app.inject({ method: 'GET', url: authorizeUrl(params) });
-      expect(res.statusCode).toBe(302);
-      const loc = new URL(res.headers.location as string);
-      expect(loc.origin + loc.pathname).toBe('https://app.example.com/cb');
-      expect(loc.searchParams.get('error')).toBe(error);
-      expect(loc.searchParams.get('state')).toBe('st-1');
-      expect(loc.searchParams.get('iss')).toBe(ISSUER);
-    }
+    for (const [params, error] of cases) await expectErrorRedirect(params, error);
   });
 
   it('refuses request, request_uri and a response_mode other than query with a redirect carrying state and iss', async () => {
@@ -161,15 +164,7 @@ describe('authorization endpoint and authorization_code grant', () => {
       [baseParams(challenge, { response_mode: 'fragment' }), 'invalid_request'],
       [baseParams(challenge, { response_mode: 'form_post' }), 'invalid_request'],
     ];
-    for (const [params, error] of cases) {
-      const res = await t.app.inject({ method: 'GET', url: authorizeUrl(params) });
-      expect(res.statusCode).toBe(302);
-      const loc = new URL(res.headers.location as string);
-      expect(loc.origin + loc.pathname).toBe('https://app.example.com/cb');
-      expect(loc.searchParams.get('error')).toBe(error);
-      expect(loc.searchParams.get('state')).toBe('st-1');
-      expect(loc.searchParams.get('iss')).toBe(ISSUER);
-    }
+    for (const [params, error] of cases) await expectErrorRedirect(params, error);
     // Before the client and redirect_uri are trusted: still the error page, never a redirect.
     const untrusted = await t.app.inject({
       method: 'GET',

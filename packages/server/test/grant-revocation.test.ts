@@ -6,7 +6,14 @@ import { sha256Key } from '../src/service/hash.js';
 import { createContext } from '../src/state/index.js';
 import { buildApp } from '../src/web/router.js';
 import { basic, CLIENTS, testConfig } from './helpers.js';
-import { Browser, FORM, hiddenFields, pkce, signInThroughForms } from './support/form-login.js';
+import {
+  Browser,
+  FORM,
+  hiddenFields,
+  pkce,
+  redeemWebAppCode,
+  signInThroughForms,
+} from './support/form-login.js';
 import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
 
 /**
@@ -319,17 +326,7 @@ describe('the cost of the grant check at introspection', () => {
         ALICE.password,
       );
       const code = new URL(signedIn.headers.location as string).searchParams.get('code')!;
-      const user = await app.inject({
-        method: 'POST',
-        url: '/api/oauth/token',
-        headers: { ...FORM, authorization: basic('web-app', 'web-secret') },
-        payload: new URLSearchParams({
-          grant_type: 'authorization_code',
-          code,
-          redirect_uri: 'https://app.example.com/cb',
-          code_verifier: verifier,
-        }).toString(),
-      });
+      const user = await redeemWebAppCode(app, code, verifier);
       expect(await introspect(user.json().access_token)).toEqual(['getMany(2)']);
     } finally {
       await app.close();

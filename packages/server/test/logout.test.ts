@@ -1,8 +1,15 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signEs256Jwt } from '../src/service/jwt.js';
-import { basic, CLIENTS, testApp } from './helpers.js';
-import { authorizeUrl, Browser, FORM, hiddenFields, pkce, signInThroughForms } from './support/form-login.js';
+import { CLIENTS, testApp } from './helpers.js';
+import {
+  authorizeUrl,
+  Browser,
+  hiddenFields,
+  pkce,
+  redeemWebAppCode,
+  signInThroughForms,
+} from './support/form-login.js';
 
 /*
  * OpenID Connect RP-Initiated Logout 1.0: which id_token_hint signs a browser out without asking.
@@ -49,19 +56,10 @@ describe('RP-initiated logout: id_token_hint', () => {
     const user = USERS.find((u) => u.username === username)!;
     const res = await signInThroughForms(b, params(challenge), username, user.password);
     const code = new URL(res.headers.location as string).searchParams.get('code')!;
-    const tok = (
-      await t.app.inject({
-        method: 'POST',
-        url: '/api/oauth/token',
-        headers: { ...FORM, authorization: basic('web-app', 'web-secret') },
-        payload: new URLSearchParams({
-          grant_type: 'authorization_code',
-          code,
-          redirect_uri: 'https://app.example.com/cb',
-          code_verifier: verifier,
-        }).toString(),
-      })
-    ).json() as { access_token: string; id_token: string };
+    const tok = (await redeemWebAppCode(t.app, code, verifier)).json() as {
+      access_token: string;
+      id_token: string;
+    };
     return { b, tok };
   }
 

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { hiddenFields } from '../../../../examples/support/http-user-agent.js';
+import { basic } from '../helpers.js';
 
 /** Form-login helpers for inject()-based tests: a cookie-keeping "browser" that signs in through the pages. */
 
@@ -54,4 +55,19 @@ export async function signInThroughForms(
     res = await b.request('POST', '/api/oauth/authorize', { ...hiddenFields(res.body), consent: 'approve' });
   }
   return res;
+}
+
+/** Redeems an authorization code as the tests' confidential `web-app` client (Basic, https://app.example.com/cb). */
+export function redeemWebAppCode(app: FastifyInstance, code: string, verifier: string) {
+  return app.inject({
+    method: 'POST',
+    url: '/api/oauth/token',
+    headers: { ...FORM, authorization: basic('web-app', 'web-secret') },
+    payload: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: 'https://app.example.com/cb',
+      code_verifier: verifier,
+    }).toString(),
+  });
 }
