@@ -186,6 +186,16 @@ describe('device authorization grant (RFC 8628)', () => {
     const locked = await get(d.user_code);
     expect(locked.statusCode).toBe(429);
     expect(locked.body).not.toContain('Living-room TV');
+    // Nor does a form post whose error page would show the code (here a forged CSRF token) name it.
+    const posted = await t.app.inject({
+      method: 'POST',
+      url: '/api/oauth/device',
+      remoteAddress,
+      headers: FORM,
+      payload: new URLSearchParams({ user_code: d.user_code, csrf_token: 'forged' }).toString(),
+    });
+    expect(posted.statusCode).toBe(429);
+    expect(posted.body).not.toContain('Living-room TV');
     // Another address is not affected.
     const other = await t.app.inject({ method: 'GET', url: `/api/oauth/device?user_code=${d.user_code}` });
     expect(other.body).toContain('Living-room TV');

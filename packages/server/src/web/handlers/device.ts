@@ -47,9 +47,21 @@ export function deviceRoutes(ctx: AppContext, kit: BrowserKit) {
       let session = await kit.session(req);
       const userCode = params['user_code'];
       const guesses = userCodeGuesses(req.ip);
-      /** The page, naming the client waiting on this user code (looked up only when the page is shown). */
+      /**
+       * The page, naming the client waiting on the user code. Looking the code up is a guess, counted like
+       * every other (a right one is given back), whichever page shows it — else an error page would be a
+       * free oracle for pending codes. `lookUp: false` after a counted check of the code.
+       */
       const page = async (status: number, error?: string, lookUp = true) => {
-        const waitingId = userCode && lookUp ? await pendingDeviceClientId(ctx, userCode) : undefined;
+        let waitingId: string | undefined;
+        if (userCode && lookUp) {
+          if (await takeAttempt(ctx.store, guesses)) {
+            waitingId = await pendingDeviceClientId(ctx, userCode);
+            if (waitingId) await giveBackAttempt(ctx.store, guesses);
+          } else {
+            [status, error] = [429, TOO_MANY_CODES];
+          }
+        }
         const waiting = waitingId ? await ctx.clients.find(waitingId) : undefined;
         return kit.html(
           reply,
@@ -64,12 +76,7 @@ export function deviceRoutes(ctx: AppContext, kit: BrowserKit) {
           }),
         );
       };
-      if (req.method === 'GET') {
-        if (!userCode) return page(200);
-        if (!(await takeAttempt(ctx.store, guesses))) return page(429, TOO_MANY_CODES, false);
-        if (await pendingDeviceClientId(ctx, userCode)) await giveBackAttempt(ctx.store, guesses);
-        return page(200);
-      }
+      if (req.method === 'GET') return page(200);
       if (!kit.csrfValid(req, params['csrf_token']))
         return page(403, 'Your session expired. Please try again.');
       if (!session) {
@@ -85,7 +92,7 @@ export function deviceRoutes(ctx: AppContext, kit: BrowserKit) {
       if (!userCode) return page(400, 'That code is not valid or has expired.');
       if (!(await takeAttempt(ctx.store, guesses))) return page(429, TOO_MANY_CODES, false);
       if (!(await decideDeviceRequest(ctx, userCode, session, approve))) {
-        return page(400, 'That code is not valid or has expired.');
+        return page(400, 'That code is not valid or has expired.', false);
       }
       await giveBackAttempt(ctx.store, guesses);
       return kit.html(
