@@ -1,5 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
-import { hmacKey } from './hash.js';
+import { equalInConstantTime, hmacKey } from './hash.js';
 
 /**
  * CSRF tokens for the login, consent, device and logout forms: an HMAC of a random per-browser binding
@@ -17,7 +16,5 @@ export function csrfTokenValid(
   token: string | undefined,
 ): boolean {
   if (!binding || !token) return false;
-  const expected = Buffer.from(csrfToken(secret, binding));
-  const actual = Buffer.from(token);
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  return equalInConstantTime(csrfToken(secret, binding), token);
 }

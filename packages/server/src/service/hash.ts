@@ -1,4 +1,4 @@
-import { createHmac, hash } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 
 /** base64url SHA-256: how high-entropy artefacts (codes, refresh tokens, device codes) are keyed at rest. */
 // One-shot crypto.hash (Node ≥ 20.12): no Hash object per call on the per-request paths.
@@ -10,3 +10,10 @@ export const hmacKey = (secret: string, value: string): string =>
 
 /** Seconds since the epoch (JWT NumericDate, RFC 7519 §2). */
 export const nowSecs = (): number => Math.floor(Date.now() / 1000);
+
+/** Whether two strings are equal, in time that does not depend on where they differ (only on their lengths). */
+export function equalInConstantTime(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

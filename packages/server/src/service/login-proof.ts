@@ -1,5 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
-import { hmacKey, nowSecs } from './hash.js';
+import { equalInConstantTime, hmacKey, nowSecs } from './hash.js';
 import type { Session } from './sessions.js';
 
 /** How long the consent page shown after a sign-in may take to be answered and still count as that sign-in. */
@@ -18,7 +17,5 @@ export function loginProof(secret: string, session: Session): string {
 /** Constant-time check of a submitted proof against the session, within {@link LOGIN_PROOF_SECS} of the login. */
 export function loginProofValid(secret: string, session: Session, proof: string | undefined): boolean {
   if (!proof || nowSecs() - session.authTime > LOGIN_PROOF_SECS) return false;
-  const expected = Buffer.from(loginProof(secret, session));
-  const actual = Buffer.from(proof);
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  return equalInConstantTime(loginProof(secret, session), proof);
 }

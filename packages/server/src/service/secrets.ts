@@ -1,5 +1,5 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { sha256Key } from './hash.js';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { equalInConstantTime, sha256Key } from './hash.js';
 
 /** Client secrets are high-entropy, so a SHA-256 digest is stored (not argon2: the token endpoint must stay fast). */
 export function hashClientSecret(secret: string): string {
@@ -10,9 +10,7 @@ const DUMMY = hashClientSecret('gatehouse-dummy-secret');
 
 /** Constant-time comparison of a presented secret against a stored hash (a dummy hash when the client is unknown). */
 export function verifyClientSecret(secret: string, storedHash: string | null | undefined): boolean {
-  const expected = Buffer.from(storedHash ?? DUMMY);
-  const actual = Buffer.from(hashClientSecret(secret));
-  const same = expected.length === actual.length && timingSafeEqual(expected, actual);
+  const same = equalInConstantTime(storedHash ?? DUMMY, hashClientSecret(secret));
   return same && storedHash !== null && storedHash !== undefined;
 }
 
