@@ -1,4 +1,5 @@
 import { sign } from 'node:crypto';
+import type { SigningWorker } from '../infra/signing-worker.js';
 import type { ActiveKey } from './keys.js';
 
 /*
@@ -20,16 +21,16 @@ export function signEs256Jwt(key: ActiveKey, typ: string, claims: Record<string,
   return `${input}.${signature.toString('base64url')}`;
 }
 
-/** Signs on libuv's thread pool, so the event loop keeps serving requests meanwhile (client credentials). */
-export function signEs256JwtAsync(
+/**
+ * Signs on the signing worker (see SigningWorker: batched with the other signatures of this event-loop turn),
+ * so the event loop keeps serving requests meanwhile (client credentials).
+ */
+export async function signEs256JwtInWorker(
+  worker: SigningWorker,
   key: ActiveKey,
   typ: string,
   claims: Record<string, unknown>,
 ): Promise<string> {
   const input = signingInput(key, typ, claims);
-  return new Promise((resolve, reject) => {
-    sign('sha256', Buffer.from(input), { key: key.privateKey, ...ES256 }, (err, signature) =>
-      err ? reject(err) : resolve(`${input}.${signature.toString('base64url')}`),
-    );
-  });
+  return `${input}.${await worker.sign(key.privateKey, input)}`;
 }

@@ -3,9 +3,10 @@ import { errors, jwtVerify } from 'jose';
 import type { AccessTokenClaims, Client } from '../domain/index.js';
 import { invalidRequest, invalidScope, OAuthError, unauthorizedClient } from '../error/index.js';
 import { BoundedCache } from '../infra/bounded-cache.js';
+import type { SigningWorker } from '../infra/signing-worker.js';
 import type { Store } from '../infra/store.js';
 import { nowSecs, sha256Key } from './hash.js';
-import { signEs256JwtAsync } from './jwt.js';
+import { signEs256JwtInWorker } from './jwt.js';
 import type { KeyService } from './keys.js';
 
 /** Longest time one signature check is reused (never past the token's own `exp`). */
@@ -62,6 +63,7 @@ export class TokenService {
   constructor(
     private readonly keys: KeyService,
     private readonly store: Store,
+    private readonly signer: SigningWorker,
     private readonly opts: { issuer: string; accessTokenTtlSecs: number },
   ) {}
 
@@ -107,7 +109,7 @@ export class TokenService {
   }
 
   #sign(claims: AccessTokenClaims): Promise<string> {
-    return signEs256JwtAsync(this.keys.active(), 'at+jwt', { ...claims });
+    return signEs256JwtInWorker(this.signer, this.keys.active(), 'at+jwt', { ...claims });
   }
 
   /** Verifies signature, issuer, type and expiry; undefined for anything not a live token of ours. */

@@ -3,6 +3,7 @@ import type { AppConfig } from '../config/index.js';
 import { type Database, openDatabase } from '../infra/db.js';
 import { createLogger } from '../infra/logger.js';
 import { createMetrics, type Metrics } from '../infra/metrics.js';
+import { SigningWorker } from '../infra/signing-worker.js';
 import { openStore, RedisStore, type Store } from '../infra/store.js';
 import { ClientRepo } from '../repo/clients.js';
 import { ConsentRepo } from '../repo/consents.js';
@@ -65,7 +66,8 @@ export async function createContext(
     store,
   });
   const users = new UserService(new UserRepo(database.db));
-  const tokens = new TokenService(keys, store, {
+  const signer = new SigningWorker();
+  const tokens = new TokenService(keys, store, signer, {
     issuer: config.oauth.issuer,
     accessTokenTtlSecs: config.oauth.access_token_ttl_secs,
   });
@@ -81,6 +83,7 @@ export async function createContext(
     keys,
     tokens,
     async close() {
+      await signer.close();
       await store.close();
       await database.close();
     },

@@ -16,6 +16,7 @@ import { installMetrics } from './middleware/metrics.js';
 import { installNotFoundHandler } from './middleware/not-found.js';
 import { installRateLimits } from './middleware/rate-limit.js';
 import { genReqId, installRequestId } from './middleware/request-id.js';
+import { installWriteCoalescing } from './middleware/write-coalescing.js';
 
 export interface BuildAppOptions {
   logger?: boolean;
@@ -55,6 +56,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   installErrorHandler(app, ctx.metrics);
   installNotFoundHandler(app);
   installMetrics(app, ctx.metrics);
+  installWriteCoalescing(app);
   await app.register(formbody);
   const limits = await installRateLimits(app, ctx.config.rate_limit, ctx.store, ctx.metrics);
   await app.register(healthRoutes(ctx));

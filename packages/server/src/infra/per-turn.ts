@@ -1,0 +1,21 @@
+/**
+ * Batches work by event-loop turn. Items added while the loop runs its I/O callbacks (the poll phase, where
+ * requests, database replies and worker messages arrive) are handed to `flush` together once that phase is
+ * over: one `setImmediate` per turn, however many items. With a single item the delay is the rest of the
+ * current turn, i.e. nothing is ever held back waiting for more work.
+ */
+export function perTurn<T>(flush: (items: T[]) => void): (item: T) => void {
+  let pending: T[] | undefined;
+  const run = () => {
+    const items = pending ?? [];
+    pending = undefined;
+    flush(items);
+  };
+  return (item) => {
+    if (pending === undefined) {
+      pending = [];
+      setImmediate(run);
+    }
+    pending.push(item);
+  };
+}
