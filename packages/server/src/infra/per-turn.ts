@@ -2,9 +2,10 @@
  * Batches work by event-loop turn. Items added while the loop runs its I/O callbacks (the poll phase, where
  * requests, database replies and worker messages arrive) are handed to `flush` together once that phase is
  * over: one `setImmediate` per turn, however many items. With a single item the delay is the rest of the
- * current turn, i.e. nothing is ever held back waiting for more work.
+ * current turn, i.e. nothing is ever held back waiting for more work. With `maxItems`, a batch that reaches
+ * that size is flushed at once and the turn's next items start a new one.
  */
-export function perTurn<T>(flush: (items: T[]) => void): (item: T) => void {
+export function perTurn<T>(flush: (items: T[]) => void, maxItems = Infinity): (item: T) => void {
   let pending: T[] | undefined;
   const run = () => {
     const items = pending ?? [];
@@ -16,6 +17,10 @@ export function perTurn<T>(flush: (items: T[]) => void): (item: T) => void {
       pending = [];
       setImmediate(run);
     }
-    pending.push(item);
+    if (pending.push(item) >= maxItems) {
+      const items = pending;
+      pending = [];
+      flush(items);
+    }
   };
 }
