@@ -93,7 +93,16 @@ export class SigningWorker {
       if (same) same.push(job);
       else byKey.set(job.key, [job]);
     }
-    const worker = this.#running();
+    let worker: Worker;
+    try {
+      worker = this.#running();
+    } catch (cause) {
+      // A thread that cannot be started (resource limits): these signatures fail, the server stays up and
+      // the next turn tries again.
+      const err = new SigningError('signing worker could not be started', { cause });
+      for (const job of jobs) job.reject(err);
+      return;
+    }
     if (this.#inFlight.size === 0) worker.ref();
     for (const [key, batchJobs] of byKey) {
       const batch = this.#nextBatch++;
