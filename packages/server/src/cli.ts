@@ -24,6 +24,7 @@ const USAGE = `usage: gatehouse <command>
   clients list | delete <id> | rotate-secret <id>
   users create <username> --password p [--email e] [--name n]
   users set-password <username> --password p
+  users delete <username>
   consents list <username> | revoke <username> <client_id>
   keys list | rotate
 `;
@@ -191,6 +192,12 @@ async function main(argv: string[]): Promise<void> {
         out(`password updated for ${arg}`);
       });
     }
+    case 'users delete':
+      if (!arg) fail(USAGE);
+      return withContext(async (ctx) => {
+        if (!(await ctx.users.delete(arg))) fail(`no such user: ${arg}`, 1);
+        out(`deleted ${arg}`);
+      });
     case 'consents list':
       if (!arg) fail(USAGE);
       return withContext(async (ctx) => out(await ctx.consents.list(arg)));

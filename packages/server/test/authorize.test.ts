@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
-import { eq } from 'drizzle-orm';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { users } from '../src/repo/schema.js';
 import { basic, CLIENTS, testApp } from './helpers.js';
 import { authorizeUrl, Browser, FORM, hiddenFields, pkce, signInThroughForms } from './support/form-login.js';
 
@@ -977,7 +975,7 @@ describe('re-authentication and deleted users', () => {
       BOB.password,
     );
     const code = codeIn(signedIn)!;
-    await t.ctx.database.db.delete(users).where(eq(users.username, 'bob'));
+    expect(await t.ctx.users.delete('bob')).toBe(true);
 
     const silent = await b.request('GET', authorizeUrl(params({ prompt: 'none' })));
     expect(new URL(silent.headers.location as string).searchParams.get('error')).toBe('login_required');

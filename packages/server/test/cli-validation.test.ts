@@ -116,5 +116,11 @@ describe('gatehouse CLI: clients create and users create validate like the confi
         .code,
     ).toBe(0);
     expect((await run(['users', 'set-password', 'alice', '--password', 'short'], e)).code).toBe(2);
+    const deleted = await run(['users', 'delete', 'alice'], e);
+    expect(deleted.code).toBe(0);
+    expect(deleted.stdout).toContain('deleted alice');
+    const again = await run(['users', 'delete', 'alice'], e);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('no such user: alice');
   }, 120_000);
 });

@@ -39,6 +39,12 @@ export class UserRepo {
       });
   }
 
+  async deleteByUsername(username: string): Promise<boolean> {
+    if (!canBeStoredAsText(username)) return false;
+    const rows = await this.db.delete(users).where(eq(users.username, username)).returning({ id: users.id });
+    return rows.length > 0;
+  }
+
   async setPasswordHash(username: string, passwordHash: string): Promise<boolean> {
     const rows = await this.db
       .update(users)
