@@ -100,12 +100,15 @@ describe('SigningWorker', () => {
       for (const input of ['a.b', 'c.d']) {
         console.log(Buffer.from(await signer.sign(privateKey, input), 'base64url').length);
       }
+      // Exactly one full batch: it leaves the turn's own flush with nothing to send.
+      const batch = await Promise.all(Array.from({ length: 8 }, () => signer.sign(privateKey, 'e.f')));
+      console.log(batch.length);
     `;
     const { stdout } = await promisify(execFile)(
       process.execPath,
       ['--import', 'tsx', '--input-type=module', '-e', script],
       { timeout: 20_000 },
     );
-    expect(stdout.trim().split('\n')).toEqual(['64', '64']); // R || S (RFC 7518 §3.4), and the process ended by itself
+    expect(stdout.trim().split('\n')).toEqual(['64', '64', '8']); // R || S (RFC 7518 §3.4), and the process ended by itself
   });
 });

@@ -10,7 +10,8 @@ export function perTurn<T>(flush: (items: T[]) => void, maxItems = Infinity): (i
   const run = () => {
     const items = pending ?? [];
     pending = undefined;
-    flush(items);
+    // Empty when the turn's last item filled a batch that was flushed at once.
+    if (items.length > 0) flush(items);
   };
   return (item) => {
     if (pending === undefined) {
