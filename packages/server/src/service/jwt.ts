@@ -14,7 +14,7 @@ const signingInput = (key: ActiveKey, typ: string, claims: Record<string, unknow
   `${segment({ alg: 'ES256', typ, kid: key.kid })}.${segment(claims)}`;
 const ES256 = { dsaEncoding: 'ieee-p1363' } as const;
 
-/** Signs on the calling thread (for flows that sign two tokens back to back: no thread-pool round trips). */
+/** Signs on the calling thread (for flows that sign two tokens back to back: no round trips to the signing worker). */
 export function signEs256Jwt(key: ActiveKey, typ: string, claims: Record<string, unknown>): string {
   const input = signingInput(key, typ, claims);
   const signature = sign('sha256', Buffer.from(input), { key: key.privateKey, ...ES256 });
