@@ -26,6 +26,10 @@ export class BoundedCache<V> {
     this.#entries.set(key, { value, until });
   }
 
+  delete(key: string): void {
+    this.#entries.delete(key);
+  }
+
   clear(): void {
     this.#entries.clear();
   }

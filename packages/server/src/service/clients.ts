@@ -1,6 +1,7 @@
 import type { ClientSeed } from '../config/index.js';
 import type { Client } from '../domain/index.js';
 import { invalidClient, invalidRequest } from '../error/index.js';
+import { ReadThroughCache } from '../infra/read-through-cache.js';
 import type { Store } from '../infra/store.js';
 import type { ClientRepo } from '../repo/clients.js';
 import { ClientAssertionVerifier, JWT_BEARER_ASSERTION_TYPE, unverifiedSubject } from './client-assertion.js';
@@ -35,19 +36,18 @@ export const CLIENT_CACHE_TTL_MS = 30_000;
 const CLIENT_CACHE_MAX = 10_000;
 
 export class ClientService {
-  /** client_id → record (only existing clients are cached, so a new client is never hidden). */
-  readonly #cache = new Map<string, { client: Client; expires: number }>();
-  /** Bumped on every invalidation; a lookup that raced with a write does not populate the cache. */
-  #generation = 0;
+  /** client_id → record, for {@link CLIENT_CACHE_TTL_MS}. */
+  readonly #cache: ReadThroughCache<Client>;
 
   /** private_key_jwt verification; undefined when the service was built without an issuer (CLI). */
   readonly assertions: ClientAssertionVerifier | undefined;
 
   constructor(
     private readonly repo: ClientRepo,
-    private readonly cacheTtlMs: number = CLIENT_CACHE_TTL_MS,
+    cacheTtlMs: number = CLIENT_CACHE_TTL_MS,
     options: { issuer?: string; store?: Store } = {},
   ) {
+    this.#cache = new ReadThroughCache(cacheTtlMs, CLIENT_CACHE_MAX);
     const { issuer, store } = options;
     this.assertions =
       issuer === undefined || store === undefined
@@ -61,29 +61,13 @@ export class ClientService {
   }
 
   /** Loads a client, from the short-lived in-process cache when possible. */
-  async find(clientId: string): Promise<Client | undefined> {
-    const now = Date.now();
-    const hit = this.#cache.get(clientId);
-    if (hit !== undefined) {
-      if (hit.expires > now) return hit.client;
-      this.#cache.delete(clientId);
-    }
-    const generation = this.#generation;
-    const client = await this.repo.find(clientId);
-    if (client !== undefined && this.cacheTtlMs > 0 && generation === this.#generation) {
-      if (this.#cache.size >= CLIENT_CACHE_MAX) {
-        const oldest = this.#cache.keys().next();
-        if (!oldest.done) this.#cache.delete(oldest.value);
-      }
-      this.#cache.set(clientId, { client, expires: now + this.cacheTtlMs });
-    }
-    return client;
+  find(clientId: string): Promise<Client | undefined> {
+    return this.#cache.get(clientId, (id) => this.repo.find(id));
   }
 
-  /** Drops a cached client (called after every change made through this service). */
+  /** Drops a cached client (called around every change made through this service). */
   invalidate(clientId: string): void {
-    this.#generation++;
-    this.#cache.delete(clientId);
+    this.#cache.forget(clientId);
   }
 
   async upsertFromSeed(seed: ClientInput): Promise<void> {

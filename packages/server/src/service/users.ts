@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import type { UserSeed } from '../config/index.js';
 import type { User } from '../domain/index.js';
-import { BoundedCache } from '../infra/bounded-cache.js';
+import { ReadThroughCache } from '../infra/read-through-cache.js';
 import type { UserRepo } from '../repo/users.js';
 
 /** argon2id, OWASP-recommended parameters. */
@@ -22,27 +22,14 @@ const USER_CACHE_MAX = 10_000;
 export class UserService {
   /** A hash no password matches, verified for unknown usernames (see {@link verifyPassword}). */
   #dummyHash: Promise<string> | undefined;
-  /** id → record; only existing users are cached, so a new user is never hidden. */
-  readonly #byId = new BoundedCache<User>(USER_CACHE_MAX);
-  /** Bumped on every change; a lookup that raced with a change does not populate the cache. */
-  #generation = 0;
+  /** id → record, for {@link USER_CACHE_TTL_MS}. */
+  readonly #byId = new ReadThroughCache<User>(USER_CACHE_TTL_MS, USER_CACHE_MAX);
 
-  constructor(
-    private readonly repo: UserRepo,
-    private readonly cacheTtlMs: number = USER_CACHE_TTL_MS,
-  ) {}
+  constructor(private readonly repo: UserRepo) {}
 
   /** The user with this id, from the short-lived in-process cache when possible (see {@link USER_CACHE_TTL_MS}). */
-  async find(id: string): Promise<User | undefined> {
-    const now = Date.now();
-    const cached = this.#byId.get(id, now);
-    if (cached !== undefined) return cached;
-    const generation = this.#generation;
-    const user = await this.repo.findById(id);
-    if (user !== undefined && this.cacheTtlMs > 0 && generation === this.#generation) {
-      this.#byId.set(id, user, now + this.cacheTtlMs);
-    }
-    return user;
+  find(id: string): Promise<User | undefined> {
+    return this.#byId.get(id, (key) => this.repo.findById(key));
   }
 
   /**
@@ -51,15 +38,10 @@ export class UserService {
    * checks that the user still exists. Access tokens already issued stay valid until they expire.
    */
   async delete(username: string): Promise<boolean> {
-    this.#changed();
+    this.#byId.forget();
     const deleted = await this.repo.deleteByUsername(username);
-    this.#changed();
+    this.#byId.forget();
     return deleted;
-  }
-
-  #changed(): void {
-    this.#generation++;
-    this.#byId.clear();
   }
 
   /**
@@ -83,14 +65,14 @@ export class UserService {
   }
 
   async upsert(seed: UserSeed): Promise<void> {
-    this.#changed();
+    this.#byId.forget();
     await this.repo.upsert({
       username: seed.username,
       passwordHash: await hash(seed.password, ARGON2),
       email: seed.email ?? null,
       name: seed.name ?? null,
     });
-    this.#changed();
+    this.#byId.forget();
   }
 
   async setPassword(username: string, password: string): Promise<boolean> {

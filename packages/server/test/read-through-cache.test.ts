@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { ReadThroughCache } from '../src/infra/read-through-cache.js';
+
+describe('ReadThroughCache (client and user records)', () => {
+  it('does not keep what a load returned when a change was made while it ran', async () => {
+    const cache = new ReadThroughCache<string>(30_000, 10);
+    let release!: (v: string) => void;
+    const stale = cache.get('k', () => new Promise((resolve) => (release = resolve)));
+    cache.forget('k'); // a change through the service, while the load above is still under way
+    release('old');
+    expect(await stale).toBe('old');
+    let loads = 0;
+    const fresh = await cache.get('k', async () => {
+      loads++;
+      return 'new';
+    });
+    expect(fresh).toBe('new');
+    expect(loads).toBe(1);
+  });
+
+  it('keeps found records until forgotten, one key or all', async () => {
+    const cache = new ReadThroughCache<string>(30_000, 10);
+    let loads = 0;
+    const load = async (k: string) => {
+      loads++;
+      return `v-${k}`;
+    };
+    await cache.get('a', load);
+    await cache.get('b', load);
+    await cache.get('a', load);
+    expect(loads).toBe(2);
+    cache.forget('a');
+    await cache.get('a', load);
+    await cache.get('b', load);
+    expect(loads).toBe(3);
+    cache.forget();
+    await cache.get('b', load);
+    expect(loads).toBe(4);
+  });
+});
