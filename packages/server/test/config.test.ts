@@ -306,17 +306,24 @@ describe('client redirect URIs', () => {
         '/cb',
         'https:/web.example.com/cb',
         ' https://web.example.com/cb',
+        // Clear-text http outside the loopback interface (RFC 9700 §4.1.1).
+        'http://web.example.com/cb',
+        'http://127.0.0.1.evil.example.com/cb',
+        'http://localhost.evil.example.com/cb',
+        'http://10.0.0.5/cb',
       ]) {
         expect(configError(client({ [key]: [bad] })), `${key}: ${bad}`).toContain(`clients.0.${key}.0`);
       }
     }
   });
 
-  it('keeps https, http loopback and private-use schemes of native apps', () => {
+  it('keeps https, http on the loopback interface and private-use schemes of native apps', () => {
     const uris = [
       'https://web.example.com/cb?x=1',
       'http://127.0.0.1:8080/cb',
       'http://[::1]/cb',
+      'http://localhost:3000/callback',
+      'http://notes.localhost/cb',
       'com.example.app:/cb',
     ];
     const c = loadConfig(client({ redirect_uris: uris, post_logout_redirect_uris: uris }));

@@ -87,8 +87,9 @@ const issuerSchema = z.string().superRefine((v, ctx) => {
 const FORBIDDEN_REDIRECT_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:']);
 
 /**
- * RFC 6749 §3.1.2 / OAuth 2.1 §2.3: an absolute URI without a fragment. Private-use schemes of native apps
- * (`com.example.app:/cb`, RFC 8252 §7.1) are accepted; schemes that execute or render content are not.
+ * RFC 6749 §3.1.2 / OAuth 2.1 §2.3: an absolute URI without a fragment. https, http on the loopback
+ * interface only, and the private-use schemes of native apps (`com.example.app:/cb`, RFC 8252 §7.1) are
+ * accepted; schemes that execute or render content are not.
  */
 const redirectUriSchema = z.string().superRefine((v, ctx) => {
   let url: URL;
@@ -107,6 +108,14 @@ const redirectUriSchema = z.string().superRefine((v, ctx) => {
     ctx.addIssue({ code: 'custom', message: 'must not have a fragment (#) component' });
   } else if ((url.protocol === 'https:' || url.protocol === 'http:') && !/^https?:\/\/[^/?#]/i.test(v)) {
     ctx.addIssue({ code: 'custom', message: `must be ${url.protocol}//host/…` });
+  } else if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    // RFC 9700 §4.1.1 / OAuth 2.1 §1.5: the code travels in this URL; in clear text anyone on the path can
+    // take it. Plain http is only for the loopback interface of native apps and local development
+    // (RFC 8252 §7.3, §8.3).
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must use https (http only for the loopback interface: 127.0.0.1, [::1], localhost)',
+    });
   }
 });
 
