@@ -914,6 +914,41 @@ describe('login throttling under concurrency', () => {
   });
 });
 
+describe('login throttling after a success', () => {
+  let t: T;
+  beforeAll(async () => {
+    const erin = { username: 'erin', password: 'erin password 1' };
+    t = await testApp({ oauth: { issuer: ISSUER }, clients: [...CLIENTS, WEB], users: [erin] });
+  });
+  afterAll(async () => t.close());
+
+  it("clears a username's failures when its password is given, so a later typo is not a lockout", async () => {
+    const url = authorizeUrl({
+      response_type: 'code',
+      client_id: 'web-app',
+      redirect_uri: 'https://app.example.com/cb',
+      code_challenge: pkce().challenge,
+      code_challenge_method: 'S256',
+    });
+    // A new browser per attempt: no session, so every attempt shows the login form.
+    const attempt = async (password: string) => {
+      const b = new Browser(t);
+      const page = await b.request('GET', url);
+      const res = await b.request('POST', '/api/oauth/authorize', {
+        ...hiddenFields(page.body),
+        username: 'erin',
+        password,
+      });
+      return res.statusCode;
+    };
+    for (let i = 0; i < 4; i++) expect(await attempt('wrong password')).toBe(401);
+    expect(await attempt('erin password 1')).not.toBe(401);
+    // Without the reset, the 5th failure in the window would be the last one allowed and the 6th a 429.
+    for (let i = 0; i < 5; i++) expect(await attempt('wrong password')).toBe(401);
+    expect(await attempt('wrong password')).toBe(429);
+  });
+});
+
 describe('re-authentication and deleted users', () => {
   let t: T;
   const BOB = { username: 'bob', password: 'bob password 1' };

@@ -20,3 +20,11 @@ export async function takeAttempt(store: Store, a: AttemptLimit): Promise<boolea
 export async function giveBackAttempt(store: Store, a: AttemptLimit): Promise<void> {
   await store.increment(a.key, -1, a.windowSecs);
 }
+
+/**
+ * Forgets every attempt counted so far (a successful sign-in clears the account's failures). The record is
+ * left to expire in a second rather than deleted: the store interface has no delete.
+ */
+export async function clearAttempts(store: Store, a: AttemptLimit): Promise<void> {
+  await store.set(a.key, '0', 1);
+}

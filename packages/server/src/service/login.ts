@@ -1,6 +1,6 @@
 import type { User } from '../domain/index.js';
 import type { AppContext } from '../state/index.js';
-import { type AttemptLimit, giveBackAttempt, takeAttempt } from './attempts.js';
+import { type AttemptLimit, clearAttempts, giveBackAttempt, takeAttempt } from './attempts.js';
 
 const LOCK_WINDOW_SECS = 15 * 60;
 const perUser = (username: string): AttemptLimit => ({
@@ -34,6 +34,6 @@ export async function login(
   if (!userOk || !ipOk) return { ok: false, locked: true };
   const found = await ctx.users.verifyPassword(username, password);
   if (!found) return { ok: false, locked: false };
-  await Promise.all([ctx.store.set(user.key, '0', 1), giveBackAttempt(ctx.store, address)]);
+  await Promise.all([clearAttempts(ctx.store, user), giveBackAttempt(ctx.store, address)]);
   return { ok: true, user: found };
 }
