@@ -85,7 +85,7 @@ describe('gatehouse CLI: clients create and users create validate like the confi
     const bogus = await run(['clients', 'create', 'svc', '--grant', 'bogus'], e);
     expect(bogus.code).toBe(2);
     expect(bogus.stderr).toContain('grant_types.0');
-    for (const uri of ['javascript:alert(1)', 'https://app.example.com/cb#x']) {
+    for (const uri of ['javascript:alert(1)', 'https://app.example.com/cb#x', 'http://app.example.com/cb']) {
       const res = await run(
         ['clients', 'create', 'web', '--grant', 'authorization_code', '--redirect-uri', uri],
         e,
