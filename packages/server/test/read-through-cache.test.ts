@@ -37,4 +37,24 @@ describe('ReadThroughCache (client and user records)', () => {
     await cache.get('b', load);
     expect(loads).toBe(4);
   });
+
+  it('forgets the entry before and after a change, also when the change fails', async () => {
+    const cache = new ReadThroughCache<string>(30_000, 10);
+    let loads = 0;
+    const load = async (k: string) => {
+      loads++;
+      return `v-${k}`;
+    };
+    await cache.get('a', load);
+    let during: string | undefined;
+    await expect(
+      cache.change('a', async () => {
+        during = await cache.get('a', load); // reloaded: the entry was forgotten before the write
+        throw new Error('write failed');
+      }),
+    ).rejects.toThrow('write failed');
+    expect(during).toBe('v-a');
+    await cache.get('a', load); // reloaded again: forgotten after the failed write too
+    expect(loads).toBe(3);
+  });
 });

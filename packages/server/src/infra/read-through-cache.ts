@@ -2,9 +2,10 @@ import { BoundedCache } from './bounded-cache.js';
 
 /**
  * Records loaded by key and then served from this node's memory for `ttlMs` (at most `maxEntries` of them).
- * Only found records are kept, so a record created meanwhile is never hidden. `forget` is called around every
- * change made through the owning service: it drops the entry at once and makes a load that was already under
- * way when the change happened return its (possibly stale) result without keeping it.
+ * Only found records are kept, so a record created meanwhile is never hidden. Every change made through the
+ * owning service goes through `change`, which forgets the entry before and after the write: it is dropped at
+ * once, and a load that was already under way when the change happened returns its (possibly stale) result
+ * without keeping it.
  */
 export class ReadThroughCache<V> {
   readonly #entries: BoundedCache<V>;
@@ -28,6 +29,19 @@ export class ReadThroughCache<V> {
       this.#entries.set(key, value, now + this.ttlMs);
     }
     return value;
+  }
+
+  /**
+   * Runs `write` (a change to the stored records) with `key` — every entry when `key` is undefined —
+   * forgotten before it starts and again once it has ended, failed or not.
+   */
+  async change<T>(key: string | undefined, write: () => Promise<T>): Promise<T> {
+    this.forget(key);
+    try {
+      return await write();
+    } finally {
+      this.forget(key);
+    }
   }
 
   /** Drops `key`, or every entry when no key is given. */

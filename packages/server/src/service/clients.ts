@@ -65,18 +65,8 @@ export class ClientService {
     return this.#cache.get(clientId, (id) => this.repo.find(id));
   }
 
-  /** Drops a cached client (called around every change made through this service). */
-  invalidate(clientId: string): void {
-    this.#cache.forget(clientId);
-  }
-
-  async upsertFromSeed(seed: ClientInput): Promise<void> {
-    this.invalidate(seed.client_id);
-    try {
-      await this.#upsert(seed);
-    } finally {
-      this.invalidate(seed.client_id);
-    }
+  upsertFromSeed(seed: ClientInput): Promise<void> {
+    return this.#cache.change(seed.client_id, () => this.#upsert(seed));
   }
 
   async #upsert(seed: ClientInput): Promise<void> {
@@ -114,23 +104,16 @@ export class ClientService {
     return this.repo.list();
   }
 
-  async delete(clientId: string): Promise<boolean> {
-    this.invalidate(clientId);
-    try {
-      return await this.repo.delete(clientId);
-    } finally {
-      this.invalidate(clientId);
-    }
+  delete(clientId: string): Promise<boolean> {
+    return this.#cache.change(clientId, () => this.repo.delete(clientId));
   }
 
   async rotateSecret(clientId: string): Promise<string | undefined> {
     const secret = generateClientSecret();
-    this.invalidate(clientId);
-    try {
-      return (await this.repo.setSecretHash(clientId, hashClientSecret(secret))) ? secret : undefined;
-    } finally {
-      this.invalidate(clientId);
-    }
+    const saved = await this.#cache.change(clientId, () =>
+      this.repo.setSecretHash(clientId, hashClientSecret(secret)),
+    );
+    return saved ? secret : undefined;
   }
 
   /**

@@ -37,11 +37,9 @@ export class UserService {
    * the codes, refresh tokens and device grants issued to them stop working at their next use, because each
    * checks that the user still exists. Access tokens already issued stay valid until they expire.
    */
-  async delete(username: string): Promise<boolean> {
-    this.#byId.forget();
-    const deleted = await this.repo.deleteByUsername(username);
-    this.#byId.forget();
-    return deleted;
+  delete(username: string): Promise<boolean> {
+    // Cached by id, changed by username: every entry is forgotten.
+    return this.#byId.change(undefined, () => this.repo.deleteByUsername(username));
   }
 
   /**
@@ -65,14 +63,15 @@ export class UserService {
   }
 
   async upsert(seed: UserSeed): Promise<void> {
-    this.#byId.forget();
-    await this.repo.upsert({
-      username: seed.username,
-      passwordHash: await hash(seed.password, ARGON2),
-      email: seed.email ?? null,
-      name: seed.name ?? null,
-    });
-    this.#byId.forget();
+    const passwordHash = await hash(seed.password, ARGON2);
+    await this.#byId.change(undefined, () =>
+      this.repo.upsert({
+        username: seed.username,
+        passwordHash,
+        email: seed.email ?? null,
+        name: seed.name ?? null,
+      }),
+    );
   }
 
   async setPassword(username: string, password: string): Promise<boolean> {
