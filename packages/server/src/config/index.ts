@@ -59,19 +59,24 @@ export function isLoopbackHost(hostname: string): boolean {
   );
 }
 
+/** `v` as a URL, or undefined after reporting `message` when it is not an absolute URL. */
+function parseUrl(v: string, ctx: z.RefinementCtx, message: string): URL | undefined {
+  try {
+    return new URL(v);
+  } catch {
+    ctx.addIssue({ code: 'custom', message });
+    return undefined;
+  }
+}
+
 /**
  * RFC 8414 §2 / OpenID Connect Discovery §2: the issuer is an https URL without query or fragment (its
  * endpoints are built by appending paths to it). http is accepted here; loadConfig refuses it when
  * NODE_ENV=production unless the host is loopback.
  */
 const issuerSchema = z.string().superRefine((v, ctx) => {
-  let url: URL;
-  try {
-    url = new URL(v);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'must be an absolute https:// URL' });
-    return;
-  }
+  const url = parseUrl(v, ctx, 'must be an absolute https:// URL');
+  if (url === undefined) return;
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     ctx.addIssue({ code: 'custom', message: `must be an https:// URL (got ${url.protocol})` });
   } else if (!v.toLowerCase().startsWith(`${url.protocol}//`) || /\s/.test(v)) {
@@ -92,13 +97,8 @@ const FORBIDDEN_REDIRECT_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:',
  * accepted; schemes that execute or render content are not.
  */
 const redirectUriSchema = z.string().superRefine((v, ctx) => {
-  let url: URL;
-  try {
-    url = new URL(v);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'must be an absolute URI' });
-    return;
-  }
+  const url = parseUrl(v, ctx, 'must be an absolute URI');
+  if (url === undefined) return;
   // Compared byte for byte at /authorize and /logout: no spaces/control characters that URL() would drop.
   if (/\s/.test(v) || [...v].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f)) {
     ctx.addIssue({ code: 'custom', message: 'must not contain spaces or control characters' });
