@@ -22,7 +22,7 @@ const USAGE = `usage: gatehouse <command>
                  [--jwks-uri url | --jwks-file jwks.json]   (private_key_jwt)
                  [--replace]                             (replace an existing client)
   clients list | delete <id> | rotate-secret <id>
-  users create <username> --password p [--email e] [--name n]
+  users create <username> --password p [--email e] [--name n] [--replace]
   users set-password <username> --password p
   users delete <username>
   consents list <username> | revoke <username> <client_id>
@@ -178,6 +178,11 @@ async function main(argv: string[]): Promise<void> {
       });
       if (!parsed.success) fail(formatIssues(parsed.error, 'user').join('\n'));
       return withContext(async (ctx) => {
+        // Like clients create: an existing account is not overwritten (its password, email and name) by a
+        // mistyped or repeated command.
+        if (!values.replace && (await ctx.users.exists(arg))) {
+          fail(`user ${arg} exists; use users set-password, or --replace`, 1);
+        }
         await ctx.users.upsert(parsed.data);
         out(`user ${arg} saved`);
       });

@@ -7,6 +7,14 @@ import { testConfig } from './helpers.js';
 import { runCli as run } from './support/cli.js';
 
 const env = () => ({ DATA_DIR: mkdtempSync(join(tmpdir(), 'gh-cli-')), JWT_SECRET: 'y'.repeat(40) });
+/** An app context on the CLI's data folder and secret (what a node started there would see). */
+const contextOn = (e: ReturnType<typeof env>) =>
+  createContext(
+    testConfig({
+      database: { url: `pglite:${join(e.DATA_DIR, 'pglite')}` },
+      security: { jwt_secret: e.JWT_SECRET },
+    }),
+  );
 
 describe('gatehouse CLI: usage and configuration errors', () => {
   it('exits 2 with the parse error and the usage for an unknown option or a missing value', async () => {
@@ -45,12 +53,7 @@ describe('gatehouse CLI: clients create and users create validate like the confi
   it('exits 78 naming security.jwt_secret when keys rotate runs with another secret, writing nothing', async () => {
     const e = env();
     // A node has started on this data folder: the first signing key exists, under e's secret.
-    const node = await createContext(
-      testConfig({
-        database: { url: `pglite:${join(e.DATA_DIR, 'pglite')}` },
-        security: { jwt_secret: e.JWT_SECRET },
-      }),
-    );
+    const node = await contextOn(e);
     await node.close();
     const wrong = await run(['keys', 'rotate'], { ...e, JWT_SECRET: 'z'.repeat(40) });
     expect(wrong.code).toBe(78);
@@ -98,6 +101,32 @@ describe('gatehouse CLI: clients create and users create validate like the confi
       e,
     );
     expect(device.code).toBe(0);
+  }, 120_000);
+
+  it('refuses to overwrite an existing user unless --replace is given', async () => {
+    const e = env();
+    expect((await run(['users', 'create', 'alice', '--password', 'first-password'], e)).code).toBe(0);
+    const again = await run(['users', 'create', 'alice', '--password', 'other-password'], e);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('user alice exists; use users set-password, or --replace');
+    const ctx = await contextOn(e);
+    try {
+      expect(await ctx.users.verifyPassword('alice', 'first-password')).toBeDefined();
+      expect(await ctx.users.verifyPassword('alice', 'other-password')).toBeUndefined();
+    } finally {
+      await ctx.close();
+    }
+    const replaced = await run(
+      ['users', 'create', 'alice', '--replace', '--password', 'other-password', '--name', 'Alice'],
+      e,
+    );
+    expect(replaced.code).toBe(0);
+    const after = await contextOn(e);
+    try {
+      expect(await after.users.verifyPassword('alice', 'other-password')).toMatchObject({ name: 'Alice' });
+    } finally {
+      await after.close();
+    }
   }, 120_000);
 
   it('applies the config-file rules to users create and set-password', async () => {

@@ -62,6 +62,10 @@ export class UserService {
     return rest;
   }
 
+  async exists(username: string): Promise<boolean> {
+    return (await this.repo.findByUsername(username)) !== undefined;
+  }
+
   async upsert(seed: UserSeed): Promise<void> {
     const passwordHash = await hash(seed.password, ARGON2);
     await this.#byId.change(undefined, () =>
