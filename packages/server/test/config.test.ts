@@ -284,6 +284,19 @@ describe('oauth.issuer', () => {
     const b = loadConfig({ env: { JWT_SECRET: SECRET, SERVER__HOST: '::', SERVER__PORT: '9000' } });
     expect(b.oauth.issuer).toBe('http://[::]:9000');
   });
+
+  it('takes an IPv6 server.host bracketed as in a URL, from the file or SERVER__HOST, and stores it bare', () => {
+    const file = loadConfig({ env: { JWT_SECRET: SECRET }, overrides: { server: { host: '[::1]' } } });
+    expect(file.server.host).toBe('::1');
+    expect(file.oauth.issuer).toBe('http://[::1]:1314');
+    const env = loadConfig({ env: { JWT_SECRET: SECRET, SERVER__HOST: '[::]' } });
+    expect(env.server.host).toBe('::');
+    for (const bad of ['[localhost]', '[127.0.0.1]', '[]']) {
+      expect(configError({ env: { JWT_SECRET: SECRET, SERVER__HOST: bad } }), bad).toContain(
+        'server.host: brackets are only for an IPv6 address',
+      );
+    }
+  });
 });
 
 describe('client redirect URIs', () => {

@@ -250,11 +250,28 @@ function refuseDuplicates(list: unknown, section: string, key: string, ctx: z.Re
   });
 }
 
+/**
+ * The address to listen on. An IPv6 address may be written bracketed, as in a URL (`[::1]`, the way
+ * `SERVER_ADDR` takes it), and is stored bare, as `listen` wants it.
+ */
+const hostSchema = z
+  .string()
+  .min(1)
+  .transform((host, ctx) => {
+    const bracketed = /^\[(.*)\]$/.exec(host);
+    if (bracketed === null) return host;
+    if (isIP(bracketed[1]!) !== 6) {
+      ctx.addIssue({ code: 'custom', message: 'brackets are only for an IPv6 address, e.g. [::1]' });
+      return z.NEVER;
+    }
+    return bracketed[1]!;
+  });
+
 export const configSchema = z
   .strictObject({
     server: z
       .strictObject({
-        host: z.string().min(1).default('127.0.0.1'),
+        host: hostSchema.default('127.0.0.1'),
         port: wholeNumber((n) => n.min(0).max(65535)).default(1314),
         trust_proxy: trustProxySchema.default(false),
       })
