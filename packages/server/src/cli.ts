@@ -63,7 +63,8 @@ async function serve(): Promise<void> {
   const ctx = await createContext(cfg, { defaultMetrics: true });
   const app = await buildApp(ctx, { logger: true });
   // Pick up keys rotated by another node (or `gatehouse keys rotate`) for the JWKS and for signing. A failed
-  // reload is logged by the key service's onReloadError (state/index.ts), and the keys loaded before stay.
+  // reload is logged through the key service's onReloadError option (state/index.ts), and the keys loaded
+  // before stay.
   const reload = setInterval(() => void ctx.keys.refresh(0), KEY_RELOAD_INTERVAL_SECS * 1000);
   reload.unref();
   const shutdown = async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config/index.js';
+import { createLogger } from '../src/infra/logger.js';
 import { KeyRepo } from '../src/repo/keys.js';
 import { signingKeys } from '../src/repo/schema.js';
 import { KeyService } from '../src/service/keys.js';
@@ -73,11 +74,14 @@ describe('signing keys under the wrong JWT secret', () => {
   });
 
   it('serves the keys it has when a reload fails (database gone), without retrying on every request', async () => {
-    const ctx = await node();
+    const logged: { msg: string; err?: unknown }[] = [];
+    const sink = { write: (line: string) => void logged.push(JSON.parse(line)) };
+    const ctx = await createContext(testConfig({ oauth: { key_publish_delay_secs: 0 } }), {
+      logger: createLogger('warn', sink),
+    });
+    open.push(ctx);
     const app = await buildApp(ctx);
     open.unshift(app);
-    const errors: unknown[] = [];
-    ctx.keys.onReloadError = (err) => errors.push(err);
     const before = (await app.inject({ method: 'GET', url: '/api/oauth/jwks' })).json();
     await ctx.database.close();
     await new Promise((r) => setTimeout(r, 5_100)); // past the JWKS reload interval
@@ -86,6 +90,9 @@ describe('signing keys under the wrong JWT secret', () => {
       expect(res.statusCode).toBe(200);
       expect(res.json()).toEqual(before);
     }
-    expect(errors).toHaveLength(1);
+    // Logged once (the failed reload is not retried per request), with the cause.
+    const failures = logged.filter((l) => l.msg.startsWith('signing key reload failed'));
+    expect(failures).toHaveLength(1);
+    expect(failures[0]?.err).toBeDefined();
   });
 });

@@ -16,6 +16,18 @@ export interface ActiveKey {
   privateKey: KeyObject;
 }
 
+export interface KeyServiceOptions {
+  /**
+   * How long a rotated-in key is published before it signs anything: longer than every node's key reload
+   * interval and the JWKS caches of relying parties, so no verifier ever meets an unknown `kid`. Default 0.
+   */
+  publishDelaySecs?: number;
+  /** How long a retired key stays published: the longest lifetime of a token it signed, plus clock skew. */
+  retiredKeySecs?: number;
+  /** Told about a failed reload in {@link KeyService.refresh} (which then keeps the keys it had). */
+  onReloadError?: (err: unknown) => void;
+}
+
 /** ES256 signing keys: created at first start, private JWK encrypted at rest, public half published as JWKS. */
 export class KeyService {
   #active: ActiveKey | undefined;
@@ -26,17 +38,19 @@ export class KeyService {
   #published: string | undefined;
   #reloading: Promise<void> | undefined;
 
+  readonly #publishDelaySecs: number;
+  readonly #retiredKeySecs: number;
+  readonly #onReloadError: (err: unknown) => void;
+
   constructor(
     private readonly repo: KeyRepo,
     private readonly jwtSecret: string,
-    /**
-     * How long a rotated-in key is published before it signs anything: longer than every node's key reload
-     * interval and the JWKS caches of relying parties, so no verifier ever meets an unknown `kid`.
-     */
-    private readonly publishDelaySecs = 0,
-    /** How long a retired key stays published: the longest lifetime of a token it signed, plus clock skew. */
-    private readonly retiredKeySecs = Number.POSITIVE_INFINITY,
-  ) {}
+    options: KeyServiceOptions = {},
+  ) {
+    this.#publishDelaySecs = options.publishDelaySecs ?? 0;
+    this.#retiredKeySecs = options.retiredKeySecs ?? Number.POSITIVE_INFINITY;
+    this.#onReloadError = options.onReloadError ?? (() => undefined);
+  }
 
   /** Loads keys, creating the first one if none is active. */
   async init(): Promise<void> {
@@ -54,10 +68,10 @@ export class KeyService {
    * `security.jwt_secret`); a node that was running keeps the key it had.
    */
   async reload(): Promise<void> {
-    await this.repo.promoteDue(new Date(Date.now() - this.publishDelaySecs * 1000), (row) =>
+    await this.repo.promoteDue(new Date(Date.now() - this.#publishDelaySecs * 1000), (row) =>
       this.#canDecrypt(row),
     );
-    const retiredBefore = Date.now() - this.retiredKeySecs * 1000;
+    const retiredBefore = Date.now() - this.#retiredKeySecs * 1000;
     // A retired key leaves the JWKS once every token it signed has expired (keys retired before the
     // retired_at column existed have none and stay published).
     const rows = (await this.repo.list()).filter(
@@ -88,16 +102,13 @@ export class KeyService {
         // The database is down or a key cannot be decrypted: keep serving what was loaded, and do not
         // retry on every request (a JWKS fetch or a forged kid must not become a query each).
         this.#loadedAt = Date.now();
-        this.onReloadError?.(err);
+        this.#onReloadError(err);
       })
       .finally(() => {
         this.#reloading = undefined;
       });
     await this.#reloading;
   }
-
-  /** Told about a failed reload in {@link refresh} (which then keeps the keys it had). */
-  onReloadError: ((err: unknown) => void) | undefined;
 
   /**
    * Adds a new key: published in the JWKS at once (status `next`) and used for signing once
@@ -111,7 +122,7 @@ export class KeyService {
     if (active !== undefined) this.#decrypt(active);
     const kid = await this.#create('next');
     await this.reload();
-    return { kid, activeFrom: new Date(Date.now() + this.publishDelaySecs * 1000) };
+    return { kid, activeFrom: new Date(Date.now() + this.#publishDelaySecs * 1000) };
   }
 
   async list(): Promise<SigningKeyInfo[]> {

@@ -51,16 +51,13 @@ export async function createContext(
   }
   const store = openStore(config.redis.url);
   if (store instanceof RedisStore) await warnIfEvicting(store, logger);
-  const keys = new KeyService(
-    new KeyRepo(database.db),
-    config.security.jwt_secret,
-    config.oauth.key_publish_delay_secs,
+  const keys = new KeyService(new KeyRepo(database.db), config.security.jwt_secret, {
+    publishDelaySecs: config.oauth.key_publish_delay_secs,
     // Access and ID tokens share the access-token lifetime. A node may go on signing with a retired key until
     // its next reload, and retired_at is one node's clock: reload interval + clock skew on top.
-    config.oauth.access_token_ttl_secs + KEY_RELOAD_INTERVAL_SECS + CLOCK_SKEW_SECS,
-  );
-  keys.onReloadError = (err) =>
-    logger.warn({ err }, 'signing key reload failed; the keys loaded before stay');
+    retiredKeySecs: config.oauth.access_token_ttl_secs + KEY_RELOAD_INTERVAL_SECS + CLOCK_SKEW_SECS,
+    onReloadError: (err) => logger.warn({ err }, 'signing key reload failed; the keys loaded before stay'),
+  });
   const clients = new ClientService(new ClientRepo(database.db), undefined, {
     issuer: config.oauth.issuer,
     store,
