@@ -227,6 +227,40 @@ describe.each([
   );
 
   it.skipIf(skip)(
+    'introspects a refresh token for its own client only, active while it can still be redeemed',
+    async () => {
+      const introspect = async (t: string, auth = webApp) => {
+        const res = await post(nodes.checker, '/api/oauth/introspect', { token: t }, auth);
+        expect(res.statusCode).toBe(200);
+        return res.json() as Record<string, unknown>;
+      };
+      const [first, second] = await rotations(1);
+      const now = Math.floor(Date.now() / 1000);
+      const answer = await introspect(second!.refresh_token!);
+      expect(answer).toEqual({
+        active: true,
+        scope: 'openid offline_access',
+        client_id: 'web-app',
+        sub: decodeJwt(second!.access_token).sub,
+        iss: ISSUER,
+        exp: expect.any(Number),
+      });
+      // The family's absolute expiry: the configured refresh lifetime from the sign-in (30 days by default).
+      expect(answer['exp']).toBeGreaterThan(now + 29 * 86_400);
+      // Rotated away: redeeming it now would revoke the grant, so it is not active.
+      expect(await introspect(first!.refresh_token!)).toEqual({ active: false });
+      // Another client learns nothing about it, not even that it exists.
+      expect(await introspect(second!.refresh_token!, basic('svc-basic', 'basic-secret'))).toEqual({
+        active: false,
+      });
+      expect(await introspect('not-a-refresh-token')).toEqual({ active: false });
+      // Revoked (RFC 7009): inactive from then on, on every node.
+      await post(nodes.issuer, '/api/oauth/revoke', { token: second!.refresh_token! }, webApp);
+      expect(await introspect(second!.refresh_token!)).toEqual({ active: false });
+    },
+  );
+
+  it.skipIf(skip)(
     'a device grant is revoked as a whole too, and another client cannot revoke it',
     async () => {
       const started = await post(nodes.issuer, '/api/oauth/device_authorization', {

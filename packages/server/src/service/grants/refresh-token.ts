@@ -66,6 +66,44 @@ export async function revokeRefreshToken(ctx: AppContext, client: Client, token:
   return true;
 }
 
+/** RFC 7662 §2.2 answer for a refresh token that can still be used. */
+export interface RefreshTokenIntrospection {
+  active: true;
+  scope: string;
+  client_id: string;
+  sub: string;
+  iss: string;
+  /** The family's absolute expiry: no rotation goes past it. */
+  exp: number;
+}
+
+/**
+ * RFC 7662 for one of `client`'s own refresh tokens: active only while redeeming it would work (not rotated
+ * away, grant not revoked, not expired, user not deleted); undefined for any other token, and for another
+ * client's refresh token (§2.1 lets the server decide who may ask: a refresh token is a credential of its
+ * client, and no resource server ever receives one).
+ */
+export async function introspectRefreshToken(
+  ctx: AppContext,
+  client: Client,
+  token: string,
+): Promise<RefreshTokenIntrospection | undefined> {
+  const raw = await ctx.store.get(recordKey(token));
+  if (!raw) return undefined;
+  const rec = JSON.parse(raw) as RefreshRecord;
+  if (rec.clientId !== client.clientId || rec.rotated || rec.absExp <= nowSecs()) return undefined;
+  if (await ctx.tokens.grantRevoked(rec.family)) return undefined;
+  if ((await ctx.users.find(rec.userId)) === undefined) return undefined;
+  return {
+    active: true,
+    scope: rec.scope,
+    client_id: rec.clientId,
+    sub: rec.userId,
+    iss: ctx.config.oauth.issuer,
+    exp: rec.absExp,
+  };
+}
+
 /**
  * RFC 6749 §6 refresh with rotation: every use returns a new refresh token, and a rotated token used
  * again revokes its whole family (OAuth 2.1 §4.3.1, RFC 9700 §4.14.2). Scope may narrow, never widen.

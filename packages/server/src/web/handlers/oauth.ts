@@ -3,6 +3,7 @@ import { invalidRequest, unsupportedGrantType } from '../../error/index.js';
 import { authorizationCodeGrant } from '../../service/grants/authorization-code.js';
 import { DEVICE_GRANT, deviceCodeGrant } from '../../service/grants/device-code.js';
 import { refreshTokenGrant } from '../../service/grants/refresh-token.js';
+import { introspectToken } from '../../service/introspection.js';
 import { revokeToken } from '../../service/revocation.js';
 import type { AppContext } from '../../state/index.js';
 import type { RateLimits } from '../middleware/rate-limit.js';
@@ -98,8 +99,8 @@ export function oauthRoutes(ctx: AppContext, limits: RateLimits) {
     app.post('/api/oauth/introspect', async (req, reply) => {
       noStore(reply);
       const body = formBody(req);
-      await authenticate(req, body);
-      return ctx.tokens.introspect(single(body, 'token'));
+      const client = await authenticate(req, body);
+      return introspectToken(ctx, client, single(body, 'token'));
     });
 
     app.post('/api/oauth/revoke', async (req, reply) => {

@@ -1,0 +1,21 @@
+import type { Client } from '../domain/index.js';
+import { invalidRequest } from '../error/index.js';
+import type { AppContext } from '../state/index.js';
+import { introspectRefreshToken, type RefreshTokenIntrospection } from './grants/refresh-token.js';
+import type { IntrospectionResponse } from './tokens.js';
+
+/**
+ * RFC 7662 §2: access tokens for any authenticated client (resource servers introspect the tokens sent to
+ * them), refresh tokens only for the client they were issued to. Anything else is `{active:false}` (§2.2).
+ */
+export async function introspectToken(
+  ctx: AppContext,
+  client: Client,
+  token: string | undefined,
+): Promise<IntrospectionResponse | RefreshTokenIntrospection> {
+  if (token === undefined || token === '') throw invalidRequest('token is required');
+  // Our access tokens are compact JWS (three dot-separated parts); our refresh tokens are base64url and have
+  // no dot. The shape decides where to look, so `token_type_hint` is not needed (§2.1 makes it optional).
+  if (!token.includes('.')) return (await introspectRefreshToken(ctx, client, token)) ?? { active: false };
+  return ctx.tokens.introspect(token);
+}
