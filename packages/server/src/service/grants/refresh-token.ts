@@ -20,6 +20,10 @@ export interface RefreshRecord extends UserGrant {
 }
 
 const recordKey = (token: string) => `rt:${sha256Key(token)}`;
+async function readRecord(ctx: AppContext, key: string): Promise<RefreshRecord | undefined> {
+  const raw = await ctx.store.get(key);
+  return raw ? (JSON.parse(raw) as RefreshRecord) : undefined;
+}
 const invalidGrant = (d: string) => new OAuthError('invalid_grant', d);
 
 /** Refresh tokens go to clients allowed the grant that asked for `offline_access` (OIDC Core §11). */
@@ -58,10 +62,8 @@ export async function revokeGrant(
  * issued). Returns false when the token is not one of our refresh tokens, or belongs to another client.
  */
 export async function revokeRefreshToken(ctx: AppContext, client: Client, token: string): Promise<boolean> {
-  const raw = await ctx.store.get(recordKey(token));
-  if (!raw) return false;
-  const rec = JSON.parse(raw) as RefreshRecord;
-  if (rec.clientId !== client.clientId) return false;
+  const rec = await readRecord(ctx, recordKey(token));
+  if (!rec || rec.clientId !== client.clientId) return false;
   await revokeGrant(ctx, rec.family, rec.absExp);
   return true;
 }
@@ -88,10 +90,8 @@ export async function introspectRefreshToken(
   client: Client,
   token: string,
 ): Promise<RefreshTokenIntrospection | undefined> {
-  const raw = await ctx.store.get(recordKey(token));
-  if (!raw) return undefined;
-  const rec = JSON.parse(raw) as RefreshRecord;
-  if (rec.clientId !== client.clientId || rec.rotated || rec.absExp <= nowSecs()) return undefined;
+  const rec = await readRecord(ctx, recordKey(token));
+  if (!rec || rec.clientId !== client.clientId || rec.rotated || rec.absExp <= nowSecs()) return undefined;
   if (await ctx.tokens.grantRevoked(rec.family)) return undefined;
   if ((await ctx.users.find(rec.userId)) === undefined) return undefined;
   return {
@@ -118,9 +118,8 @@ export async function refreshTokenGrant(
   }
   if (!params.refreshToken) throw invalidRequest('refresh_token is required');
   const key = recordKey(params.refreshToken);
-  const raw = await ctx.store.get(key);
-  if (!raw) throw invalidGrant('refresh token is invalid or expired');
-  const rec = JSON.parse(raw) as RefreshRecord;
+  const rec = await readRecord(ctx, key);
+  if (!rec) throw invalidGrant('refresh token is invalid or expired');
   if (rec.clientId !== client.clientId) throw invalidGrant('refresh token was issued to another client');
   if (await ctx.tokens.grantRevoked(rec.family)) throw invalidGrant('refresh token has been revoked');
   if (rec.rotated) {
