@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { errors, jwtVerify } from 'jose';
 import type { AccessTokenClaims, Client } from '../domain/index.js';
-import { invalidRequest, invalidScope, OAuthError, unauthorizedClient } from '../error/index.js';
+import { invalidScope, OAuthError, unauthorizedClient } from '../error/index.js';
 import { BoundedCache } from '../infra/bounded-cache.js';
 import type { SigningWorker } from '../infra/signing-worker.js';
 import type { Store } from '../infra/store.js';
@@ -156,9 +156,8 @@ export class TokenService {
     }
   }
 
-  /** RFC 7662. */
-  async introspect(token: string | undefined): Promise<IntrospectionResponse> {
-    if (token === undefined || token === '') throw invalidRequest('token is required');
+  /** RFC 7662 for an access token (the endpoint's parameter checks are in introspection.ts). */
+  async introspect(token: string): Promise<IntrospectionResponse> {
     const claims = await this.liveClaims(token);
     return claims ? { active: true, token_type: 'Bearer', ...claims } : { active: false };
   }
@@ -198,9 +197,11 @@ export class TokenService {
     return (await this.store.get(grantRevokedKey(grantId))) !== undefined;
   }
 
-  /** RFC 7009: only the client the token was issued to can revoke it; unknown tokens are ignored. */
-  async revoke(client: Client, token: string | undefined): Promise<void> {
-    if (token === undefined || token === '') throw invalidRequest('token is required');
+  /**
+   * RFC 7009 for an access token: only the client the token was issued to can revoke it; unknown tokens are
+   * ignored (the endpoint's parameter checks are in revocation.ts).
+   */
+  async revoke(client: Client, token: string): Promise<void> {
     const claims = await this.verify(token);
     if (!claims || typeof claims.jti !== 'string' || claims.client_id !== client.clientId) return;
     const ttl = claims.exp - Math.floor(Date.now() / 1000);
