@@ -86,7 +86,37 @@ describe('device authorization grant (RFC 8628)', () => {
     expect(tok.json()).toMatchObject({ token_type: 'Bearer', scope: 'openid offline_access' });
     expect(tok.json().id_token).toBeTruthy();
     expect(tok.json().refresh_token).toBeTruthy();
-    expect((await poll(d.device_code)).json().error).toBe('expired_token');
+    expect((await poll(d.device_code)).json().error).toBe('invalid_grant');
+  });
+
+  it('answers invalid_grant for a device code it never issued (expired_token is for codes that expired)', async () => {
+    const res = await poll('never-issued');
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toBe('invalid_grant');
+  });
+
+  it('keeps a decision the user makes while a poll is in flight', async () => {
+    const d = await start();
+    const session = await createSession(
+      t.ctx.store,
+      (await t.ctx.users.verifyPassword('carol', USER.password))!.id,
+    );
+    // The poll reads the pending record, then the user approves before the poll has answered (a store
+    // round trip on another node, say).
+    const key = `device:${sha256Key(d.device_code)}`;
+    const get = t.ctx.store.get.bind(t.ctx.store);
+    const spy = vi.spyOn(t.ctx.store, 'get').mockImplementation(async (k: string) => {
+      const value = await get(k);
+      if (k === key) {
+        spy.mockRestore();
+        expect(await decideDeviceRequest(t.ctx, d.user_code, session, true)).toBe(true);
+      }
+      return value;
+    });
+    expect((await poll(d.device_code)).json().error).toBe('authorization_pending');
+    const tok = await poll(d.device_code);
+    expect(tok.statusCode).toBe(200);
+    expect(tok.json().access_token).toBeTruthy();
   });
 
   it('answers access_denied when the user denies', async () => {
@@ -207,6 +237,17 @@ describe('device authorization grant (RFC 8628)', () => {
       url: '/api/oauth/device_authorization',
       headers: FORM,
       payload: 'client_id=tv&scope=openid&scope=offline_access',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toBe('invalid_request');
+  });
+
+  it('takes only form bodies at the device authorization endpoint (RFC 8628 §3.1)', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/oauth/device_authorization',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ client_id: 'tv', scope: 'openid' }),
     });
     expect(res.statusCode).toBe(400);
     expect(res.json().error).toBe('invalid_request');

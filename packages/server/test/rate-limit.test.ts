@@ -71,6 +71,22 @@ describe('rate limit per IP on the back-channel endpoints', () => {
     expectRateLimited(await post(t, GRANT, { authorization: BASIC }));
   });
 
+  it('limits the device authorization endpoint too, so it is no unthrottled oracle for client secrets', async () => {
+    const t = await appWith({ per_ip_per_minute: 3, per_client_per_minute: 1000 });
+    const wrong = basic('svc-basic', 'a-guess');
+    for (let i = 0; i < 3; i++) {
+      expect(
+        (await post(t, 'scope=read', { url: '/api/oauth/device_authorization', authorization: wrong }))
+          .statusCode,
+      ).toBe(401);
+    }
+    expectRateLimited(
+      await post(t, 'scope=read', { url: '/api/oauth/device_authorization', authorization: wrong }),
+    );
+    // One budget with the token endpoint.
+    expectRateLimited(await post(t, GRANT, { authorization: BASIC }));
+  });
+
   it('treats IPv6 addresses of one /64 as one address', async () => {
     const t = await appWith({ per_ip_per_minute: 2, per_client_per_minute: 1000 });
     expect((await post(t, GRANT, { authorization: BASIC, ip: '2001:db8:1:2::1' })).statusCode).toBe(200);

@@ -13,12 +13,18 @@ export const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
 const DEVICE_TTL_SECS = 600;
 const DEVICE_INTERVAL_SECS = 5;
+/**
+ * How long a record stays in the store after its code expired: long enough to tell a device that polls late
+ * `expired_token` (RFC 8628 §3.5, "stop polling") rather than `invalid_grant` for a code we never issued.
+ */
+const EXPIRED_RECORD_KEEP_SECS = 600;
+/** Fresh user codes drawn before giving up when each one drawn is pending already (20^8 codes: never, in practice). */
+const USER_CODE_DRAWS = 5;
 
 interface DeviceRecord {
   clientId: string;
   scope: string;
   status: 'pending' | 'approved' | 'denied';
-  lastPoll: number;
   /**
    * When the device code expires (epoch seconds): `expires_in` after issue, fixed (RFC 8628 §3.2). Every
    * re-store of the record uses the time left until then, so polling and deciding never lengthen it.
@@ -34,6 +40,11 @@ export const normalizeUserCode = (c: string) => c.toUpperCase().replace(/[^A-Z]/
 
 const deviceKey = (hash: string) => `device:${hash}`;
 const userCodeKey = (normalized: string) => `usercode:${normalized}`;
+/**
+ * Present for one interval after each poll. Kept apart from the record so that polling never writes the record:
+ * a poll that rewrote it could overwrite a decision the user made meanwhile.
+ */
+const pollKey = (hash: string) => `devicepoll:${hash}`;
 
 function parseRecord(raw: string): DeviceRecord {
   const rec = JSON.parse(raw) as Partial<DeviceRecord> & Omit<DeviceRecord, 'expiresAt'>;
@@ -45,8 +56,27 @@ function parseRecord(raw: string): DeviceRecord {
 /** Whether the device code's absolute lifetime is over (RFC 8628 §3.5 `expired_token`). */
 const isExpired = (rec: DeviceRecord) => nowSecs() >= rec.expiresAt;
 
-/** The store TTL for re-storing a record: what is left of its lifetime, never a fresh one (at least 1 s). */
-const remainingTtl = (rec: DeviceRecord) => Math.max(1, rec.expiresAt - nowSecs());
+/**
+ * The store TTL for (re-)storing a record: what is left of its lifetime, never a fresh one, plus the time it is
+ * kept to answer `expired_token`.
+ */
+const storeTtl = (rec: DeviceRecord) => Math.max(0, rec.expiresAt - nowSecs()) + EXPIRED_RECORD_KEEP_SECS;
+
+/** `BCDFGHJK`: eight letters drawn uniformly (a byte modulo 20 would favour the first 16). */
+const drawUserCode = () =>
+  Array.from({ length: 8 }, () => USER_CODE_ALPHABET[randomInt(USER_CODE_ALPHABET.length)]).join('');
+
+/**
+ * A user code no pending request holds, claimed for the device code `hash`. Drawn again on a collision: writing
+ * over a pending code would hand the other user's approval to this device (RFC 8628 §3.3, §5.1).
+ */
+async function claimUserCode(ctx: AppContext, hash: string): Promise<string> {
+  for (let i = 0; i < USER_CODE_DRAWS; i++) {
+    const raw = drawUserCode();
+    if (await ctx.store.setIfAbsent(userCodeKey(raw), hash, DEVICE_TTL_SECS)) return raw;
+  }
+  throw new OAuthError('temporarily_unavailable', 'no free user code, try again', 503);
+}
 
 function checkGrantAllowed(client: Client): void {
   if (!client.grantTypes.includes(DEVICE_GRANT)) {
@@ -66,22 +96,17 @@ export async function startDeviceAuthorization(
   const unknown = scopes.filter((x) => !supported.has(x));
   if (unknown.length > 0) throw new OAuthError('invalid_scope', `scope not allowed: ${unknown.join(' ')}`);
   const deviceCode = randomBytes(32).toString('base64url');
-  // randomInt: uniform over the alphabet (a byte modulo 20 favours the first 16 letters). 20^8 ≈ 2^34.6
-  // codes, enough with guessing limited on the verification page (RFC 8628 §6.1).
-  const raw = Array.from({ length: 8 }, () => USER_CODE_ALPHABET[randomInt(USER_CODE_ALPHABET.length)]).join(
-    '',
-  );
-  const userCode = `${raw.slice(0, 4)}-${raw.slice(4)}`;
   const hash = sha256Key(deviceCode);
   const rec: DeviceRecord = {
     clientId: client.clientId,
     scope: scopes.join(' '),
     status: 'pending',
-    lastPoll: 0,
     expiresAt: nowSecs() + DEVICE_TTL_SECS,
   };
-  await ctx.store.set(deviceKey(hash), JSON.stringify(rec), DEVICE_TTL_SECS);
-  await ctx.store.set(userCodeKey(raw), hash, DEVICE_TTL_SECS);
+  await ctx.store.set(deviceKey(hash), JSON.stringify(rec), storeTtl(rec));
+  // 20^8 ≈ 2^34.6 codes: enough with guessing limited on the verification page (RFC 8628 §6.1).
+  const raw = await claimUserCode(ctx, hash);
+  const userCode = `${raw.slice(0, 4)}-${raw.slice(4)}`;
   const verificationUri = `${ctx.config.oauth.issuer}/api/oauth/device`;
   return {
     device_code: deviceCode,
@@ -117,7 +142,7 @@ export async function decideDeviceRequest(
     ? { ...rec, status: 'approved', userId: session.userId, authTime: session.authTime, sid: session.sid }
     : { ...rec, status: 'denied' };
   // Approval does not give the device a new `expires_in` to come and collect its tokens (RFC 8628 §3.2).
-  await ctx.store.set(deviceKey(hash), JSON.stringify(next), remainingTtl(next));
+  await ctx.store.set(deviceKey(hash), JSON.stringify(next), storeTtl(next));
   await ctx.store.set(userCodeKey(normalized), '', 1);
   return true;
 }
@@ -146,26 +171,19 @@ export async function deviceCodeGrant(
   const hash = sha256Key(deviceCode);
   const key = deviceKey(hash);
   const raw = await ctx.store.get(key);
-  if (!raw) throw new OAuthError('expired_token', 'device code is expired or unknown');
+  // Never issued, redeemed already, or expired so long ago that its record is gone (RFC 6749 §5.2).
+  if (!raw) throw new OAuthError('invalid_grant', 'device code is unknown or was used already');
   const rec = parseRecord(raw);
   if (rec.clientId !== client.clientId)
     throw new OAuthError('invalid_grant', 'device code was issued to another client');
   // RFC 8628 §3.5: past its `expires_in` the device code is dead, whatever its status.
-  if (isExpired(rec)) {
-    await ctx.store.set(key, '', 1);
-    throw new OAuthError('expired_token', 'device code is expired or unknown');
-  }
-  if (rec.status === 'denied') {
-    await ctx.store.set(key, '', 1);
-    throw new OAuthError('access_denied', 'the user denied the request');
-  }
+  if (isExpired(rec)) throw new OAuthError('expired_token', 'device code has expired');
+  if (rec.status === 'denied') throw new OAuthError('access_denied', 'the user denied the request');
   if (rec.status === 'pending') {
-    const t = nowSecs();
-    const tooFast = t - rec.lastPoll < DEVICE_INTERVAL_SECS;
-    // The remaining lifetime, not a fresh one: polling must not keep a device code alive (§3.2 expires_in).
-    await ctx.store.set(key, JSON.stringify({ ...rec, lastPoll: t }), remainingTtl(rec));
-    // RFC 8628 §3.5: slow_down asks the client to add 5 s to its interval.
-    if (tooFast) throw new OAuthError('slow_down', 'polling too fast');
+    // RFC 8628 §3.5: slow_down asks the client to add 5 s to its interval. The marker's own TTL bounds it,
+    // so polling never keeps the code alive (§3.2 expires_in).
+    const inTime = await ctx.store.setIfAbsent(pollKey(hash), '1', DEVICE_INTERVAL_SECS);
+    if (!inTime) throw new OAuthError('slow_down', 'polling too fast');
     throw new OAuthError('authorization_pending', 'the user has not yet approved the request');
   }
   // Approved: tokens are issued once, even if two polls reach two nodes at the same moment.

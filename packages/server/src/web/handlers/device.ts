@@ -1,11 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { invalidRequest } from '../../error/index.js';
 import { type AttemptLimit, giveBackAttempt, takeAttempt } from '../../service/attempts.js';
-import {
-  decideDeviceRequest,
-  pendingDeviceClientId,
-  startDeviceAuthorization,
-} from '../../service/grants/device-code.js';
+import { decideDeviceRequest, pendingDeviceClientId } from '../../service/grants/device-code.js';
 import { login } from '../../service/login.js';
 import type { AppContext } from '../../state/index.js';
 import { type BrowserKit, readParams } from '../browser-kit.js';
@@ -23,24 +18,12 @@ const userCodeGuesses = (ip: string): AttemptLimit => ({
 });
 const TOO_MANY_CODES = 'Too many codes tried. Please wait a few minutes and try again.';
 
-/** RFC 8628: the device authorization endpoint and the user's verification page. */
+/**
+ * RFC 8628 §3.3: the user's verification page. (The device authorization endpoint, §3.1, is a back-channel
+ * endpoint and lives with the others in oauth.ts, under the same rate limits.)
+ */
 export function deviceRoutes(ctx: AppContext, kit: BrowserKit) {
   return async (app: FastifyInstance): Promise<void> => {
-    // §3.1–3.2: the device asks for a device code and a user code.
-    app.post('/api/oauth/device_authorization', async (req, reply) => {
-      reply.header('cache-control', 'no-store');
-      const body = (req.body ?? {}) as Record<string, unknown>;
-      const client = await ctx.clients.authenticate(
-        { authorization: req.headers.authorization, body },
-        { allowPublic: true },
-      );
-      const scope = body['scope'];
-      // RFC 6749 §3.1: a repeated parameter is an error, not something to drop silently.
-      if (scope !== undefined && typeof scope !== 'string')
-        throw invalidRequest('scope must not be repeated');
-      return startDeviceAuthorization(ctx, client, scope);
-    });
-
     /** §3.3: enter (or confirm) the user code, sign in if needed, approve or deny. */
     const handle = async (req: FastifyRequest, reply: FastifyReply) => {
       const { params } = readParams(req.method === 'POST' ? req.body : req.query);

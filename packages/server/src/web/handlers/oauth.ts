@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { invalidRequest, unsupportedGrantType } from '../../error/index.js';
 import { authorizationCodeGrant } from '../../service/grants/authorization-code.js';
-import { DEVICE_GRANT, deviceCodeGrant } from '../../service/grants/device-code.js';
+import { DEVICE_GRANT, deviceCodeGrant, startDeviceAuthorization } from '../../service/grants/device-code.js';
 import { refreshTokenGrant } from '../../service/grants/refresh-token.js';
 import { introspectToken } from '../../service/introspection.js';
 import { revokeToken } from '../../service/revocation.js';
@@ -94,6 +94,15 @@ export function oauthRoutes(ctx: AppContext, limits: RateLimits) {
       );
       ctx.metrics.tokensIssued.inc({ grant_type: grantType });
       return res;
+    });
+
+    // RFC 8628 §3.1–3.2: the device asks for a device code and a user code. Client authentication here is
+    // as much a secret oracle as at the token endpoint, so it runs under the same limits (RFC 6749 §2.3.1).
+    app.post('/api/oauth/device_authorization', async (req, reply) => {
+      noStore(reply);
+      const body = formBody(req);
+      const client = await authenticate(req, body, true);
+      return startDeviceAuthorization(ctx, client, single(body, 'scope'));
     });
 
     app.post('/api/oauth/introspect', async (req, reply) => {
