@@ -81,6 +81,17 @@ describe('POST /api/oauth/token', () => {
     expect(res.json().error).toBe('unsupported_grant_type');
   });
 
+  it('answers unsupported_grant_type to a public client (and to a request without credentials) too', async () => {
+    for (const payload of [
+      form({ grant_type: 'password', client_id: 'anyone' }),
+      form({ grant_type: 'password' }),
+    ]) {
+      const res = await post(payload);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toBe('unsupported_grant_type');
+    }
+  });
+
   it('answers unauthorized_client when the client may not use the grant', async () => {
     const res = await post(form({ grant_type: 'client_credentials' }), {
       authorization: basic('svc-nogrant', 'nogrant-secret'),

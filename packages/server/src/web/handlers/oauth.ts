@@ -84,9 +84,11 @@ export function oauthRoutes(ctx: AppContext, limits: RateLimits) {
         ctx.metrics.tokensIssued.inc({ grant_type: grantType });
         return res;
       }
-      const client = await authenticate(req, body);
+      // RFC 6749 §5.2: a grant we do not support is unsupported_grant_type for every client, public ones
+      // included (which the client_credentials authentication below would turn away as invalid_client).
       if (grantType !== 'client_credentials')
         throw unsupportedGrantType(`unsupported grant_type: ${grantType}`);
+      const client = await authenticate(req, body);
       const res = await ctx.tokens.issueClientCredentials(
         client,
         single(body, 'scope'),
