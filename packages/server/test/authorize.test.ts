@@ -952,8 +952,13 @@ describe('login throttling after a success', () => {
 describe('re-authentication and deleted users', () => {
   let t: T;
   const BOB = { username: 'bob', password: 'bob password 1' };
+  const ERIN = { username: 'erin', password: 'erin password 1' };
   beforeAll(async () => {
-    t = await testApp({ oauth: { issuer: ISSUER }, clients: [...CLIENTS, WEB], users: [...USERS, BOB] });
+    t = await testApp({
+      oauth: { issuer: ISSUER },
+      clients: [...CLIENTS, WEB],
+      users: [...USERS, BOB, ERIN],
+    });
   });
   afterAll(async () => t.close());
 
@@ -1022,6 +1027,41 @@ describe('re-authentication and deleted users', () => {
     });
     expect(tok.statusCode).toBe(400);
     expect(tok.json().error).toBe('invalid_grant');
+  });
+
+  it("makes a deleted user's access tokens inactive at introspection, as at userinfo", async () => {
+    const { challenge, verifier } = pkce();
+    const signedIn = await signInThroughForms(
+      new Browser(t),
+      params({ code_challenge: challenge }),
+      'erin',
+      ERIN.password,
+    );
+    const tok = await webAppToken(t, {
+      grant_type: 'authorization_code',
+      code: codeIn(signedIn)!,
+      redirect_uri: 'https://app.example.com/cb',
+      code_verifier: verifier,
+    });
+    const accessToken = tok.json().access_token as string;
+    const introspect = async () =>
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/oauth/introspect',
+          headers: { ...FORM, authorization: basic('svc-basic', 'basic-secret') },
+          payload: new URLSearchParams({ token: accessToken }).toString(),
+        })
+      ).json();
+    expect((await introspect()).active).toBe(true);
+    expect(await t.ctx.users.delete('erin')).toBe(true);
+    expect(await introspect()).toEqual({ active: false });
+    const userinfo = await t.app.inject({
+      method: 'GET',
+      url: '/api/oauth/userinfo',
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    expect(userinfo.statusCode).toBe(401);
   });
 });
 

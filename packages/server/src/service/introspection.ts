@@ -17,5 +17,11 @@ export async function introspectToken(
   // Our access tokens are compact JWS (three dot-separated parts); our refresh tokens are base64url and have
   // no dot. The shape decides where to look, so `token_type_hint` is not needed (§2.1 makes it optional).
   if (!token.includes('.')) return (await introspectRefreshToken(ctx, client, token)) ?? { active: false };
-  return ctx.tokens.introspect(token);
+  const res = await ctx.tokens.introspect(token);
+  // A user's access token is active only while the user exists, as at userinfo and for refresh tokens: a
+  // deleted account must stop working at resource servers too, not only at our own endpoints.
+  if (res.active && res.grant_id !== undefined && (await ctx.users.find(res.sub)) === undefined) {
+    return { active: false };
+  }
+  return res;
 }

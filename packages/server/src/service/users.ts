@@ -35,7 +35,8 @@ export class UserService {
   /**
    * Deletes a user. Their remembered consents go with them (foreign key); their single sign-on session and
    * the codes, refresh tokens and device grants issued to them stop working at their next use, because each
-   * checks that the user still exists. Access tokens already issued stay valid until they expire.
+   * checks that the user still exists; so do userinfo and introspection for their access tokens (which still
+   * verify offline, by signature, until they expire).
    */
   delete(username: string): Promise<boolean> {
     // Cached by id, changed by username: every entry is forgotten.
