@@ -6,7 +6,7 @@ import { type AuthorizationCodeFlow, createAuthorizationCodeFlow } from './flows
 import { type ClientCredentialsFlow, createClientCredentialsFlow } from './flows/client-credentials.js';
 import { createDeviceFlow, type DeviceFlow } from './flows/device.js';
 import { createIntrospectionFlow, type IntrospectionFlow } from './flows/introspection.js';
-import { type RefreshOptions, refreshToken } from './flows/refresh.js';
+import { type RefreshOptions, refreshToken, validateRefreshedIdToken } from './flows/refresh.js';
 import { createRevocationFlow, type RevocationFlow } from './flows/revocation.js';
 import { fetchUserinfo, type UserinfoOptions } from './flows/userinfo.js';
 import type { ClientContext } from './http/context.js';
@@ -30,6 +30,12 @@ export interface OAuth2Client {
   clientCredentials(): ClientCredentialsFlow;
   /** Refresh token grant (RFC 6749 §6). */
   refresh(refreshToken: string, options?: RefreshOptions): Promise<TokenResponse>;
+  /**
+   * Validates the ID token of a refresh response (OIDC Core §12.2), for `refresh(token, { validateIdToken:
+   * false })`. ProtocolError `invalid_id_token` when it is invalid; the transport's NetworkError or
+   * ProviderError when the signing keys cannot be fetched.
+   */
+  validateRefreshedIdToken(response: TokenResponse): Promise<void>;
   /** Token introspection (RFC 7662). */
   introspection(): IntrospectionFlow;
   /** Token revocation (RFC 7009). */
@@ -63,6 +69,7 @@ export function createOAuth2Client(config: OAuth2ClientConfig): OAuth2Client {
     transport,
     clientCredentials: () => createClientCredentialsFlow(ctx),
     refresh: (token, options) => refreshToken(ctx, token, options),
+    validateRefreshedIdToken: (response) => validateRefreshedIdToken(ctx, response),
     introspection: () => createIntrospectionFlow(ctx),
     revocation: () => createRevocationFlow(ctx),
     userinfo: (accessToken, options) => fetchUserinfo(ctx, accessToken, options),
@@ -107,7 +114,9 @@ function createTokenManager(ctx: ClientContext): TokenManager {
   return new TokenManager({
     storage: config.storage ?? new MemoryTokenStorage(),
     endpoint: {
-      refresh: (token) => refreshToken(ctx, token),
+      // Validated apart, so that the manager keeps the rotated refresh token whatever the ID token is.
+      refresh: (token) => refreshToken(ctx, token, { validateIdToken: false }),
+      validateIdToken: (response) => validateRefreshedIdToken(ctx, response),
       ...(machineClient ? { clientCredentials: () => createClientCredentialsFlow(ctx).requestToken() } : {}),
       ...(config.revocationEndpoint
         ? {

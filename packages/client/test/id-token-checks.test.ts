@@ -97,12 +97,18 @@ describe('ID tokens returned on refresh (OIDC Core §12.2)', () => {
     expect((await createOAuth2Client(op.config).refresh('rt')).idToken).toBe(idToken);
   });
 
-  it('the token manager never replaces the stored ID token with one for another subject', async () => {
+  it('the token manager never stores an ID token for another subject: the key is emptied instead', async () => {
     const storage = new MemoryTokenStorage();
     const client = createOAuth2Client(op.config);
-    const manager = new TokenManager({ storage, endpoint: { refresh: (rt) => client.refresh(rt) } });
+    const manager = new TokenManager({
+      storage,
+      endpoint: {
+        refresh: (rt) => client.refresh(rt, { validateIdToken: false }),
+        validateIdToken: (response) => client.validateRefreshedIdToken(response),
+      },
+    });
     const original = await op.idToken({ sub: 'user-1' });
-    await storage.store('k', {
+    const login = {
       accessToken: 'at-1',
       refreshToken: 'rt-1',
       idToken: original,
@@ -110,15 +116,18 @@ describe('ID tokens returned on refresh (OIDC Core §12.2)', () => {
       expiresAt: Date.now() - 1000,
       scopes: [],
       metadata: { createdAt: 0, refreshCount: 0 },
-    });
+    };
+    await storage.store('k', login);
     const otherUser = await op.idToken({ sub: 'user-2' }); // validly signed, but someone else
     op.tokenResponse = () => ({ access_token: 'at-2', token_type: 'Bearer', id_token: otherUser });
     await expect(manager.getAccessToken('k')).rejects.toMatchObject({
-      name: 'ProtocolError',
-      code: 'invalid_id_token',
+      name: 'TokenError',
+      code: 'reauthentication_required',
+      cause: { name: 'ProtocolError', code: 'invalid_id_token' },
     });
-    expect((await storage.get('k'))?.idToken).toBe(original);
+    expect(await storage.get('k')).toBeUndefined();
 
+    await storage.store('k', login);
     const sameUser = await op.idToken({ sub: 'user-1' });
     op.tokenResponse = () => ({ access_token: 'at-3', token_type: 'Bearer', id_token: sameUser });
     expect((await manager.getAccessToken('k')).token).toBe('at-3');

@@ -8,14 +8,19 @@ import type { TokenResponse } from '../token/types.js';
 export interface RefreshOptions {
   /** Narrower scopes (RFC 6749 §6: must not exceed the original grant). */
   scopes?: string[];
+  /**
+   * Validate an ID token in the response before returning it. Default true. The token manager passes
+   * false and validates afterwards with {@link validateRefreshedIdToken}: a rotated refresh token must be
+   * kept even when the ID token beside it cannot be checked (RFC 9700 §4.14.2).
+   */
+  validateIdToken?: boolean;
   signal?: AbortSignal;
 }
 
 /**
  * Uses a refresh token (RFC 6749 §6). Retried only if provably not sent, since rotated refresh tokens
  * are single-use (RFC 9700 §4.14). A rejected token throws TokenError `invalid_grant`. An ID token in the
- * response is validated when `issuer` and `jwksUri` are configured (OIDC Core §12.2: signature, `iss`,
- * `aud`, `exp`, `at_hash`; no nonce), else ProtocolError `invalid_id_token`.
+ * response is validated as {@link validateRefreshedIdToken} does, unless `validateIdToken` is false.
  */
 export async function refreshToken(
   ctx: ClientContext,
@@ -33,14 +38,23 @@ export async function refreshToken(
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const tokens = parseTokenResponse(response);
-  const { issuer, jwksUri, clientId } = ctx.config;
-  if (tokens.idToken && issuer && jwksUri) {
-    await validateIdToken(tokens.idToken, {
-      issuer,
-      clientId,
-      keys: idTokenKeys(ctx),
-      accessToken: tokens.accessToken,
-    });
-  }
+  if (options.validateIdToken !== false) await validateRefreshedIdToken(ctx, tokens);
   return tokens;
+}
+
+/**
+ * Validates the ID token of a refresh response, when it has one and `issuer` and `jwksUri` are configured
+ * (OIDC Core §12.2: signature, `iss`, `aud`, `exp`, `at_hash`; no nonce). An invalid token throws
+ * ProtocolError `invalid_id_token`; when the signing keys cannot be fetched, the transport's own
+ * NetworkError or ProviderError is thrown instead (the token was not judged).
+ */
+export async function validateRefreshedIdToken(ctx: ClientContext, tokens: TokenResponse): Promise<void> {
+  const { issuer, jwksUri, clientId } = ctx.config;
+  if (!tokens.idToken || !issuer || !jwksUri) return;
+  await validateIdToken(tokens.idToken, {
+    issuer,
+    clientId,
+    keys: idTokenKeys(ctx),
+    accessToken: tokens.accessToken,
+  });
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { decodeJwt, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
-import { ProtocolError } from '../errors/index.js';
+import { OAuth2Error, ProtocolError } from '../errors/index.js';
 
 /** Checks of {@link validateIdToken}. */
 export interface IdTokenCheck {
@@ -18,7 +18,9 @@ export interface IdTokenCheck {
 /**
  * Validates an ID token (OIDC Core §3.1.3.7): signature, `iss`, `aud`, `azp` for multiple audiences,
  * `exp`/`iat` with clock skew, `nonce`, and `at_hash` when both it and the access token are present.
- * Throws ProtocolError `invalid_id_token` / `nonce_mismatch`.
+ * Throws ProtocolError `invalid_id_token` / `nonce_mismatch`. When the keys cannot be obtained (the JWKS
+ * fetch timed out, failed or answered 5xx), the key resolver's own typed error is thrown unchanged: the
+ * token was not judged, and the failure may be transient.
  */
 export async function validateIdToken(idToken: string, check: IdTokenCheck): Promise<JWTPayload> {
   let payload: JWTPayload;
@@ -33,6 +35,7 @@ export async function validateIdToken(idToken: string, check: IdTokenCheck): Pro
     payload = verified.payload;
     alg = verified.protectedHeader.alg;
   } catch (cause) {
+    if (cause instanceof OAuth2Error) throw cause; // from the key resolver: NetworkError, ProviderError, …
     const reason = (cause as { code?: string }).code ?? 'verification failed';
     throw new ProtocolError(`ID token rejected: ${reason}`, { code: 'invalid_id_token', cause });
   }

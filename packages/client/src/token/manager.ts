@@ -1,4 +1,4 @@
-import { OAuth2Error, TokenError } from '../errors/index.js';
+import { OAuth2Error, ProtocolError, TokenError } from '../errors/index.js';
 import { assertSameIdentity } from '../oidc/id-token.js';
 import type { TokenStorage } from '../storage/token-storage.js';
 import { type Logger, safeLogger } from '../telemetry/logging.js';
@@ -8,8 +8,20 @@ import type { AccessToken, StoredTokens, TokenResponse } from './types.js';
 
 /** The token-endpoint calls the manager needs; normally bound to a configured client. */
 export interface TokenEndpoint {
-  /** Exchanges a refresh token (RFC 6749 §6). Rejects with an `OAuth2Error` of code `invalid_grant` when it is dead. */
+  /**
+   * Exchanges a refresh token (RFC 6749 §6). Rejects with an `OAuth2Error` of code `invalid_grant` when it
+   * is dead. Should return the token endpoint's answer without validating its ID token (use
+   * `validateIdToken` for that): a failure thrown here leaves the spent refresh token stored, and the next
+   * refresh replays it (RFC 9700 §4.14.2).
+   */
   refresh(refreshToken: string): Promise<TokenResponse>;
+  /**
+   * Validates the ID token of a refresh response (OIDC Core §12.2). Throws ProtocolError `invalid_id_token`
+   * (or `nonce_mismatch`) when the token is invalid; any other error means it could not be checked (e.g.
+   * the JWKS fetch failed). Optional: without it only the identity comparison with the stored ID token is
+   * made.
+   */
+  validateIdToken?(response: TokenResponse): Promise<void>;
   /** For machine clients: requests a fresh token with the client credentials grant (RFC 6749 §4.4). */
   clientCredentials?(): Promise<TokenResponse>;
   /** Revokes a token (RFC 7009). */
@@ -34,6 +46,15 @@ interface Superseded {
   current: StoredTokens | undefined;
   revoke: boolean;
 }
+
+/**
+ * What the ID token of a refresh response turned out to be: usable (or absent), not checkable now (kept
+ * out, the previous one stays), or rejected (invalid, or another identity than the stored one).
+ */
+type IdTokenVerdict =
+  | { kind: 'accepted' }
+  | { kind: 'unverified'; error: unknown }
+  | { kind: 'rejected'; error: unknown };
 
 /** Lifecycle callbacks. A throwing hook is ignored: it never breaks token retrieval. */
 export interface TokenHooks {
@@ -302,22 +323,65 @@ export class TokenManager {
       }
       throw error;
     }
-    if (response.idToken !== undefined && stored.idToken !== undefined) {
-      // OIDC Core §12.2: same iss, sub and aud as the login, or the stored ID token is not replaced.
-      assertSameIdentity(stored.idToken, response.idToken);
-    }
+    const verdict = await this.#judgeIdToken(stored, response);
     const superseded = await this.#supersededSince(key, generation, refreshToken);
     if (superseded) {
       if (superseded.revoke) await this.#revokeUnused(key, response);
       return this.#afterSuperseded(key, superseded);
     }
+    if (verdict.kind === 'rejected') return this.#rejectRefreshedIdentity(key, response, verdict.error);
+    let kept = response;
+    if (verdict.kind === 'unverified') {
+      this.#log.warn(
+        { key, err: verdict.error },
+        'the refreshed ID token could not be validated; new access and refresh tokens stored with the previous ID token',
+      );
+      kept = withoutIdToken(response);
+    }
     // One store() call: the rotated refresh token never exists apart from its access token.
-    const next = toStoredTokens(response, this.#now(), this.#provider, stored);
+    const next = toStoredTokens(kept, this.#now(), this.#provider, stored);
     await this.#persist(key, next, generation);
     const token = toAccessToken(next);
     this.#log.debug({ key, expiresAt: token.expiresAt }, 'access token refreshed');
     this.#hook(() => this.#hooks.onTokenRefreshed?.(key, token));
     return token;
+  }
+
+  /**
+   * Judges the ID token of a refresh response. Validation first (signature, `iss`, `aud`, `exp`), then
+   * OIDC Core §12.2: the same `iss`, `sub` and `aud` as the stored ID token. A failure to obtain the keys
+   * (network, 5xx) is not a verdict on the token: it is `unverified`, never `rejected`.
+   */
+  async #judgeIdToken(stored: StoredTokens, response: TokenResponse): Promise<IdTokenVerdict> {
+    if (response.idToken === undefined) return { kind: 'accepted' };
+    try {
+      await this.#endpoint.validateIdToken?.(response);
+    } catch (error) {
+      return isIdTokenRejection(error) ? { kind: 'rejected', error } : { kind: 'unverified', error };
+    }
+    if (stored.idToken === undefined) return { kind: 'accepted' };
+    try {
+      assertSameIdentity(stored.idToken, response.idToken);
+    } catch (error) {
+      return { kind: 'rejected', error };
+    }
+    return { kind: 'accepted' };
+  }
+
+  /**
+   * The refresh succeeded but its ID token is invalid or names another identity (OIDC Core §12.2). Storing
+   * those tokens under the key could hand one user's access to another; keeping the stored ones would
+   * replay a spent refresh token (RFC 9700 §4.14.2). So the key is emptied, the new refresh token revoked
+   * (RFC 7009, best effort), and the caller told to sign the user in again.
+   */
+  async #rejectRefreshedIdentity(key: string, response: TokenResponse, cause: unknown): Promise<never> {
+    this.#log.warn({ key, err: cause }, 'the refreshed ID token was rejected; the stored tokens are deleted');
+    await this.#revokeUnused(key, response);
+    await this.#expire(key);
+    throw new TokenError(
+      'the refreshed ID token is invalid or names another user (OIDC Core §12.2): the user must sign in again',
+      { code: 'reauthentication_required', cause },
+    );
   }
 
   async #expire(key: string): Promise<void> {
@@ -453,6 +517,20 @@ export class TokenManager {
       // hooks must never break token retrieval
     }
   }
+}
+
+/** An ID token proven bad, as opposed to one that could not be checked (keys unreachable). */
+function isIdTokenRejection(error: unknown): boolean {
+  return (
+    error instanceof ProtocolError && (error.code === 'invalid_id_token' || error.code === 'nonce_mismatch')
+  );
+}
+
+/** The response without its ID token, so that the stored (previous) one is kept. */
+function withoutIdToken(response: TokenResponse): TokenResponse {
+  const copy = { ...response };
+  delete copy.idToken;
+  return copy;
 }
 
 function isInvalidGrant(error: unknown): boolean {
