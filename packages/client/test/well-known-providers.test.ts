@@ -17,9 +17,12 @@ describe('WellKnownProviders', () => {
   it('keeps quirks as data', () => {
     expect(WellKnownProviders.google().quirks.authorizationParams).toEqual({ access_type: 'offline' });
     expect(WellKnownProviders.microsoft().quirks.multiTenantIssuer).toBe(true);
-    expect(WellKnownProviders.microsoft().config.issuer).toBeUndefined();
-    expect(WellKnownProviders.microsoft({ tenant: 't1' }).config.issuer).toBe(
-      'https://login.microsoftonline.com/t1/v2.0',
+    expect(WellKnownProviders.microsoft().config.issuer).toBe(
+      'https://login.microsoftonline.com/{tenantid}/v2.0',
+    );
+    const guid = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+    expect(WellKnownProviders.microsoft({ tenant: guid }).config.issuer).toBe(
+      `https://login.microsoftonline.com/${guid}/v2.0`,
     );
     expect(WellKnownProviders.okta({ domain: 'o.example' }).config.issuer).toBe(
       'https://o.example/oauth2/default',

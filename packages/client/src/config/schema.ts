@@ -14,7 +14,10 @@ const schema = z.object({
   privateKey: z.custom<object>((v) => typeof v === 'object' && v !== null).optional(),
   clientAssertionAlg: z.string().min(1).optional(),
   keyId: z.string().min(1).optional(),
-  issuer: endpoint,
+  // A multi-tenant issuer template names its tenant once (see oidc/issuer.ts).
+  issuer: endpoint.refine((v) => v === undefined || v.split('{tenantid}').length <= 2, {
+    message: 'may contain {tenantid} only once',
+  }),
   tokenEndpoint: z.string().min(1),
   authorizationEndpoint: endpoint,
   introspectionEndpoint: endpoint,

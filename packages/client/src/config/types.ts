@@ -43,6 +43,11 @@ export interface OAuth2ClientConfig extends ProviderEndpoints {
   clientAssertionAlg?: string;
   /** `kid` put in the client assertion header. */
   keyId?: string;
+  /**
+   * The authorization server's issuer identifier, compared exactly with `iss`. A multi-tenant provider's
+   * issuer may be a template with `{tenantid}` (e.g. `https://login.microsoftonline.com/{tenantid}/v2.0`):
+   * each ID token must then carry a GUID `tid` claim, and its `iss` must be the template filled with it.
+   */
   issuer?: string;
   redirectUri?: string;
   /** Default scopes of every grant. */

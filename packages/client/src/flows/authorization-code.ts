@@ -1,9 +1,11 @@
 import type { JWTPayload } from 'jose';
+import type { OAuth2ClientConfig } from '../config/types.js';
 import { AuthorizationError, ConfigurationError, ProtocolError } from '../errors/index.js';
 import { type ClientContext, postAuthenticatedForm, requireEndpoint } from '../http/context.js';
 import { parseTokenResponse } from '../http/response.js';
 import { idTokenKeys } from '../oidc/client-keys.js';
 import { validateIdToken } from '../oidc/id-token.js';
+import { issuerMatches } from '../oidc/issuer.js';
 import { MemoryStateStore, type StateStore } from '../oidc/state-store.js';
 import type { TokenResponse } from '../token/types.js';
 import { type CallbackInput, readCallback } from './callback.js';
@@ -62,6 +64,22 @@ export interface AuthorizationCodeOptions {
   stateStore?: StateStore;
 }
 
+/**
+ * The issuer ID tokens are validated against, after checking that `jwksUri` is configured too. Called
+ * before an `openid` request is sent and before its code is redeemed: a code is single use (RFC 6749
+ * §4.1.2), so a missing setting found only after the exchange would lose the code and its tokens.
+ */
+function idTokenIssuer(config: OAuth2ClientConfig): string {
+  const missing = (['issuer', 'jwksUri'] as const).filter((field) => !config[field]);
+  if (missing.length > 0 || config.issuer === undefined) {
+    throw new ConfigurationError(
+      `invalid configuration: ${missing.join(' and ')} required to validate ID tokens (openid requested)`,
+      { code: 'invalid_configuration' },
+    );
+  }
+  return config.issuer;
+}
+
 export function createAuthorizationCodeFlow(
   ctx: ClientContext,
   options: AuthorizationCodeOptions,
@@ -71,6 +89,7 @@ export function createAuthorizationCodeFlow(
 
   async function exchangeCode(code: string, opts: ExchangeOptions = {}): Promise<AuthorizationResult> {
     const redirectUri = opts.redirectUri ?? requireEndpoint(config, 'redirectUri');
+    if (opts.nonce !== undefined) idTokenIssuer(config); // before the code is spent
     const params = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri });
     if (opts.codeVerifier) params.set('code_verifier', opts.codeVerifier);
     const response = await postAuthenticatedForm(ctx, {
@@ -89,14 +108,8 @@ export function createAuthorizationCodeFlow(
       });
     }
     if (tokens.idToken) {
-      const issuer = config.issuer;
-      if (!issuer) {
-        throw new ConfigurationError('invalid configuration: issuer is required to validate ID tokens', {
-          code: 'invalid_configuration',
-        });
-      }
       tokens.idTokenClaims = await validateIdToken(tokens.idToken, {
-        issuer,
+        issuer: idTokenIssuer(config),
         clientId: config.clientId,
         keys: idTokenKeys(ctx),
         accessToken: tokens.accessToken,
@@ -111,6 +124,7 @@ export function createAuthorizationCodeFlow(
       const url = new URL(requireEndpoint(config, 'authorizationEndpoint'));
       const redirectUri = opts.redirectUri ?? requireEndpoint(config, 'redirectUri');
       const scopes = opts.scopes ?? config.scopes ?? [];
+      if (scopes.includes('openid')) idTokenIssuer(config); // fail before the user is sent away
       const state = randomToken();
       const request: AuthorizationRequest = { url: '', state };
       const q = url.searchParams;
@@ -159,7 +173,7 @@ export function createAuthorizationCodeFlow(
       if (pending.expiresAt <= Date.now()) {
         throw new AuthorizationError('authorization response state has expired', { code: 'state_expired' });
       }
-      if (cb.iss !== undefined && config.issuer !== undefined && cb.iss !== config.issuer) {
+      if (cb.iss !== undefined && config.issuer !== undefined && !issuerMatches(config.issuer, cb.iss)) {
         throw new AuthorizationError('authorization response iss does not match the issuer (RFC 9207)', {
           code: 'iss_mismatch',
         });

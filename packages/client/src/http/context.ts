@@ -1,5 +1,6 @@
 import type { OAuth2ClientConfig } from '../config/types.js';
 import { ConfigurationError } from '../errors/index.js';
+import { isIssuerTemplate } from '../oidc/issuer.js';
 import { applyClientAuth } from './client-auth.js';
 import type { EndpointKind, HttpResponse, RetryPolicy, Transport } from './transport.js';
 
@@ -39,13 +40,22 @@ export interface FormPost {
   signal?: AbortSignal;
 }
 
+/**
+ * The `aud` of client assertions (RFC 7523 §3): the issuer, or the endpoint URL when there is no single
+ * issuer (none configured, or a multi-tenant `{tenantid}` template).
+ */
+function assertionAudience(config: OAuth2ClientConfig, url: string): string {
+  const issuer = config.issuer;
+  return issuer === undefined || isIssuerTemplate(issuer) ? url : issuer;
+}
+
 /** POSTs an authenticated form (RFC 6749 §3.2) through the transport. */
 export async function postAuthenticatedForm(ctx: ClientContext, post: FormPost): Promise<HttpResponse> {
   const headers: Record<string, string> = {
     'content-type': 'application/x-www-form-urlencoded',
     accept: 'application/json',
   };
-  await applyClientAuth(ctx.config, post.params, headers, ctx.config.issuer ?? post.url);
+  await applyClientAuth(ctx.config, post.params, headers, assertionAudience(ctx.config, post.url));
   return ctx.transport({
     method: 'POST',
     url: post.url,

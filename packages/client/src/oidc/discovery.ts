@@ -4,6 +4,7 @@ import { createFetchTransport } from '../http/fetch-transport.js';
 import { readSuccessBody } from '../http/response.js';
 import { assertSecureEndpoint } from '../http/secure-endpoint.js';
 import type { Transport } from '../http/transport.js';
+import { isIssuerTemplate, TENANT_PLACEHOLDER } from './issuer.js';
 
 /** The subset of RFC 8414 / OIDC Discovery 1.0 metadata the client uses; `raw` keeps all of it. */
 export interface ProviderMetadata extends ProviderEndpoints {
@@ -65,13 +66,35 @@ export async function discover(
   throw new ProtocolError(`discovery failed for ${issuer}`, { code: 'discovery_failed', cause: lastError });
 }
 
-function toMetadata(raw: Record<string, unknown>, issuer: string): ProviderMetadata {
-  const s = (k: string) => (typeof raw[k] === 'string' ? (raw[k] as string) : undefined);
-  if (s('issuer') !== issuer) {
-    throw new ProtocolError('discovery issuer does not match the requested issuer (RFC 8414 §3.3)', {
-      code: 'discovery_failed',
-    });
+/**
+ * The issuer of a discovery document, which must be the requested one (RFC 8414 §3.3, against mix-up).
+ * A multi-tenant document may instead publish a `{tenantid}` template (Entra ID's `common` endpoint); it
+ * is accepted when it equals the requested issuer with one path segment of it replaced by the placeholder,
+ * and is then the issuer ID tokens are validated against (each with its own tenant, see `issuer.ts`).
+ */
+function documentIssuer(published: string | undefined, requested: string): string {
+  if (published === requested) return requested;
+  if (published !== undefined && isIssuerTemplate(published) && templateCovers(published, requested)) {
+    return published;
   }
+  throw new ProtocolError('discovery issuer does not match the requested issuer (RFC 8414 §3.3)', {
+    code: 'discovery_failed',
+  });
+}
+
+/** Whether `requested` is `template` with its single `{tenantid}` replaced by one path segment. */
+function templateCovers(template: string, requested: string): boolean {
+  const parts = template.split(TENANT_PLACEHOLDER);
+  if (parts.length !== 2) return false;
+  const [before = '', after = ''] = parts;
+  if (!requested.startsWith(before) || !requested.endsWith(after)) return false;
+  const segment = requested.slice(before.length, requested.length - after.length);
+  return /^[A-Za-z0-9._-]+$/.test(segment);
+}
+
+function toMetadata(raw: Record<string, unknown>, requested: string): ProviderMetadata {
+  const s = (k: string) => (typeof raw[k] === 'string' ? (raw[k] as string) : undefined);
+  const issuer = documentIssuer(s('issuer'), requested);
   const tokenEndpoint = s('token_endpoint');
   if (!tokenEndpoint) {
     throw new ProtocolError('discovery document lacks token_endpoint', { code: 'discovery_failed' });

@@ -1,9 +1,14 @@
 import { createHash } from 'node:crypto';
 import { decodeJwt, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { OAuth2Error, ProtocolError } from '../errors/index.js';
+import { expectedIssuer, isIssuerTemplate, TENANT_CLAIM } from './issuer.js';
 
 /** Checks of {@link validateIdToken}. */
 export interface IdTokenCheck {
+  /**
+   * The expected `iss`; a template with `{tenantid}` (multi-tenant providers) is filled with the token's
+   * `tid` claim, which must be a GUID.
+   */
   issuer: string;
   clientId: string;
   keys: JWTVerifyGetKey;
@@ -23,11 +28,12 @@ export interface IdTokenCheck {
  * token was not judged, and the failure may be transient.
  */
 export async function validateIdToken(idToken: string, check: IdTokenCheck): Promise<JWTPayload> {
+  const issuer = issuerFor(idToken, check.issuer);
   let payload: JWTPayload;
   let alg: string;
   try {
     const verified = await jwtVerify(idToken, check.keys, {
-      issuer: check.issuer,
+      issuer,
       audience: check.clientId,
       clockTolerance: check.clockToleranceSecs ?? 60,
       requiredClaims: ['iat', 'exp', 'sub'],
@@ -52,6 +58,30 @@ export async function validateIdToken(idToken: string, check: IdTokenCheck): Pro
     checkAtHash(payload['at_hash'], check.accessToken, alg);
   }
   return payload;
+}
+
+/**
+ * The issuer the token must name. For a `{tenantid}` template it is built from the token's own `tid`
+ * (read before the signature check; `jwtVerify` then verifies both `tid` and `iss` together).
+ */
+function issuerFor(idToken: string, configured: string): string {
+  if (!isIssuerTemplate(configured)) return configured;
+  let tenantId: unknown;
+  try {
+    tenantId = decodeJwt(idToken)[TENANT_CLAIM];
+  } catch (cause) {
+    throw new ProtocolError('ID token rejected: not a JWT', { code: 'invalid_id_token', cause });
+  }
+  const issuer = expectedIssuer(configured, tenantId);
+  if (issuer === undefined) {
+    throw new ProtocolError(
+      'ID token rejected: the tid claim of a multi-tenant issuer is missing or not a GUID',
+      {
+        code: 'invalid_id_token',
+      },
+    );
+  }
+  return issuer;
 }
 
 /** The hash whose left half makes `at_hash` for a JWS `alg` (OIDC Core §3.1.3.6; EdDSA: SHA-512, as Ed25519). */

@@ -1,4 +1,5 @@
 import type { OAuth2ClientConfig } from '../config/types.js';
+import { isTenantId, TENANT_PLACEHOLDER } from '../oidc/issuer.js';
 
 /** Provider behaviour that differs from the RFCs, as data. */
 export interface ProviderQuirks {
@@ -6,7 +7,10 @@ export interface ProviderQuirks {
   authorizationParams?: Record<string, string>;
   /** The provider is plain OAuth 2 without OpenID Connect ID tokens. */
   noOidc?: boolean;
-  /** The `iss` of ID tokens varies per tenant, so no fixed issuer is configured. */
+  /**
+   * The `iss` of ID tokens varies per tenant: `config.issuer` is a `{tenantid}` template, filled with each
+   * ID token's `tid` claim (a GUID) when it is validated.
+   */
   multiTenantIssuer?: boolean;
   /** Access tokens for an API need an `audience` parameter. */
   requiresAudience?: boolean;
@@ -56,22 +60,28 @@ export const WellKnownProviders = {
     };
   },
 
-  /** Microsoft Entra ID v2.0 endpoints; `tenant` defaults to `common` (multi-tenant issuer). */
+  /**
+   * Microsoft Entra ID v2.0 endpoints; `tenant` defaults to `common`. Entra puts the tenant's GUID in the
+   * `iss` of every ID token, whatever name the endpoints use, so only a GUID tenant gets a fixed issuer. For
+   * `common`, `organizations`, `consumers` or a domain name (`contoso.onmicrosoft.com`) the issuer is the
+   * template `https://login.microsoftonline.com/{tenantid}/v2.0`, filled with each ID token's `tid`: any
+   * tenant's users are then accepted, so pass the tenant GUID to pin a single-tenant app to its tenant.
+   */
   microsoft(options: { tenant?: string } = {}): ProviderPreset {
-    const tenant = encodeURIComponent(options.tenant ?? 'common');
-    const base = `https://login.microsoftonline.com/${tenant}`;
-    const multiTenant = ['common', 'organizations', 'consumers'].includes(tenant);
+    const tenant = options.tenant ?? 'common';
+    const base = `https://login.microsoftonline.com/${encodeURIComponent(tenant)}`;
+    const fixedIssuer = isTenantId(tenant);
     return {
       name: 'microsoft',
       config: {
-        ...(multiTenant ? {} : { issuer: `${base}/v2.0` }),
+        issuer: fixedIssuer ? `${base}/v2.0` : `https://login.microsoftonline.com/${TENANT_PLACEHOLDER}/v2.0`,
         authorizationEndpoint: `${base}/oauth2/v2.0/authorize`,
         tokenEndpoint: `${base}/oauth2/v2.0/token`,
         deviceAuthorizationEndpoint: `${base}/oauth2/v2.0/devicecode`,
         userinfoEndpoint: 'https://graph.microsoft.com/oidc/userinfo',
         jwksUri: `${base}/discovery/v2.0/keys`,
       },
-      quirks: multiTenant ? { multiTenantIssuer: true } : {},
+      quirks: fixedIssuer ? {} : { multiTenantIssuer: true },
     };
   },
 
