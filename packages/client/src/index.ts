@@ -6,7 +6,12 @@ export {
   type OAuth2Client,
 } from './client.js';
 export { type EnvSettings, readEnv } from './config/env.js';
-export type { ClientAuthMethod, OAuth2ClientConfig, ProviderEndpoints } from './config/types.js';
+export type {
+  ClientAuthMethod,
+  OAuth2ClientConfig,
+  ProtocolCompat,
+  ProviderEndpoints,
+} from './config/types.js';
 export {
   AuthorizationError,
   ConfigurationError,

@@ -27,6 +27,7 @@ const schema = z.object({
   jwksUri: endpoint,
   redirectUri: z.string().url().optional(),
   authorizationResponseIssParameterSupported: z.boolean().optional(),
+  compat: z.strictObject({ verificationUriField: z.string().min(1).optional() }).optional(),
   scopes: z
     .array(
       z

@@ -31,6 +31,18 @@ export interface ProviderEndpoints {
   authorizationResponseIssParameterSupported?: boolean;
 }
 
+/**
+ * Where a provider's responses deviate from the RFCs, as configuration (the presets in
+ * `WellKnownProviders` set it); the core has no provider-specific code.
+ */
+export interface ProtocolCompat {
+  /**
+   * Another name the provider gives RFC 8628 §3.2 `verification_uri`, read when `verification_uri` is
+   * absent. Google's device endpoint sends `verification_url` (golang.org/x/oauth2 reads it too).
+   */
+  verificationUriField?: string;
+}
+
 /** Configuration of {@link createOAuth2Client}. Endpoints must be HTTPS (loopback excepted). */
 export interface OAuth2ClientConfig extends ProviderEndpoints {
   clientId: string;
@@ -50,6 +62,8 @@ export interface OAuth2ClientConfig extends ProviderEndpoints {
    */
   issuer?: string;
   redirectUri?: string;
+  /** Provider deviations from the RFCs the client tolerates; set by the presets. Default: none. */
+  compat?: ProtocolCompat;
   /** Default scopes of every grant. */
   scopes?: string[];
   /** Per-request timeout in seconds; default 30. */

@@ -91,6 +91,15 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * RFC 8628 §3.2 `verification_uri`, or the field a provider sends instead when the configuration names
+ * one (`compat.verificationUriField`; Google: `verification_url`).
+ */
+function verificationUri(raw: Record<string, unknown>, alias: string | undefined): unknown {
+  if (raw['verification_uri'] !== undefined || alias === undefined) return raw['verification_uri'];
+  return raw[alias];
+}
+
 export function createDeviceFlow(ctx: ClientContext): DeviceFlow {
   const flow: DeviceFlow = {
     async requestDeviceCode(options = {}) {
@@ -106,8 +115,8 @@ export function createDeviceFlow(ctx: ClientContext): DeviceFlow {
         ...(options.signal ? { signal: options.signal } : {}),
       });
       const raw = readSuccessBody(response, 'device_authorization');
-      const { device_code, user_code, verification_uri, verification_uri_complete, expires_in, interval } =
-        raw;
+      const { device_code, user_code, verification_uri_complete, expires_in, interval } = raw;
+      const verification_uri = verificationUri(raw, ctx.config.compat?.verificationUriField);
       if (
         typeof device_code !== 'string' ||
         typeof user_code !== 'string' ||

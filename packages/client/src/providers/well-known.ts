@@ -27,7 +27,10 @@ export interface ProviderPreset {
 
 /** Presets for common providers (endpoints from each provider's published metadata). */
 export const WellKnownProviders = {
-  /** Google (OIDC). Refresh tokens only with `access_type=offline`. */
+  /**
+   * Google (OIDC). Refresh tokens only with `access_type=offline`. Its device endpoint names the
+   * verification URI `verification_url` (configured in `compat`).
+   */
   google(): ProviderPreset {
     return {
       name: 'google',
@@ -40,6 +43,8 @@ export const WellKnownProviders = {
         deviceAuthorizationEndpoint: 'https://oauth2.googleapis.com/device/code',
         jwksUri: 'https://www.googleapis.com/oauth2/v3/certs',
         tokenEndpointAuthMethod: 'client_secret_post',
+        // The device endpoint answers `verification_url`, not RFC 8628 §3.2 `verification_uri`.
+        compat: { verificationUriField: 'verification_url' },
       },
       quirks: { authorizationParams: { access_type: 'offline' } },
     };
