@@ -70,7 +70,10 @@ export interface TokenHooks {
 export interface TokenManagerOptions {
   storage: TokenStorage;
   endpoint: TokenEndpoint;
-  /** Refresh when the access token expires within this many seconds. Default 60. */
+  /**
+   * Refresh when the access token expires within this many seconds. Default 60. Capped at half the token's
+   * lifetime, so a token issued for less than the skew is still reused for half of it.
+   */
   skewSecs?: number;
   /** Recorded in stored metadata. */
   provider?: string;
@@ -185,8 +188,21 @@ export class TokenManager {
     }
   }
 
+  /**
+   * Valid for longer than the skew. The skew is at most half the token's lifetime: a token issued for
+   * less than the skew (say 45 s against 60 s) would otherwise be renewed on every call, rotating the
+   * refresh token each time until the provider rate-limits the client.
+   */
   #isFresh(stored: StoredTokens): boolean {
-    return stored.expiresAt === undefined || stored.expiresAt - this.#skewMs > this.#now();
+    if (stored.expiresAt === undefined) return true;
+    return stored.expiresAt - this.#skewFor(stored, stored.expiresAt) > this.#now();
+  }
+
+  /** The configured skew, capped at half the lifetime (from when the tokens were obtained to expiry). */
+  #skewFor(stored: StoredTokens, expiresAt: number): number {
+    const obtainedAt = stored.metadata.refreshedAt ?? stored.metadata.createdAt;
+    const lifetimeMs = Math.max(0, expiresAt - obtainedAt);
+    return Math.min(this.#skewMs, lifetimeMs / 2);
   }
 
   #isUsable(stored: StoredTokens): boolean {
