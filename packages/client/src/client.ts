@@ -17,9 +17,11 @@ import type { StateStore } from './oidc/state-store.js';
 import { DEFAULT_RATE_LIMIT_MAX_WAIT_MS, ifNotSentRetryBudget, withResilience } from './resilience/index.js';
 import { storageFromEnv } from './storage/from-env.js';
 import { MemoryTokenStorage } from './storage/memory-storage.js';
+import { RedisTokenStorage } from './storage/redis-storage.js';
 import { withHttpTelemetry } from './telemetry/http-telemetry.js';
 import { tokenMetricsHooks } from './telemetry/token-telemetry.js';
 import { TokenManager } from './token/manager.js';
+import { RedisTokenLock } from './token/redis-lock.js';
 import type { TokenResponse } from './token/types.js';
 
 /** An OAuth 2 / OIDC client bound to one configuration and one transport. */
@@ -61,6 +63,7 @@ export interface OAuth2Client {
  */
 export function createOAuth2Client(config: OAuth2ClientConfig): OAuth2Client {
   validateConfig(config);
+  assertDisjointRedisKeys(config);
   const transport = config.transport ?? defaultTransport(config);
   const ctx: ClientContext = { config: { ...config }, transport };
   let manager: TokenManager | undefined;
@@ -81,6 +84,22 @@ export function createOAuth2Client(config: OAuth2ClientConfig): OAuth2Client {
     authorizationCode: (options = {}) => createAuthorizationCodeFlow(ctx, { ...options, pkce: false }),
     authorizationCodePkce: (options = {}) => createAuthorizationCodeFlow(ctx, { ...options, pkce: true }),
   };
+}
+
+/**
+ * A Redis storage and lock whose key prefixes overlap would share keys: the storage's SCAN (`listKeys`,
+ * `clear`) would read lock keys as corrupted tokens and delete other instances' live refresh locks.
+ */
+function assertDisjointRedisKeys(config: OAuth2ClientConfig): void {
+  const { storage, tokenLock } = config;
+  if (!(storage instanceof RedisTokenStorage) || !(tokenLock instanceof RedisTokenLock)) return;
+  const [a, b] = [storage.keyPrefix, tokenLock.keyPrefix];
+  if (a.startsWith(b) || b.startsWith(a)) {
+    throw new ConfigurationError(
+      'invalid configuration: the keyPrefix of RedisTokenStorage and RedisTokenLock must not overlap (neither may start with the other)',
+      { code: 'invalid_configuration' },
+    );
+  }
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { ConfigurationError } from '../errors/index.js';
 import type { TokenLock } from '../token/lock.js';
 import { RedisTokenLock } from '../token/redis-lock.js';
@@ -17,9 +18,26 @@ function invalid(message: string): ConfigurationError {
 }
 
 /**
+ * Redis storage and lock under `OAUTH2_STORAGE_PREFIX`: tokens in `{prefix}tokens:`, locks in
+ * `{prefix}lock:`. The two key spaces must be disjoint: the storage's SCAN (`listKeys`, `clear`) covers
+ * everything under its prefix, and would otherwise read lock keys as corrupted tokens and delete other
+ * instances' live refresh locks. Without a prefix, the classes' defaults (`gatehouse:tokens:`,
+ * `gatehouse:lock:`) apply.
+ */
+function redisKeySpaces(namespace: string | undefined, client: Redis): Required<StorageSelection> {
+  if (!namespace)
+    return { storage: new RedisTokenStorage({ client }), tokenLock: new RedisTokenLock({ client }) };
+  return {
+    storage: new RedisTokenStorage({ client, keyPrefix: `${namespace}tokens:` }),
+    tokenLock: new RedisTokenLock({ client, keyPrefix: `${namespace}lock:` }),
+  };
+}
+
+/**
  * Builds token storage from `OAUTH2_STORAGE_TYPE` (`memory` | `file` | `redis`, default memory):
  * - `file`: `OAUTH2_STORAGE_PATH` (required), `OAUTH2_STORAGE_KEY` (optional base64 32-byte AES key);
- * - `redis`: `OAUTH2_REDIS_URL` (required; `ioredis` must be installed), `OAUTH2_STORAGE_PREFIX`.
+ * - `redis`: `OAUTH2_REDIS_URL` (required; `ioredis` must be installed), `OAUTH2_STORAGE_PREFIX` (a
+ *   namespace: tokens under `{prefix}tokens:`, refresh locks under `{prefix}lock:`).
  */
 export async function storageFromEnv(env: NodeJS.ProcessEnv): Promise<StorageSelection> {
   const type = env['OAUTH2_STORAGE_TYPE'] || 'memory';
@@ -43,11 +61,7 @@ export async function storageFromEnv(env: NodeJS.ProcessEnv): Promise<StorageSel
         throw invalid('OAUTH2_STORAGE_TYPE=redis needs the ioredis package installed');
       });
       const client = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2 });
-      const keyPrefix = env['OAUTH2_STORAGE_PREFIX'];
-      return {
-        storage: new RedisTokenStorage({ client, ...(keyPrefix ? { keyPrefix } : {}) }),
-        tokenLock: new RedisTokenLock({ client, ...(keyPrefix ? { keyPrefix: `${keyPrefix}lock:` } : {}) }),
-      };
+      return { ...redisKeySpaces(env['OAUTH2_STORAGE_PREFIX'], client) };
     }
     default:
       throw invalid(`OAUTH2_STORAGE_TYPE must be memory, file or redis (got "${type}")`);

@@ -31,6 +31,11 @@ export class RedisTokenStorage implements TokenStorage {
     this.#graceMs = (options.ttlGraceSecs ?? 60) * 1000;
   }
 
+  /** The prefix of every key this storage reads, writes, lists and clears. */
+  get keyPrefix(): string {
+    return this.#prefix;
+  }
+
   async store(key: string, tokens: StoredTokens): Promise<void> {
     const value = JSON.stringify(tokens);
     const ttlMs = this.#ttlMs(tokens);

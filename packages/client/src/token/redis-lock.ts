@@ -29,6 +29,11 @@ export class RedisTokenLock implements TokenLock {
     this.#prefix = options.keyPrefix ?? 'gatehouse:lock:';
   }
 
+  /** The prefix of every lock key. */
+  get keyPrefix(): string {
+    return this.#prefix;
+  }
+
   async tryAcquire(name: string, ttlMs: number): Promise<LockRelease | undefined> {
     const key = this.#prefix + name;
     const owner = randomBytes(16).toString('hex');
