@@ -55,6 +55,12 @@ export interface OAuth2Client {
   authorizationCode(options?: { stateStore?: StateStore }): AuthorizationCodeFlow;
   /** Authorization code grant with PKCE S256 (RFC 7636), recommended for every client (RFC 9700 §2.1.1). */
   authorizationCodePkce(options?: { stateStore?: StateStore }): AuthorizationCodeFlow;
+  /**
+   * Releases what the client opened itself: the Redis connection `createOAuth2ClientFromEnv` creates for
+   * `OAUTH2_STORAGE_TYPE=redis`, which otherwise keeps the process alive. A storage, lock or transport
+   * passed in the config is never closed. Call it once, when the client is no longer used.
+   */
+  close(): Promise<void>;
 }
 
 /**
@@ -62,6 +68,11 @@ export interface OAuth2Client {
  * be HTTPS except loopback.
  */
 export function createOAuth2Client(config: OAuth2ClientConfig): OAuth2Client {
+  return createClient(config, async () => undefined);
+}
+
+/** {@link createOAuth2Client}, with what `close()` must release. */
+function createClient(config: OAuth2ClientConfig, close: () => Promise<void>): OAuth2Client {
   validateConfig(config);
   assertDisjointRedisKeys(config);
   const transport = config.transport ?? defaultTransport(config);
@@ -83,6 +94,7 @@ export function createOAuth2Client(config: OAuth2ClientConfig): OAuth2Client {
     },
     authorizationCode: (options = {}) => createAuthorizationCodeFlow(ctx, { ...options, pkce: false }),
     authorizationCodePkce: (options = {}) => createAuthorizationCodeFlow(ctx, { ...options, pkce: true }),
+    close,
   };
 }
 
@@ -209,18 +221,37 @@ export async function createOAuth2ClientFromDiscovery(
  * Creates a client from `OAUTH2_*` environment variables. With `OAUTH2_ISSUER` the endpoints are
  * discovered; otherwise `OAUTH2_TOKEN_ENDPOINT` is required. `OAUTH2_STORAGE_TYPE` (`memory|file|redis`)
  * with `OAUTH2_STORAGE_PATH` / `OAUTH2_STORAGE_KEY` / `OAUTH2_REDIS_URL` choose the token manager's storage.
+ * A Redis connection opened here is closed by the client's `close()`, or at once when creating the client
+ * fails (discovery, configuration), so a failed start never keeps the process alive.
  */
 export async function createOAuth2ClientFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<OAuth2Client> {
   const { config: envConfig, issuer } = readEnv(env);
-  const config = { ...envConfig, ...(await storageFromEnv(env)) };
-  if (issuer) {
-    const { clientId, clientSecret, ...rest } = config;
-    return createOAuth2ClientFromDiscovery(
-      issuer,
-      clientSecret ? { clientId, clientSecret } : { clientId },
-      rest,
-    );
+  const { close = async () => undefined, ...selection } = await storageFromEnv(env);
+  const config = { ...envConfig, ...selection };
+  try {
+    const client = issuer ? await clientFromIssuer(issuer, config) : clientFromEndpoint(config);
+    return { ...client, close };
+  } catch (error) {
+    await close();
+    throw error;
   }
+}
+
+/** What the `OAUTH2_*` variables configure. */
+type EnvConfig = Partial<OAuth2ClientConfig> & { clientId: string };
+
+/** The env client of an `OAUTH2_ISSUER`: endpoints discovered (OIDC Discovery 1.0 / RFC 8414). */
+function clientFromIssuer(issuer: string, config: EnvConfig): Promise<OAuth2Client> {
+  const { clientId, clientSecret, ...rest } = config;
+  return createOAuth2ClientFromDiscovery(
+    issuer,
+    clientSecret ? { clientId, clientSecret } : { clientId },
+    rest,
+  );
+}
+
+/** The env client of an `OAUTH2_TOKEN_ENDPOINT`. */
+function clientFromEndpoint(config: EnvConfig): OAuth2Client {
   if (!config.tokenEndpoint) {
     throw new ConfigurationError(
       'invalid configuration: OAUTH2_TOKEN_ENDPOINT or OAUTH2_ISSUER must be set',

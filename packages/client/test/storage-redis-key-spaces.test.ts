@@ -54,6 +54,7 @@ describe.skipIf(missing('redis'))('Redis token and lock key spaces are disjoint'
 
     answer();
     await refresh.catch(() => undefined); // the clear superseded the refresh
+    await client.close();
   });
 
   it('a RedisTokenStorage and RedisTokenLock with overlapping prefixes are a configuration error', () => {

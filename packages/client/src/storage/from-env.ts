@@ -11,6 +11,8 @@ import type { TokenStorage } from './token-storage.js';
 export interface StorageSelection {
   storage: TokenStorage;
   tokenLock?: TokenLock;
+  /** Closes what was opened for them (the Redis connection); absent when nothing was. */
+  close?: () => Promise<void>;
 }
 
 function invalid(message: string): ConfigurationError {
@@ -24,13 +26,32 @@ function invalid(message: string): ConfigurationError {
  * instances' live refresh locks. Without a prefix, the classes' defaults (`gatehouse:tokens:`,
  * `gatehouse:lock:`) apply.
  */
-function redisKeySpaces(namespace: string | undefined, client: Redis): Required<StorageSelection> {
+function redisKeySpaces(
+  namespace: string | undefined,
+  client: Redis,
+): Required<Omit<StorageSelection, 'close'>> {
   if (!namespace)
     return { storage: new RedisTokenStorage({ client }), tokenLock: new RedisTokenLock({ client }) };
   return {
     storage: new RedisTokenStorage({ client, keyPrefix: `${namespace}tokens:` }),
     tokenLock: new RedisTokenLock({ client, keyPrefix: `${namespace}lock:` }),
   };
+}
+
+/**
+ * Ends a connection this module opened: a graceful QUIT when connected (pending commands finish),
+ * otherwise at once, since a connection still retrying would wait for a server that may never come.
+ */
+async function closeRedis(client: Redis): Promise<void> {
+  if (client.status === 'ready') {
+    try {
+      await client.quit();
+      return;
+    } catch {
+      // fall through: drop it
+    }
+  }
+  client.disconnect();
 }
 
 /**
@@ -61,7 +82,7 @@ export async function storageFromEnv(env: NodeJS.ProcessEnv): Promise<StorageSel
         throw invalid('OAUTH2_STORAGE_TYPE=redis needs the ioredis package installed');
       });
       const client = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2 });
-      return { ...redisKeySpaces(env['OAUTH2_STORAGE_PREFIX'], client) };
+      return { ...redisKeySpaces(env['OAUTH2_STORAGE_PREFIX'], client), close: () => closeRedis(client) };
     }
     default:
       throw invalid(`OAUTH2_STORAGE_TYPE must be memory, file or redis (got "${type}")`);
