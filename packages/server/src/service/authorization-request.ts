@@ -1,6 +1,7 @@
 import type { Client } from '../domain/index.js';
 import type { AppContext } from '../state/index.js';
 import { nowSecs } from './hash.js';
+import { verifyIdTokenHint } from './id-token-hint.js';
 import type { Session } from './sessions.js';
 
 /** Error shown as an HTML page: the client or redirect_uri could not be trusted, so never redirect. */
@@ -34,6 +35,8 @@ export interface AuthRequest {
   prompt: string[];
   maxAge: number | undefined;
   loginHint: string | undefined;
+  /** The user id (`sub`) of a verified `id_token_hint`: only that user may be answered for. */
+  hintedUserId: string | undefined;
 }
 
 type Params = Record<string, string | undefined>;
@@ -83,12 +86,12 @@ export async function resolveClient(
 }
 
 /** Step 2: everything else; failures are redirected to the client with error, state and iss (RFC 9207). */
-export function validateAuthorizationRequest(
+export async function validateAuthorizationRequest(
   ctx: AppContext,
   client: Client,
   redirectUri: string,
   params: Params,
-): AuthRequest {
+): Promise<AuthRequest> {
   const p = (n: string) => params[n];
   // OIDC Core §6.1/§6.2: request objects are not supported. Ignoring them would process the request without
   // the parameters (and the integrity) the client put in the signed object, so refuse with the dedicated codes
@@ -126,7 +129,28 @@ export function validateAuthorizationRequest(
     prompt: checkPrompt(p('prompt')),
     maxAge: checkMaxAge(p('max_age')),
     loginHint: p('login_hint'),
+    // Last (properties are evaluated in order): the one check that verifies a signature.
+    hintedUserId: await checkIdTokenHint(ctx, client, p('id_token_hint')),
   };
+}
+
+/**
+ * OIDC Core §3.1.2.1 `id_token_hint`: "ID Token previously issued by the Authorization Server being passed as
+ * a hint about the End-User's current or past authenticated session with the Client". It must be one of our
+ * ID tokens (expired or not) issued to this very client; anything else is refused rather than ignored, so a
+ * client relying on the hint is never answered for another user than the one it named.
+ */
+async function checkIdTokenHint(
+  ctx: AppContext,
+  client: Client,
+  value: string | undefined,
+): Promise<string | undefined> {
+  if (value === undefined) return undefined;
+  const hint = await verifyIdTokenHint(ctx, value);
+  if (hint === undefined || hint.aud !== client.clientId) {
+    throw new RedirectError('invalid_request', 'id_token_hint is not an ID token issued to this client');
+  }
+  return hint.sub;
 }
 
 /** RFC 7636 + OAuth 2.1 §7.5.1: S256 only; required for public clients and (by default) confidential ones. */
@@ -164,6 +188,15 @@ function checkMaxAge(value: string | undefined): number | undefined {
   if (!/^\d+$/.test(value))
     throw new RedirectError('invalid_request', 'max_age must be a non-negative integer');
   return Number(value);
+}
+
+/**
+ * Whether the session's user may be answered for: with an `id_token_hint`, only the user it names (OIDC Core
+ * §3.1.2.1: "If the End-User identified by the ID Token is logged in or is logged in by the request, then the
+ * Authorization Server returns a positive response; otherwise, it SHOULD return an error").
+ */
+export function isHintedUser(req: AuthRequest, session: Session): boolean {
+  return req.hintedUserId === undefined || req.hintedUserId === session.userId;
 }
 
 /** Whether an existing session satisfies the request without a new login (`prompt=login`, `max_age`). */

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   type AuthRequest,
+  isHintedUser,
   PageError,
   RedirectError,
   resolveClient,
@@ -73,6 +74,15 @@ export function authorizeRoutes(ctx: AppContext, kit: BrowserKit) {
       consentGiven: boolean,
       freshLogin = false,
     ) => {
+      // OIDC Core §3.1.2.1: a user who signed in on this request's login page but is not the one id_token_hint
+      // names gets the client an error, never a code for someone else.
+      if (!isHintedUser(ar, session)) {
+        return redirect(reply, req.method, ar.redirectUri, {
+          error: 'login_required',
+          error_description: 'the signed-in user is not the one named by id_token_hint',
+          state: ar.state,
+        });
+      }
       if (!consentGiven && (await ctx.consents.needsConsent(ar, session))) {
         if (ar.prompt.includes('none')) {
           return redirect(reply, req.method, ar.redirectUri, { error: 'consent_required', state: ar.state });
@@ -113,7 +123,7 @@ export function authorizeRoutes(ctx: AppContext, kit: BrowserKit) {
       try {
         if (repeated.length > 0)
           throw new RedirectError('invalid_request', `repeated parameter: ${repeated[0]}`);
-        ar = validateAuthorizationRequest(ctx, client.client, client.redirectUri, params);
+        ar = await validateAuthorizationRequest(ctx, client.client, client.redirectUri, params);
       } catch (err) {
         if (err instanceof RedirectError) {
           return redirect(reply, req.method, client.redirectUri, {
@@ -148,7 +158,10 @@ export function authorizeRoutes(ctx: AppContext, kit: BrowserKit) {
         return finish(req, reply, ar, session, params, false, true);
       }
 
-      const session = await kit.session(req);
+      // With an id_token_hint, another user's session is no session for this request: the login page asks the
+      // hinted user to sign in, or prompt=none answers login_required (OIDC Core §3.1.2.1).
+      const signedIn = await kit.session(req);
+      const session = signedIn && isHintedUser(ar, signedIn) ? signedIn : undefined;
 
       // Consent form submission.
       if (isPost && params['consent'] !== undefined && session) {

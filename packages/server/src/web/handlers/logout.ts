@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { hintMatchesSession, logoutRedirectAllowed, verifyIdTokenHint } from '../../service/logout.js';
+import { verifyIdTokenHint } from '../../service/id-token-hint.js';
+import { hintMatchesSession, logoutRedirectAllowed } from '../../service/logout.js';
 import type { AppContext } from '../../state/index.js';
 import { type BrowserKit, readParams } from '../browser-kit.js';
 import { errorPage, logoutPage, messagePage } from '../pages/index.js';
