@@ -62,6 +62,7 @@ async function startGatehouse() {
         token_endpoint_auth_method: 'client_secret_basic',
         grant_types: ['client_credentials'],
         scopes: [SCOPE],
+        resources: [RESOURCE],
       },
     ],
   });

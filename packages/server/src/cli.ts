@@ -18,7 +18,7 @@ const USAGE = `usage: gatehouse <command>
   serve                                   run the server (default)
   migrate                                 apply database migrations and exit
   clients create <id> [--scope s]... [--grant g]... [--auth-method m] [--redirect-uri u]...
-                 [--name display-name] [--post-logout-redirect-uri u]...
+                 [--name display-name] [--post-logout-redirect-uri u]... [--resource uri]...
                  [--jwks-uri url | --jwks-file jwks.json]   (private_key_jwt)
                  [--replace]                             (replace an existing client)
   clients list | delete <id> | rotate-secret <id>
@@ -97,6 +97,7 @@ const OPTIONS = {
   'auth-method': { type: 'string' },
   'redirect-uri': { type: 'string', multiple: true },
   'post-logout-redirect-uri': { type: 'string', multiple: true },
+  resource: { type: 'string', multiple: true },
   'jwks-uri': { type: 'string' },
   'jwks-file': { type: 'string' },
   password: { type: 'string' },
@@ -135,6 +136,7 @@ async function main(argv: string[]): Promise<void> {
         scopes: values.scope ?? [],
         redirect_uris: values['redirect-uri'] ?? [],
         post_logout_redirect_uris: values['post-logout-redirect-uri'] ?? [],
+        resources: values.resource ?? [],
         ...(values.name !== undefined ? { client_name: values.name } : {}),
         ...(values['jwks-uri'] !== undefined ? { jwks_uri: values['jwks-uri'] } : {}),
         ...(jwks !== undefined ? { jwks } : {}),

@@ -15,7 +15,20 @@ describe('gatehouse CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gh-cli-'));
     const env = { DATA_DIR: dir, JWT_SECRET: 'y'.repeat(40) };
     expect((await run(['migrate'], env)).code).toBe(0);
-    const created = await run(['clients', 'create', 'svc', '--scope', 'read', '--scope', 'write'], env);
+    const created = await run(
+      [
+        'clients',
+        'create',
+        'svc',
+        '--scope',
+        'read',
+        '--scope',
+        'write',
+        '--resource',
+        'https://api.example.com',
+      ],
+      env,
+    );
     expect(created.code).toBe(0);
     const { client_secret } = JSON.parse(created.stdout) as { client_secret: string };
     expect(client_secret.length).toBeGreaterThan(20);
@@ -23,7 +36,13 @@ describe('gatehouse CLI', () => {
       clientId: string;
       scopes: string[];
     }[];
-    expect(list).toEqual([expect.objectContaining({ clientId: 'svc', scopes: ['read', 'write'] })]);
+    expect(list).toEqual([
+      expect.objectContaining({
+        clientId: 'svc',
+        scopes: ['read', 'write'],
+        resources: ['https://api.example.com'],
+      }),
+    ]);
     expect(JSON.stringify(list)).not.toContain(client_secret);
     const rotated = JSON.parse((await run(['clients', 'rotate-secret', 'svc'], env)).stdout) as {
       client_secret: string;

@@ -390,3 +390,23 @@ describe('duplicate entries', () => {
 function yamlOverrides(overrides: Record<string, unknown>) {
   return { env: { JWT_SECRET: SECRET }, overrides };
 }
+
+describe('client resources (RFC 8707)', () => {
+  const client = (resources: string[]) => ({
+    env: { JWT_SECRET: SECRET },
+    overrides: { clients: [{ client_id: 'svc', client_secret: 's', resources }] },
+  });
+
+  it('takes absolute URIs without a fragment, and names the entry it refuses', () => {
+    expect(loadConfig(client(['https://api.example.com', 'urn:example:rs'])).clients[0]?.resources).toEqual([
+      'https://api.example.com',
+      'urn:example:rs',
+    ]);
+    expect(loadConfig(client([])).clients[0]?.resources).toEqual([]);
+    for (const bad of ['/api', 'https://api.example.com/#x', ' https://api.example.com']) {
+      const message = configError(client(['https://ok.example.com', bad]));
+      expect(message, bad).toContain('clients.0.resources.1');
+      expect(message).toContain('absolute URI without a fragment');
+    }
+  });
+});

@@ -7,12 +7,18 @@ import { buildApp } from '../src/web/router.js';
 export const SECRET = 'test-jwt-secret-that-is-long-enough-0123456789';
 
 export const CLIENTS = [
-  { client_id: 'svc-basic', client_secret: 'basic-secret', scopes: ['read', 'write'] },
+  {
+    client_id: 'svc-basic',
+    client_secret: 'basic-secret',
+    scopes: ['read', 'write'],
+    resources: ['https://api.example.com', 'https://billing.example.com', 'urn:example:rs'],
+  },
   {
     client_id: 'svc-post',
     client_secret: 'post-secret',
     token_endpoint_auth_method: 'client_secret_post',
     scopes: ['read'],
+    resources: ['https://api.example.com'],
   },
   { client_id: 'svc-nogrant', client_secret: 'nogrant-secret', grant_types: ['authorization_code'] },
 ];

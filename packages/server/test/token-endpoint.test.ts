@@ -135,6 +135,51 @@ describe('POST /api/oauth/token', () => {
     expect(res.json().error).toBe('invalid_scope');
   });
 
+  it('mints tokens only for the resources the client is registered for (RFC 8707 §2)', async () => {
+    const auth = { authorization: basic('svc-basic', 'basic-secret') };
+    const two = await post(
+      'grant_type=client_credentials&resource=https%3A%2F%2Fapi.example.com&resource=https%3A%2F%2Fbilling.example.com',
+      auth,
+    );
+    expect(two.statusCode).toBe(200);
+    const aud = JSON.parse(Buffer.from(two.json().access_token.split('.')[1], 'base64url').toString()).aud;
+    expect(aud).toEqual(['https://api.example.com', 'https://billing.example.com']);
+    for (const payload of [
+      form({ grant_type: 'client_credentials', resource: 'https://payroll.example.com' }),
+      'grant_type=client_credentials&resource=https%3A%2F%2Fapi.example.com&resource=https%3A%2F%2Fpayroll.example.com',
+    ]) {
+      const res = await post(payload, auth);
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toEqual({
+        error: 'invalid_target',
+        error_description: 'resource not allowed for this client',
+      });
+    }
+    // Another client's resources are not this client's.
+    const other = await post(
+      form({
+        grant_type: 'client_credentials',
+        client_id: 'svc-post',
+        client_secret: 'post-secret',
+        resource: 'https://billing.example.com',
+      }),
+    );
+    expect(other.json().error).toBe('invalid_target');
+  });
+
+  it('refuses resource on the user grants instead of ignoring it', async () => {
+    for (const grant_type of [
+      'authorization_code',
+      'refresh_token',
+      'urn:ietf:params:oauth:grant-type:device_code',
+    ]) {
+      const res = await post(form({ grant_type, resource: 'https://api.example.com' }), {
+        authorization: basic('svc-basic', 'basic-secret'),
+      });
+      expect(res.json().error, grant_type).toBe('invalid_target');
+    }
+  });
+
   it('answers invalid_target for a relative resource', async () => {
     const res = await post(form({ grant_type: 'client_credentials', resource: '/api' }), {
       authorization: basic('svc-basic', 'basic-secret'),

@@ -14,7 +14,7 @@ import { extname, join, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { GRANT_TYPES_SUPPORTED } from '../domain/index.js';
+import { GRANT_TYPES_SUPPORTED, isResourceIndicator } from '../domain/index.js';
 
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 
@@ -141,6 +141,12 @@ export const clientSchema = z
     jwks: z.object({ keys: z.array(publicJwkSchema).min(1) }).optional(),
     /** … or the URL the server fetches them from. */
     jwks_uri: jwksUriSchema.optional(),
+    /** RFC 8707: the resource indicators this client may ask tokens for (client credentials). */
+    resources: z
+      .array(
+        z.string().refine(isResourceIndicator, { message: 'must be an absolute URI without a fragment' }),
+      )
+      .default([]),
   })
   .refine((c) => !secretMethod(c.token_endpoint_auth_method) || c.client_secret !== undefined, {
     message: 'client_secret is required for client_secret_basic / client_secret_post',

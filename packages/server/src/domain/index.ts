@@ -22,6 +22,11 @@ export interface Client {
   jwks: JsonWebKeySet | null;
   /** … fetched from this URL. Exactly one of the two is set for private_key_jwt clients. */
   jwksUri: string | null;
+  /**
+   * RFC 8707: the resource indicators this client may ask tokens for (each becomes the token's `aud`).
+   * Anything else is `invalid_target`; empty: tokens for the issuer only.
+   */
+  resources: string[];
 }
 
 /** A JWK Set holding public keys only (RFC 7517 §5). */
@@ -68,3 +73,12 @@ export const GRANT_TYPES_SUPPORTED = [
   'refresh_token',
   'urn:ietf:params:oauth:grant-type:device_code',
 ] as const;
+
+/**
+ * RFC 8707 §2: an absolute URI (RFC 3986 §4.3) with no fragment. Checked on the raw value, which becomes
+ * `aud` as sent: the WHATWG URL parser alone would accept it after stripping spaces, tabs and newlines, and
+ * reports a bare trailing `#` as no fragment.
+ */
+const ABSOLUTE_URI_WITHOUT_FRAGMENT = /^[A-Za-z][A-Za-z0-9+.-]*:[\x21\x22\x24-\x7e]+$/;
+export const isResourceIndicator = (value: string): boolean =>
+  ABSOLUTE_URI_WITHOUT_FRAGMENT.test(value) && URL.canParse(value);

@@ -20,6 +20,7 @@ function toClient(r: Row): Client {
     postLogoutRedirectUris: r.postLogoutRedirectUris,
     jwks: r.jwks,
     jwksUri: r.jwksUri,
+    resources: r.resources,
   };
 }
 
@@ -50,6 +51,7 @@ export class ClientRepo {
       postLogoutRedirectUris: c.postLogoutRedirectUris,
       jwks: c.jwks,
       jwksUri: c.jwksUri,
+      resources: c.resources,
     };
     await this.db
       .insert(clients)

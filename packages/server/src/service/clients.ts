@@ -8,9 +8,10 @@ import { ClientAssertionVerifier, JWT_BEARER_ASSERTION_TYPE, unverifiedSubject }
 import { generateClientSecret, hashClientSecret, verifyClientSecret } from './secrets.js';
 import { claimOnce } from './single-use.js';
 
-/** A client as configured; post_logout_redirect_uris may be left out (none). */
-export type ClientInput = Omit<ClientSeed, 'post_logout_redirect_uris'> & {
+/** A client as configured; post_logout_redirect_uris and resources may be left out (none). */
+export type ClientInput = Omit<ClientSeed, 'post_logout_redirect_uris' | 'resources'> & {
   post_logout_redirect_uris?: string[] | undefined;
+  resources?: string[] | undefined;
 };
 
 export interface ClientCredentialsInput {
@@ -83,6 +84,7 @@ export class ClientService {
       postLogoutRedirectUris: seed.post_logout_redirect_uris ?? [],
       jwks: seed.jwks ?? null,
       jwksUri: seed.jwks_uri ?? null,
+      resources: seed.resources ?? [],
     });
   }
 

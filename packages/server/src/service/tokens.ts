@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { errors, jwtVerify } from 'jose';
-import type { AccessTokenClaims, Client } from '../domain/index.js';
+import { type AccessTokenClaims, type Client, isResourceIndicator } from '../domain/index.js';
 import { invalidScope, OAuthError, unauthorizedClient } from '../error/index.js';
 import { BoundedCache } from '../infra/bounded-cache.js';
 import type { SigningWorker } from '../infra/signing-worker.js';
@@ -32,15 +32,6 @@ const revokedKey = (jti: string) => `revoked:${jti}`;
 const grantRevokedKey = (grantId: string) => `rt-family-revoked:${grantId}`;
 /** Margin past a token's `exp` for a revocation record: clock skew and requests in flight. */
 const REVOCATION_MARGIN_SECS = 5;
-
-/**
- * RFC 8707 §2: an absolute URI (RFC 3986 §4.3) with no fragment. Checked on the raw value, which becomes
- * `aud` as sent: the WHATWG URL parser alone would accept it after stripping spaces, tabs and newlines, and
- * reports a bare trailing `#` as no fragment.
- */
-const ABSOLUTE_URI_WITHOUT_FRAGMENT = /^[A-Za-z][A-Za-z0-9+.-]*:[\x21\x22\x24-\x7e]+$/;
-const isResourceIndicator = (value: string): boolean =>
-  ABSOLUTE_URI_WITHOUT_FRAGMENT.test(value) && URL.canParse(value);
 
 export class TokenService {
   /**
@@ -87,6 +78,11 @@ export class TokenService {
     }
     if (!resources.every(isResourceIndicator)) {
       throw new OAuthError('invalid_target', 'resource must be an absolute URI without a fragment');
+    }
+    // RFC 8707 §2: a resource the client is not registered for is refused, not turned into an audience —
+    // otherwise any client could mint tokens that another resource server accepts.
+    if (!resources.every((r) => client.resources.includes(r))) {
+      throw new OAuthError('invalid_target', 'resource not allowed for this client');
     }
     const now = Math.floor(Date.now() / 1000);
     const ttl = this.opts.accessTokenTtlSecs;

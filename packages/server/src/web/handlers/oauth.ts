@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { invalidRequest, unsupportedGrantType } from '../../error/index.js';
+import { invalidRequest, OAuthError, unsupportedGrantType } from '../../error/index.js';
 import { authorizationCodeGrant } from '../../service/grants/authorization-code.js';
 import { DEVICE_GRANT, deviceCodeGrant, startDeviceAuthorization } from '../../service/grants/device-code.js';
 import { refreshTokenGrant } from '../../service/grants/refresh-token.js';
@@ -32,6 +32,16 @@ function many(body: Body, name: string): string[] {
   return Array.isArray(v) ? v.map(String) : [String(v)];
 }
 
+/**
+ * RFC 8707 resource indicators are honoured for the client credentials grant only. A user grant asked for a
+ * resource gets invalid_target rather than a token for another audience than the one it asked for (§2).
+ */
+function noResource(body: Body): void {
+  if (body['resource'] !== undefined) {
+    throw new OAuthError('invalid_target', 'resource is supported with the client_credentials grant only');
+  }
+}
+
 function noStore(reply: FastifyReply): FastifyReply {
   return reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
 }
@@ -61,6 +71,7 @@ export function oauthRoutes(ctx: AppContext, limits: RateLimits) {
       if (grantType === undefined) throw invalidRequest('grant_type is required');
       if (grantType === 'authorization_code') {
         const client = await authenticate(req, body, true);
+        noResource(body);
         const res = await authorizationCodeGrant(ctx, client, {
           code: single(body, 'code'),
           redirectUri: single(body, 'redirect_uri'),
@@ -71,12 +82,14 @@ export function oauthRoutes(ctx: AppContext, limits: RateLimits) {
       }
       if (grantType === DEVICE_GRANT) {
         const client = await authenticate(req, body, true);
+        noResource(body);
         const res = await deviceCodeGrant(ctx, client, single(body, 'device_code'));
         ctx.metrics.tokensIssued.inc({ grant_type: 'device_code' });
         return res;
       }
       if (grantType === 'refresh_token') {
         const client = await authenticate(req, body, true);
+        noResource(body);
         const res = await refreshTokenGrant(ctx, client, {
           refreshToken: single(body, 'refresh_token'),
           scope: single(body, 'scope'),

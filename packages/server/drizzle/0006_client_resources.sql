@@ -1,0 +1,1 @@
+ALTER TABLE "clients" ADD COLUMN "resources" jsonb DEFAULT '[]'::jsonb NOT NULL;
