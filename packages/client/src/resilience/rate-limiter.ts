@@ -2,6 +2,7 @@ import type { Meter } from '@opentelemetry/api';
 import { ProviderError } from '../errors/index.js';
 import type { EndpointKind, HttpRequest, HttpResponse, Transport } from '../http/transport.js';
 import { resolveMeter } from '../telemetry/otel.js';
+import { waitUnlessAborted } from './abort.js';
 
 /** Limit of one endpoint kind. */
 export interface RateLimit {
@@ -55,7 +56,8 @@ export class TokenBucket {
 
 /**
  * Wraps a transport with a token bucket per endpoint kind. A request waits for a permit when one frees up
- * within `maxWaitMs`; otherwise it fails with `ProviderError` code `rate_limited` without being sent.
+ * within `maxWaitMs`; otherwise it fails with `ProviderError` code `rate_limited` without being sent. The
+ * request's own `signal` ends the wait (NetworkError `aborted`) and gives the permit back.
  * Counts `oauth2_rate_limited_total{endpoint, source}`: `source="client"` for requests refused here,
  * `source="provider"` for HTTP 429 responses coming back from the provider.
  */
@@ -86,7 +88,14 @@ export function withRateLimit(transport: Transport, options: RateLimiterOptions)
           retryAfterSecs: Math.ceil(waitMs / 1000),
         });
       }
-      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+      if (waitMs > 0) {
+        try {
+          await waitUnlessAborted(waitMs, request);
+        } catch (error) {
+          bucket.cancel(); // the reserved permit goes unused
+          throw error;
+        }
+      }
     }
     const response = await transport(request);
     if (response.status === 429) rateLimited.add(1, { endpoint: request.endpoint, source: 'provider' });

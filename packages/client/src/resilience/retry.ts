@@ -1,5 +1,6 @@
 import { DelegateBackoff, handleWhen, type IRetryBackoffContext, retry } from 'cockatiel';
 import type { HttpRequest, HttpResponse, Transport } from '../http/transport.js';
+import { waitUnlessAborted } from './abort.js';
 import { isRetryableError, isRetryableResponse, retryAfterSecs } from './classify.js';
 
 /** Retry settings (seed §8.3). */
@@ -67,17 +68,25 @@ export function withRetry(transport: Transport, options: RetryOptions = {}): Tra
 
   return async (request: HttpRequest): Promise<HttpResponse> => {
     if (request.retry === 'never' || maxRetries <= 0) return transport(request);
+    // cockatiel's own backoff sleep cannot be cancelled, so it is told 0 ms and the wait happens before
+    // the next attempt instead, where the caller's signal ends it at once (up to a 60 s Retry-After).
+    let waitMs = 0;
+    const backoff = new DelegateBackoff((ctx: IRetryBackoffContext<unknown>) => {
+      waitMs = delayFor(ctx);
+      return 0;
+    });
     const policy = retry(
       handleWhen((error) => isRetryableError(request.retry, error)).orWhenResult(
         (result) =>
           isRetryableResponse(request.retry, result as HttpResponse) &&
           (retryAfterSecs(result as HttpResponse) ?? 0) * 1000 <= maxRetryAfterMs,
       ),
-      { maxAttempts: maxRetries, backoff: new DelegateBackoff(delayFor) },
+      { maxAttempts: maxRetries, backoff },
     );
-    return policy.execute(
-      ({ signal }) => transport(signal === request.signal ? request : request),
-      request.signal,
-    );
+    return policy.execute(async () => {
+      if (waitMs > 0) await waitUnlessAborted(waitMs, request);
+      waitMs = 0;
+      return transport(request);
+    }, request.signal);
   };
 }
