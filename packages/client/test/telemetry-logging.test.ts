@@ -92,6 +92,16 @@ describe('redact', () => {
     });
   });
 
+  it('scrubs credentials after an auth scheme in any letter case (RFC 9110 §11.1)', () => {
+    expect(redactString('authorization: bearer gho_16C7e42F292c6912E7710c838347Ae178B4a')).toBe(
+      `authorization: bearer ${REDACTED}`,
+    );
+    expect(redact({ msg: 'curl -H "Authorization: BASIC dXNlcjpwYXNz"' })).toEqual({
+      msg: `curl -H "Authorization: BASIC ${REDACTED}"`,
+    });
+    expect(redactString('DPOP eyJabc.def')).toBe(`DPOP ${REDACTED}`);
+  });
+
   it('handles errors, Headers, Maps and cycles', () => {
     const err = new ProviderError('failed for https://idp/token?code=abc', { code: 'invalid_grant' });
     const out = redact({ err }) as unknown as { err: Record<string, unknown> };

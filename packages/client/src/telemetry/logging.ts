@@ -66,8 +66,11 @@ const SECRET_PARAMS = [
 const PARAM_RE = new RegExp(`(^|[?&#;\\s])(${SECRET_PARAMS})=[^&#;\\s"']*`, 'gi');
 /** `"name": "value"` in JSON text (e.g. a logged response body). */
 const JSON_RE = new RegExp(`("(?:${SECRET_PARAMS})"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi');
-/** `Bearer <token>` / `Basic <credentials>` anywhere in a string. */
-const AUTH_RE = /\b(Bearer|Basic|DPoP)\s+[A-Za-z0-9\-._~+/]+=*/g;
+/**
+ * `Bearer <token>` / `Basic <credentials>` anywhere in a string, in any letter case: auth schemes are
+ * case-insensitive (RFC 9110 §11.1), and GitHub's `token_type` is `bearer`.
+ */
+const AUTH_RE = /\b(Bearer|Basic|DPoP)\s+[A-Za-z0-9\-._~+/]+=*/gi;
 
 function isSecretKey(key: string): boolean {
   return SECRET_KEYS.has(key.toLowerCase().replace(/[-_]/g, ''));
