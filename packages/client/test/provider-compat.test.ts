@@ -63,3 +63,31 @@ describe('device authorization: verification_uri under another name (compat.veri
     expect(code.verificationUri).toBe('https://example.com/activate');
   });
 });
+
+describe('token response scope separated by commas (compat.commaSeparatedScopes)', () => {
+  /** GitHub's documented token response (docs.github.com, "Authorizing OAuth apps"). */
+  const GITHUB_TOKEN_RESPONSE = {
+    access_token: 'gho_16C7e42F292c6912E7710c838347Ae178B4a',
+    scope: 'repo,gist',
+    token_type: 'bearer',
+  };
+
+  it('the GitHub preset splits "repo,gist" into two scopes', async () => {
+    answer = GITHUB_TOKEN_RESPONSE;
+    const client = presetClient({
+      ...WellKnownProviders.github().config,
+      redirectUri: 'http://127.0.0.1/cb',
+    });
+    expect((await client.authorizationCode().exchangeCode('the-code')).scopes).toEqual(['repo', 'gist']);
+  });
+
+  it('without the setting, scope is split on spaces only (RFC 6749 §3.3)', async () => {
+    answer = { ...GITHUB_TOKEN_RESPONSE, scope: 'a,b c' };
+    const client = createOAuth2Client({
+      clientId: 'id',
+      clientSecret: 's',
+      tokenEndpoint: `${server.url}/token`,
+    });
+    expect((await client.clientCredentials().requestToken()).scopes).toEqual(['a,b', 'c']);
+  });
+});

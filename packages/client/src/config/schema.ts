@@ -27,7 +27,12 @@ const schema = z.object({
   jwksUri: endpoint,
   redirectUri: z.string().url().optional(),
   authorizationResponseIssParameterSupported: z.boolean().optional(),
-  compat: z.strictObject({ verificationUriField: z.string().min(1).optional() }).optional(),
+  compat: z
+    .strictObject({
+      verificationUriField: z.string().min(1).optional(),
+      commaSeparatedScopes: z.boolean().optional(),
+    })
+    .optional(),
   scopes: z
     .array(
       z

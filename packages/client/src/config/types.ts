@@ -41,6 +41,11 @@ export interface ProtocolCompat {
    * absent. Google's device endpoint sends `verification_url` (golang.org/x/oauth2 reads it too).
    */
   verificationUriField?: string;
+  /**
+   * Split a token response's `scope` on commas as well as spaces: GitHub answers `"repo,gist"`, where
+   * RFC 6749 §3.3 says space-delimited.
+   */
+  commaSeparatedScopes?: boolean;
 }
 
 /** Configuration of {@link createOAuth2Client}. Endpoints must be HTTPS (loopback excepted). */

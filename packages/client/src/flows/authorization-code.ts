@@ -99,7 +99,7 @@ export function createAuthorizationCodeFlow(
       retry: 'never',
       grantType: 'authorization_code',
     });
-    const tokens: AuthorizationResult = parseTokenResponse(response);
+    const tokens: AuthorizationResult = parseTokenResponse(response, config.compat);
     if (!tokens.idToken && opts.nonce !== undefined) {
       // OIDC Core §3.1.3.3: an openid request's token response MUST contain an ID token; without it the
       // nonce, and so the binding of this login to this browser session, is never checked.

@@ -35,7 +35,7 @@ export function createClientCredentialsFlow(ctx: ClientContext): ClientCredentia
         grantType: 'client_credentials',
         ...(options.signal ? { signal: options.signal } : {}),
       });
-      return parseTokenResponse(response);
+      return parseTokenResponse(response, ctx.config.compat);
     },
   };
 }

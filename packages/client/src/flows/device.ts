@@ -152,7 +152,7 @@ export function createDeviceFlow(ctx: ClientContext): DeviceFlow {
         ...(options.signal ? { signal: options.signal } : {}),
       });
       try {
-        return { status: 'success', tokens: parseTokenResponse(response) };
+        return { status: 'success', tokens: parseTokenResponse(response, ctx.config.compat) };
       } catch (error) {
         if (!(error instanceof TokenError)) throw error;
         switch (error.code) {

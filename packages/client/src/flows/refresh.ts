@@ -37,7 +37,7 @@ export async function refreshToken(
     grantType: 'refresh_token',
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  const tokens = parseTokenResponse(response);
+  const tokens = parseTokenResponse(response, ctx.config.compat);
   if (options.validateIdToken !== false) await validateRefreshedIdToken(ctx, tokens);
   return tokens;
 }

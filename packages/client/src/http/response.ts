@@ -1,3 +1,4 @@
+import type { ProtocolCompat } from '../config/types.js';
 import {
   type OAuth2Error,
   type OAuth2ErrorOptions,
@@ -108,8 +109,12 @@ export function readSuccessBody(response: HttpResponse, endpoint: string): Recor
   return body;
 }
 
-/** Parses an RFC 6749 §5.1 token response (JSON or form-encoded) into a {@link TokenResponse}. */
-export function parseTokenResponse(response: HttpResponse, endpoint = 'token'): TokenResponse {
+/**
+ * Parses an RFC 6749 §5.1 token response (JSON or form-encoded) into a {@link TokenResponse}. `compat`
+ * holds the provider's configured deviations (see {@link ProtocolCompat}).
+ */
+export function parseTokenResponse(response: HttpResponse, compat: ProtocolCompat = {}): TokenResponse {
+  const endpoint = 'token';
   const raw = readSuccessBody(response, endpoint);
   const accessToken = str(raw['access_token']);
   const tokenType = str(raw['token_type']);
@@ -127,6 +132,14 @@ export function parseTokenResponse(response: HttpResponse, endpoint = 'token'): 
   const idToken = str(raw['id_token']);
   if (idToken) result.idToken = idToken;
   const scope = str(raw['scope']);
-  if (scope !== undefined) result.scopes = scope.split(' ').filter(Boolean);
+  if (scope !== undefined) result.scopes = splitScope(scope, compat);
   return result;
+}
+
+/**
+ * RFC 6749 §3.3: `scope` is a space-delimited list. A provider configured with
+ * `compat.commaSeparatedScopes` (GitHub: `"repo,gist"`) has it split on commas as well.
+ */
+function splitScope(scope: string, compat: ProtocolCompat): string[] {
+  return scope.split(compat.commaSeparatedScopes ? /[ ,]/ : ' ').filter(Boolean);
 }

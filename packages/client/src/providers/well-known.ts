@@ -50,7 +50,7 @@ export const WellKnownProviders = {
     };
   },
 
-  /** GitHub OAuth apps (no OIDC; errors may come with HTTP 200). */
+  /** GitHub OAuth apps (no OIDC; errors may come with HTTP 200; comma-separated `scope`, set in `compat`). */
   github(): ProviderPreset {
     return {
       name: 'github',
@@ -60,6 +60,8 @@ export const WellKnownProviders = {
         deviceAuthorizationEndpoint: 'https://github.com/login/device/code',
         userinfoEndpoint: 'https://api.github.com/user',
         tokenEndpointAuthMethod: 'client_secret_post',
+        // The token response's scope is comma-separated ("repo,gist"), not RFC 6749 §3.3 spaces.
+        compat: { commaSeparatedScopes: true },
       },
       quirks: { noOidc: true, errorsWithStatus200: true },
     };
