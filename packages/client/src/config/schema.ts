@@ -88,6 +88,14 @@ export function validateConfig(config: OAuth2ClientConfig): OAuth2ClientConfig {
     const value = config[field];
     if (value !== undefined) assertSecureEndpoint(value, field);
   }
+  if (config.authorizationResponseIssParameterSupported && !config.issuer) {
+    // RFC 9207 §2.4: the iss of every authorization response is compared with the issuer; without one,
+    // any iss would pass and the mix-up defence would be silently off.
+    throw new ConfigurationError(
+      'invalid configuration: issuer is required when authorizationResponseIssParameterSupported is set (RFC 9207)',
+      { code: 'invalid_configuration' },
+    );
+  }
   const method = config.tokenEndpointAuthMethod;
   const needsSecret =
     method === 'client_secret_basic' || method === 'client_secret_post' || method === 'client_secret_jwt';
