@@ -248,12 +248,19 @@ describe('oauth.issuer', () => {
       'https://id.example.com?',
       'https://user:pw@id.example.com',
       'https:id.example.com',
+      // Paths that the URL parser rewrites or that need decoding: not usable as the endpoints' prefix.
+      'https://id.example.com/a/../b',
+      'https://id.example.com/./auth',
+      'https://id.example.com/ten%20ant',
+      'https://id.example.com/a//b',
+      'https://id.example.com\\auth',
     ]) {
       expect(configError({ env: { JWT_SECRET: SECRET, OAUTH__ISSUER: bad } }), bad).toContain('oauth.issuer');
     }
     for (const good of [
       'https://id.example.com',
       'https://id.example.com/tenant-a',
+      'https://id.example.com/auth/v1.0_~x',
       'http://127.0.0.1:4000',
     ]) {
       expect(loadConfig({ env: { JWT_SECRET: SECRET, OAUTH__ISSUER: good } }).oauth.issuer).toBe(good);

@@ -85,8 +85,28 @@ const issuerSchema = z.string().superRefine((v, ctx) => {
     ctx.addIssue({ code: 'custom', message: 'must not have a query (?) or fragment (#) component' });
   } else if (url.username !== '' || url.password !== '') {
     ctx.addIssue({ code: 'custom', message: 'must not contain user credentials' });
+  } else if (!issuerPathIsPlain(v, url)) {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'its path may only contain letters, digits, "-", ".", "_" and "~" between slashes, without "." or ".." segments (every endpoint is served under it)',
+    });
   }
 });
+
+/** Path segments of unreserved characters (RFC 3986 §2.3), none of them `.` or `..`. */
+const PLAIN_PATH = /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._~-]+)*$/;
+
+/**
+ * Whether the issuer's path, as written, is one the server can serve every endpoint under unchanged (a Fastify
+ * route prefix, a form action, a cookie Path): no percent-encoding, and nothing the URL parser would rewrite
+ * (dot segments, `\`), since the issuer is compared as a string (`iss`, RFC 9207) while routing sees the
+ * parsed path.
+ */
+function issuerPathIsPlain(written: string, url: URL): boolean {
+  const path = written.replace(/\/+$/, '').replace(/^[a-z]+:\/\/[^/]*/i, '');
+  return PLAIN_PATH.test(path) && path === url.pathname.replace(/\/+$/, '');
+}
 
 /** Schemes a browser would run or render itself instead of navigating to a client. */
 const FORBIDDEN_REDIRECT_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:']);

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { csrfToken, csrfTokenValid } from '../service/csrf.js';
 import { createSession, endSession, getSession, type Session } from '../service/sessions.js';
 import type { AppContext } from '../state/index.js';
+import { issuerPath } from './issuer-path.js';
 import { PAGE_CSP } from './pages/index.js';
 
 /** What the browser-facing handlers (authorize, logout, device) share: cookies, CSRF, sessions, HTML. */
@@ -41,7 +42,9 @@ export function browserKit(ctx: AppContext): BrowserKit {
   const secret = ctx.config.security.jwt_secret;
   const secure = ctx.config.oauth.issuer.startsWith('https:');
   // HttpOnly + SameSite=Lax: sent on top-level redirects from the sites (SSO), never to cross-site subrequests.
-  const cookieOpts = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure, signed: true };
+  // Path: the issuer's, where the pages are served (router.ts), so other paths of the host never see them.
+  const path = issuerPath(ctx.config.oauth.issuer) || '/';
+  const cookieOpts = { path, httpOnly: true, sameSite: 'lax' as const, secure, signed: true };
 
   const readSigned = (req: FastifyRequest, name: string): string | undefined => {
     const v = req.cookies[name];
@@ -77,7 +80,7 @@ export function browserKit(ctx: AppContext): BrowserKit {
     },
     async endSession(req, reply) {
       await endSession(ctx.store, readSigned(req, SESSION_COOKIE));
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      reply.clearCookie(SESSION_COOKIE, { path });
     },
     csrf(req, reply) {
       // The binding: a random per-browser value in a signed HttpOnly cookie.

@@ -11,6 +11,7 @@ import { logoutRoutes } from './handlers/logout.js';
 import { oauthRoutes } from './handlers/oauth.js';
 import { userinfoRoutes } from './handlers/userinfo.js';
 import { wellKnownRoutes } from './handlers/well-known.js';
+import { issuerPath } from './issuer-path.js';
 import { installErrorHandler } from './middleware/errors.js';
 import { installMetrics } from './middleware/metrics.js';
 import { installNotFoundHandler } from './middleware/not-found.js';
@@ -59,18 +60,25 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   installWriteCoalescing(app);
   await app.register(formbody);
   const limits = await installRateLimits(app, ctx.config.rate_limit, ctx.store, ctx.metrics);
+  // Health (and /metrics) belong to this node, not to the issuer: served at the root whatever its path.
   await app.register(healthRoutes(ctx));
+  // The metadata locations are fixed by the specs relative to the issuer (see well-known.ts).
   await app.register(wellKnownRoutes(ctx));
-  await app.register(oauthRoutes(ctx, limits));
-  await app.register(userinfoRoutes(ctx));
+  // The endpoints, under the issuer's path: the metadata advertises them as `<issuer>/api/oauth/…`.
+  const prefix = issuerPath(ctx.config.oauth.issuer);
+  await app.register(oauthRoutes(ctx, limits), { prefix });
+  await app.register(userinfoRoutes(ctx), { prefix });
   // The browser-facing pages in their own encapsulated context: only they parse and set cookies (signed:
   // session, CSRF binding), so the cookie hooks cost the back-channel endpoints nothing.
-  await app.register(async (pages) => {
-    await pages.register(cookie, { secret: ctx.config.security.jwt_secret });
-    const kit = browserKit(ctx);
-    await pages.register(authorizeRoutes(ctx, kit));
-    await pages.register(logoutRoutes(ctx, kit));
-    await pages.register(deviceRoutes(ctx, kit));
-  });
+  await app.register(
+    async (pages) => {
+      await pages.register(cookie, { secret: ctx.config.security.jwt_secret });
+      const kit = browserKit(ctx);
+      await pages.register(authorizeRoutes(ctx, kit));
+      await pages.register(logoutRoutes(ctx, kit));
+      await pages.register(deviceRoutes(ctx, kit));
+    },
+    { prefix },
+  );
   return app;
 }

@@ -14,6 +14,7 @@ import { loginProof, loginProofValid } from '../../service/login-proof.js';
 import type { Session } from '../../service/sessions.js';
 import type { AppContext } from '../../state/index.js';
 import { type BrowserKit, type Params, readParams } from '../browser-kit.js';
+import { issuerPath } from '../issuer-path.js';
 import { consentPage, errorPage, loginPage } from '../pages/index.js';
 
 const AUTHORIZE_PATH = '/api/oauth/authorize';
@@ -32,6 +33,8 @@ export function authorizeRoutes(ctx: AppContext, kit: BrowserKit) {
   return async (app: FastifyInstance): Promise<void> => {
     const issuer = ctx.config.oauth.issuer;
     const secret = ctx.config.security.jwt_secret;
+    // The forms post back to this endpoint, which is served under the issuer's path (router.ts).
+    const action = `${issuerPath(issuer)}${AUTHORIZE_PATH}`;
 
     /** Back to the client with `iss` (RFC 9207); 303 after a POST so the browser does not re-post. */
     const redirect = (reply: FastifyReply, method: string, uri: string, values: Params) => {
@@ -55,7 +58,7 @@ export function authorizeRoutes(ctx: AppContext, kit: BrowserKit) {
         reply,
         status,
         loginPage({
-          action: AUTHORIZE_PATH,
+          action,
           clientName: ar.client.clientName ?? ar.client.clientId,
           fields: requestFields(params),
           csrf: kit.csrf(req, reply),
@@ -91,7 +94,7 @@ export function authorizeRoutes(ctx: AppContext, kit: BrowserKit) {
           reply,
           200,
           consentPage({
-            action: AUTHORIZE_PATH,
+            action,
             clientName: ar.client.clientName ?? ar.client.clientId,
             scopes: ar.scopes,
             fields: {

@@ -4,6 +4,7 @@ import { decideDeviceRequest, pendingDeviceClientId } from '../../service/grants
 import { login } from '../../service/login.js';
 import type { AppContext } from '../../state/index.js';
 import { type BrowserKit, readParams } from '../browser-kit.js';
+import { issuerPath } from '../issuer-path.js';
 import { devicePage, messagePage } from '../pages/index.js';
 
 const DEVICE_PATH = '/api/oauth/device';
@@ -24,6 +25,8 @@ const TOO_MANY_CODES = 'Too many codes tried. Please wait a few minutes and try 
  */
 export function deviceRoutes(ctx: AppContext, kit: BrowserKit) {
   return async (app: FastifyInstance): Promise<void> => {
+    // The form posts back here, under the issuer's path (router.ts).
+    const action = `${issuerPath(ctx.config.oauth.issuer)}${DEVICE_PATH}`;
     /** §3.3: enter (or confirm) the user code, sign in if needed, approve or deny. */
     const handle = async (req: FastifyRequest, reply: FastifyReply) => {
       const { params } = readParams(req.method === 'POST' ? req.body : req.query);
@@ -50,7 +53,7 @@ export function deviceRoutes(ctx: AppContext, kit: BrowserKit) {
           reply,
           status,
           devicePage({
-            action: DEVICE_PATH,
+            action,
             csrf: kit.csrf(req, reply),
             userCode,
             clientName: waiting ? (waiting.clientName ?? waiting.clientId) : undefined,

@@ -3,6 +3,7 @@ import { verifyIdTokenHint } from '../../service/id-token-hint.js';
 import { hintMatchesSession, logoutRedirectAllowed } from '../../service/logout.js';
 import type { AppContext } from '../../state/index.js';
 import { type BrowserKit, readParams } from '../browser-kit.js';
+import { issuerPath } from '../issuer-path.js';
 import { errorPage, logoutPage, messagePage } from '../pages/index.js';
 
 const LOGOUT_PATH = '/api/oauth/logout';
@@ -10,6 +11,8 @@ const LOGOUT_PATH = '/api/oauth/logout';
 /** `GET/POST /api/oauth/logout`: OpenID Connect RP-Initiated Logout 1.0 (`end_session_endpoint`). */
 export function logoutRoutes(ctx: AppContext, kit: BrowserKit) {
   return async (app: FastifyInstance): Promise<void> => {
+    // The confirmation form posts back here, under the issuer's path (router.ts).
+    const action = `${issuerPath(ctx.config.oauth.issuer)}${LOGOUT_PATH}`;
     const invalid = (reply: FastifyReply, detail: string) =>
       kit.html(reply, 400, errorPage('Invalid logout request', detail));
 
@@ -47,7 +50,7 @@ export function logoutRoutes(ctx: AppContext, kit: BrowserKit) {
           const v = params[k];
           if (v !== undefined) fields[k] = v;
         }
-        return kit.html(reply, 200, logoutPage({ action: LOGOUT_PATH, fields, csrf: kit.csrf(req, reply) }));
+        return kit.html(reply, 200, logoutPage({ action, fields, csrf: kit.csrf(req, reply) }));
       }
       await kit.endSession(req, reply);
       if (target !== undefined) {

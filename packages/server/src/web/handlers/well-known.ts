@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { GRANT_TYPES_SUPPORTED } from '../../domain/index.js';
 import { ASSERTION_SIGNING_ALGS } from '../../service/client-assertion.js';
 import type { AppContext } from '../../state/index.js';
+import { issuerPath } from '../issuer-path.js';
 
 /** Methods accepted by ClientService.authenticate at endpoints where confidential clients authenticate. */
 const CONFIDENTIAL_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
@@ -59,16 +60,23 @@ export function discoveryDocument(ctx: AppContext): Record<string, unknown> {
 /** How stale the published JWKS may be on this node after another node (or the CLI) rotated a key. */
 const JWKS_MAX_AGE_MS = 5_000;
 
+/**
+ * The metadata where each spec says a client looks for it, for an issuer with a path (`/auth`) too: OIDC
+ * Discovery §4 appends `/.well-known/openid-configuration` to the issuer (`/auth/.well-known/…`); RFC 8414 §3.1
+ * inserts `/.well-known/oauth-authorization-server` between the host and the issuer's path
+ * (`/.well-known/oauth-authorization-server/auth`). Without a path the two coincide with the root forms.
+ */
 export function wellKnownRoutes(ctx: AppContext) {
   return async (app: FastifyInstance): Promise<void> => {
+    const path = issuerPath(ctx.config.oauth.issuer);
     const doc = () => discoveryDocument(ctx);
-    app.get('/.well-known/openid-configuration', async () => doc());
-    app.get('/.well-known/oauth-authorization-server', async () => doc());
+    app.get(`${path}/.well-known/openid-configuration`, async () => doc());
+    app.get(`/.well-known/oauth-authorization-server${path}`, async () => doc());
     const jwks = async () => {
       await ctx.keys.refresh(JWKS_MAX_AGE_MS);
       return ctx.keys.jwks();
     };
-    app.get('/.well-known/jwks.json', jwks);
-    app.get('/api/oauth/jwks', jwks);
+    app.get(`${path}/.well-known/jwks.json`, jwks);
+    app.get(`${path}/api/oauth/jwks`, jwks);
   };
 }
