@@ -83,7 +83,7 @@ describe('telemetry', () => {
     await m.storeTokens('k', {
       accessToken: 'a',
       tokenType: 'Bearer',
-      expiresIn: 1,
+      expiresIn: 0, // already expired: the next getAccessToken refreshes
       refreshToken: 'r',
       raw: {},
     });
