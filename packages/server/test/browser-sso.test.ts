@@ -236,11 +236,16 @@ describe.skipIf(missing('chromium'))(
       expect((await poll()).body['error']).toBe('authorization_pending');
       let lastPoll = Date.now();
 
+      // verification_uri_complete leads straight to the confirmation page (RFC 8628 §3.3): the client, what
+      // it asks for, and the code to compare with the device's — shown, not editable.
       await page.goto(device.verification_uri_complete);
       await headingIs('Connect a device');
-      expect(await page.getByRole('textbox', { name: 'Code shown on your device' }).inputValue()).toBe(
-        device.user_code,
-      );
+      expect(await page.getByText('is asking for access').textContent()).toBe('tv is asking for access.');
+      expect(await page.getByRole('listitem').allTextContents()).toEqual([
+        'Confirm who you are',
+        'See your name and username',
+      ]);
+      expect(await page.locator('.code').textContent()).toBe(device.user_code);
       const deviceLogin = {
         username: page.getByRole('textbox', { name: 'Username' }),
         password: page.getByLabel('Password', { exact: true }),

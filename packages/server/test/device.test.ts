@@ -3,7 +3,7 @@ import { decideDeviceRequest, deviceCodeGrant } from '../src/service/grants/devi
 import { sha256Key } from '../src/service/hash.js';
 import { createSession } from '../src/service/sessions.js';
 import { CLIENTS, testApp } from './helpers.js';
-import { FORM, hiddenFields as hidden } from './support/form-login.js';
+import { Browser, FORM, hiddenFields as hidden } from './support/form-login.js';
 
 const DEVICE = 'urn:ietf:params:oauth:grant-type:device_code';
 const USER = { username: 'carol', password: 'carol password 1', email: 'carol@example.com' };
@@ -60,6 +60,66 @@ describe('device authorization grant (RFC 8628)', () => {
     expect(page.body).toContain('<strong>Living-room TV</strong> is asking for access.');
     const unknown = await t.app.inject({ method: 'GET', url: '/api/oauth/device?user_code=BCDF-GHJK' });
     expect(unknown.body).not.toContain('is asking for access');
+  });
+
+  it('shows a confirmation page naming the client and listing the scopes before anything is decided', async () => {
+    const d = await start('openid offline_access');
+    const page = await t.app.inject({ method: 'GET', url: `/api/oauth/device?user_code=${d.user_code}` });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<strong>Living-room TV</strong> is asking for access.');
+    expect(page.body).toContain('<li>Confirm who you are</li>');
+    expect(page.body).toContain('<li>Stay signed in when you are away</li>');
+    // The code is shown, and carried in a hidden field: what is approved is what is shown.
+    expect(page.body).toContain(`<strong class="code">${d.user_code}</strong>`);
+    expect(page.body).toContain(`<input type="hidden" name="user_code" value="${d.user_code}">`);
+    expect(page.body).toContain('value="approve"');
+    expect((await poll(d.device_code)).json().error).toBe('authorization_pending');
+  });
+
+  it('takes a typed code as a lookup: a decision posted from the entry page shows the confirmation page', async () => {
+    const browser = new Browser(t);
+    // Signed in (through a first device's confirmation page), so no password stands between code and decision.
+    const first = await start();
+    const firstPage = await browser.request('GET', `/api/oauth/device?user_code=${first.user_code}`);
+    const signedIn = await browser.request('POST', '/api/oauth/device', {
+      ...hidden(firstPage.body),
+      username: USER.username,
+      password: USER.password,
+      consent: 'approve',
+    });
+    expect(signedIn.body).toContain('Device connected');
+
+    const d = await start();
+    const entry = await browser.request('GET', '/api/oauth/device');
+    expect(entry.statusCode).toBe(200);
+    expect(entry.body).not.toContain('name="consent"');
+    // What the reviewer's script did: the code and Allow in one post from the entry page.
+    const oneStep = await browser.request('POST', '/api/oauth/device', {
+      ...hidden(entry.body),
+      user_code: d.user_code,
+      consent: 'approve',
+    });
+    expect(oneStep.statusCode).toBe(200);
+    expect(oneStep.body).toContain('<strong>Living-room TV</strong> is asking for access.');
+    expect((await poll(d.device_code)).json().error).toBe('authorization_pending');
+
+    // Nor does one code's confirmation page decide another: its token is bound to its code (403).
+    const other = await start();
+    const wrongPage = await browser.request('POST', '/api/oauth/device', {
+      ...hidden(oneStep.body),
+      user_code: other.user_code,
+      consent: 'approve',
+    });
+    expect(wrongPage.statusCode).toBe(403);
+    expect((await poll(other.device_code)).json().error).toBe('authorization_pending');
+
+    // Allow on the confirmation page decides.
+    const allowed = await browser.request('POST', '/api/oauth/device', {
+      ...hidden(oneStep.body),
+      consent: 'approve',
+    });
+    expect(allowed.body).toContain('Device connected');
+    expect((await poll(d.device_code)).statusCode).toBe(200);
   });
 
   it('returns device and user codes with the verification URI', async () => {
@@ -209,14 +269,14 @@ describe('device authorization grant (RFC 8628)', () => {
       t.app.inject({ method: 'GET', url: `/api/oauth/device?user_code=${code}`, remoteAddress });
     const d = await start();
     for (let i = 0; i < 10; i++) {
-      expect((await get(`BBBB-BBB${'BCDFGHJKLM'[i]}`)).statusCode).toBe(200);
+      expect((await get(`BBBB-BBB${'BCDFGHJKLM'[i]}`)).statusCode).toBe(400);
       // Right codes in between are given back: only the 10 wrong ones count.
       if (i < 9) expect((await get(d.user_code)).body).toContain('Living-room TV');
     }
     const locked = await get(d.user_code);
     expect(locked.statusCode).toBe(429);
     expect(locked.body).not.toContain('Living-room TV');
-    // Nor does a form post whose error page would show the code (here a forged CSRF token) name it.
+    // Nor does a form post whose error page shows the code (here a forged CSRF token) name it.
     const posted = await t.app.inject({
       method: 'POST',
       url: '/api/oauth/device',
@@ -224,7 +284,7 @@ describe('device authorization grant (RFC 8628)', () => {
       headers: FORM,
       payload: new URLSearchParams({ user_code: d.user_code, csrf_token: 'forged' }).toString(),
     });
-    expect(posted.statusCode).toBe(429);
+    expect(posted.statusCode).toBe(403);
     expect(posted.body).not.toContain('Living-room TV');
     // Another address is not affected.
     const other = await t.app.inject({ method: 'GET', url: `/api/oauth/device?user_code=${d.user_code}` });

@@ -15,10 +15,13 @@ export interface BrowserKit {
   startSession(reply: FastifyReply, userId: string): Promise<Session>;
   /** Ends the server-side session (so a kept cookie is useless) and clears the cookie. */
   endSession(req: FastifyRequest, reply: FastifyReply): Promise<void>;
-  /** The CSRF token for this browser's forms (creating the binding cookie when needed). */
-  csrf(req: FastifyRequest, reply: FastifyReply): string;
-  /** Whether a submitted CSRF token matches this browser's binding cookie. */
-  csrfValid(req: FastifyRequest, token: string | undefined): boolean;
+  /**
+   * The CSRF token for this browser's forms (creating the binding cookie when needed); with `purpose`, one
+   * that only a form rendered for that purpose carries (see csrf.ts).
+   */
+  csrf(req: FastifyRequest, reply: FastifyReply, purpose?: string): string;
+  /** Whether a submitted CSRF token matches this browser's binding cookie (and the purpose, if given). */
+  csrfValid(req: FastifyRequest, token: string | undefined, purpose?: string): boolean;
 }
 
 export type Params = Record<string, string | undefined>;
@@ -82,15 +85,15 @@ export function browserKit(ctx: AppContext): BrowserKit {
       await endSession(ctx.store, readSigned(req, SESSION_COOKIE));
       reply.clearCookie(SESSION_COOKIE, { path });
     },
-    csrf(req, reply) {
+    csrf(req, reply, purpose) {
       // The binding: a random per-browser value in a signed HttpOnly cookie.
       let binding = readSigned(req, CSRF_COOKIE);
       if (!binding) {
         binding = crypto.randomUUID();
         reply.setCookie(CSRF_COOKIE, binding, cookieOpts);
       }
-      return csrfToken(secret, binding);
+      return csrfToken(secret, binding, purpose);
     },
-    csrfValid: (req, token) => csrfTokenValid(secret, readSigned(req, CSRF_COOKIE), token),
+    csrfValid: (req, token, purpose) => csrfTokenValid(secret, readSigned(req, CSRF_COOKIE), token, purpose),
   };
 }

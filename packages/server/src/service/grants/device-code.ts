@@ -147,17 +147,28 @@ export async function decideDeviceRequest(
   return true;
 }
 
+/** What the verification page shows of a pending request before the user decides. */
+export interface PendingDeviceRequest {
+  clientId: string;
+  scopes: string[];
+}
+
 /**
- * The client waiting on a pending user code, so the page can say which device is asking
- * (RFC 8628 §5.4: users must be able to tell the request is theirs). Undefined once decided or expired.
+ * The client waiting on a pending user code and the scopes it asked for, so the page can tell the user what
+ * they are approving (RFC 8628 §3.3; §5.4: users must be able to tell the request is theirs). Undefined once
+ * decided or expired.
  */
-export async function pendingDeviceClientId(ctx: AppContext, userCode: string): Promise<string | undefined> {
+export async function pendingDeviceRequest(
+  ctx: AppContext,
+  userCode: string,
+): Promise<PendingDeviceRequest | undefined> {
   const hash = await ctx.store.get(userCodeKey(normalizeUserCode(userCode)));
   if (!hash) return undefined;
   const raw = await ctx.store.get(deviceKey(hash));
   if (!raw) return undefined;
   const rec = parseRecord(raw);
-  return rec.status === 'pending' && !isExpired(rec) ? rec.clientId : undefined;
+  if (rec.status !== 'pending' || isExpired(rec)) return undefined;
+  return { clientId: rec.clientId, scopes: rec.scope.split(' ').filter((s) => s !== '') };
 }
 
 /** RFC 8628 §3.4–3.5 device access token request (polling). */

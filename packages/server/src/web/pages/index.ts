@@ -15,7 +15,7 @@ main{max-width:26rem;margin:3rem auto;padding:1.5rem 1.75rem 1.75rem;background:
 h1{font-size:1.45rem;line-height:1.25;margin:0 0 .5rem}p{margin:.5rem 0}.hint{color:var(--muted);font-size:.9rem}
 label{display:block;margin-top:1rem;font-weight:600}
 input[type=text],input[type=password]{display:block;width:100%;min-height:2.75rem;margin-top:.25rem;padding:.5rem .65rem;font:inherit;color:inherit;background:var(--card);border:1px solid var(--line);border-radius:6px}
-#user_code{font-family:ui-monospace,monospace;font-size:1.2rem;letter-spacing:.12em}
+#user_code,.code{font-family:ui-monospace,monospace;font-size:1.2rem;letter-spacing:.12em}
 .actions{display:flex;flex-wrap:wrap;gap:.75rem;margin-top:1.5rem}
 button{min-height:2.75rem;padding:.5rem 1.4rem;font:inherit;font-weight:600;border:1px solid transparent;border-radius:6px;background:var(--accent);color:var(--on-accent);cursor:pointer}
 button.secondary{background:var(--quiet);color:var(--fg);border-color:var(--line)}
@@ -68,6 +68,10 @@ const SCOPE_TEXT: Record<string, string> = {
   offline_access: 'Stay signed in when you are away',
 };
 
+/** The requested scopes in words, as a list (consent and device confirmation pages). */
+const scopeList = (scopes: string[]) =>
+  `<ul>${scopes.map((s) => `<li>${esc(SCOPE_TEXT[s] ?? `Access “${s}”`)}</li>`).join('')}</ul>`;
+
 export function consentPage(opts: {
   action: string;
   clientName: string;
@@ -75,10 +79,9 @@ export function consentPage(opts: {
   fields: Record<string, string>;
   csrf: string;
 }): string {
-  const items = opts.scopes.map((s) => `<li>${esc(SCOPE_TEXT[s] ?? `Access “${s}”`)}</li>`).join('');
   return layout(
     'Allow access',
-    `<h1>Allow access?</h1><p><strong>${esc(opts.clientName)}</strong> would like to:</p><ul>${items}</ul>` +
+    `<h1>Allow access?</h1><p><strong>${esc(opts.clientName)}</strong> would like to:</p>${scopeList(opts.scopes)}` +
       `<form method="post" action="${esc(opts.action)}">${hidden(opts.fields)}` +
       `<input type="hidden" name="csrf_token" value="${esc(opts.csrf)}">` +
       `<div class="actions"><button type="submit" name="consent" value="approve">Allow</button>` +
@@ -96,24 +99,50 @@ export function logoutPage(opts: { action: string; fields: Record<string, string
   );
 }
 
-export function devicePage(opts: {
+/** RFC 8628 §3.3, step 1: the user enters the code their device shows. Nothing is approved from this page. */
+export function deviceCodePage(opts: {
   action: string;
   csrf: string;
   userCode?: string | undefined;
-  clientName?: string | undefined;
+  error?: string | undefined;
+}): string {
+  return layout(
+    'Connect a device',
+    '<h1>Connect a device</h1>' +
+      (opts.error ? `<p class="error" role="alert">${esc(opts.error)}</p>` : '') +
+      `<form method="post" action="${esc(opts.action)}">` +
+      `<input type="hidden" name="csrf_token" value="${esc(opts.csrf)}">` +
+      `<label for="user_code">Code shown on your device</label><input type="text" id="user_code" name="user_code" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" required value="${esc(opts.userCode ?? '')}">` +
+      `<div class="actions"><button type="submit">Continue</button></div></form>`,
+  );
+}
+
+/**
+ * RFC 8628 §3.3, step 2: "inform the user about the action they are undertaking and ask them to approve or
+ * deny the request": which client, what access, for which code. The code is not editable here (a hidden
+ * field): what is approved is what is shown. Sign-in fields when the browser has no session.
+ */
+export function deviceConfirmPage(opts: {
+  action: string;
+  csrf: string;
+  userCode: string;
+  clientName: string;
+  scopes: string[];
   loggedIn: boolean;
   error?: string | undefined;
 }): string {
   return layout(
     'Connect a device',
     '<h1>Connect a device</h1>' +
-      (opts.clientName ? `<p><strong>${esc(opts.clientName)}</strong> is asking for access.</p>` : '') +
       (opts.error ? `<p class="error" role="alert">${esc(opts.error)}</p>` : '') +
+      `<p><strong>${esc(opts.clientName)}</strong> is asking for access.</p>` +
+      (opts.scopes.length > 0 ? `<p>It would be able to:</p>${scopeList(opts.scopes)}` : '') +
+      `<p>Code: <strong class="code">${esc(opts.userCode)}</strong></p>` +
+      // RFC 8628 §5.4: remote phishing — the user must check the code against the device in front of them.
+      `<p class="hint">Only allow this if the code matches the one on your own device.</p>` +
       `<form method="post" action="${esc(opts.action)}">` +
       `<input type="hidden" name="csrf_token" value="${esc(opts.csrf)}">` +
-      `<label for="user_code">Code shown on your device</label><input type="text" id="user_code" name="user_code" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" aria-describedby="user_code_hint" required value="${esc(opts.userCode ?? '')}">` +
-      // RFC 8628 §5.4: remote phishing — the user must check the code against the device in front of them.
-      `<p class="hint" id="user_code_hint">Only allow this if the code matches the one on your own device.</p>` +
+      `<input type="hidden" name="user_code" value="${esc(opts.userCode)}">` +
       (opts.loggedIn
         ? ''
         : `<label for="username">Username</label><input type="text" id="username" name="username" autocomplete="username" required>` +
