@@ -13,6 +13,19 @@ export const CONSENT_CACHE_SECS = 5 * 60;
 const cacheKey = (userId: string, clientId: string) => `consent:v2:${userId}:${clientId}`;
 
 /**
+ * RFC 8252 §8.6: "unless the identity of the client can be proven, the request SHOULD be processed as if no
+ * previous request had been approved". A public client (`none`) redirecting to a private-use scheme or to the
+ * loopback interface (the only non-https redirect URIs config accepts, RFC 8252 §7.1, §7.3) proves nothing:
+ * any app on the device can claim that scheme or listen on that port, start its own request with its own PKCE
+ * and, with a remembered consent, get a code silently. An https redirect URI (a web client, or a claimed https
+ * redirect of a native app, which §8.6 accepts as proof) is bound to its origin; a confidential client
+ * authenticates at the token endpoint.
+ */
+function clientIdentityProven(req: AuthRequest): boolean {
+  return req.client.tokenEndpointAuthMethod !== 'none' || new URL(req.redirectUri).protocol === 'https:';
+}
+
+/**
  * Remembered consent (OIDC Core §3.1.2.4): what each user approved for each client, kept in the database
  * (`consents`, so it survives a Redis restart or eviction) and read through a short-lived store entry on the
  * `/authorize` hot path.
@@ -27,6 +40,7 @@ export class ConsentService {
   async needsConsent(req: AuthRequest, session: Session): Promise<boolean> {
     if (req.client.skipConsent) return false;
     if (req.prompt.includes('consent')) return true;
+    if (!clientIdentityProven(req)) return true;
     const granted = await this.#granted(session.userId, req.client.clientId);
     // No scope asked for still hands the client a code for this user (and their `sub`): only with a consent
     // on record for this client (RFC 6749 §4.1.1, OIDC Core §3.1.2.4).
