@@ -997,6 +997,20 @@ describe('re-authentication and deleted users', () => {
     expect(codeIn(res)).toBeTruthy();
   });
 
+  it('ends the session a new sign-in replaces, so a kept copy of the old cookie signs nobody in', async () => {
+    const b = new Browser(t);
+    await loginAndConsent(b, params());
+    const alicesCookie = b.cookies.get('gh_session')!;
+    // Bob signs in on the same browser (a shared computer).
+    const bobs = await signInThroughForms(b, params({ prompt: 'login' }), BOB.username, BOB.password);
+    expect(codeIn(bobs)).toBeTruthy();
+    expect(b.cookies.get('gh_session')).not.toBe(alicesCookie);
+    const kept = new Browser(t);
+    kept.cookies.set('gh_session', alicesCookie);
+    const res = await kept.request('GET', authorizeUrl(params({ prompt: 'none' })));
+    expect(new URL(res.headers.location as string).searchParams.get('error')).toBe('login_required');
+  });
+
   it('asks again for max_age=0 even within the second of the sign-in', async () => {
     const b = new Browser(t);
     await loginAndConsent(b, params());

@@ -11,8 +11,8 @@ export interface BrowserKit {
   html(reply: FastifyReply, status: number, body: string): FastifyReply;
   /** The signed-in session named by the session cookie, if it is still live. */
   session(req: FastifyRequest): Promise<Session | undefined>;
-  /** Starts a session for a user who just signed in and sets its cookie. */
-  startSession(reply: FastifyReply, userId: string): Promise<Session>;
+  /** Starts a session for a user who just signed in and sets its cookie, ending the one it replaces. */
+  startSession(req: FastifyRequest, reply: FastifyReply, userId: string): Promise<Session>;
   /** Ends the server-side session (so a kept cookie is useless) and clears the cookie. */
   endSession(req: FastifyRequest, reply: FastifyReply): Promise<void>;
   /**
@@ -76,7 +76,10 @@ export function browserKit(ctx: AppContext): BrowserKit {
       }
       return session;
     },
-    async startSession(reply, userId) {
+    async startSession(req, reply, userId) {
+      // The session the browser had ends on the server too, not only in the browser (its cookie is replaced):
+      // a copy of the old cookie — the previous user's on a shared computer, say — must sign nobody in.
+      await endSession(ctx.store, readSigned(req, SESSION_COOKIE));
       const session = await createSession(ctx.store, userId);
       reply.setCookie(SESSION_COOKIE, session.sid, cookieOpts);
       return session;

@@ -157,7 +157,7 @@ export function authorizeRoutes(ctx: AppContext, kit: BrowserKit) {
               )
             : showLogin(req, reply, ar, params, 401, 'Incorrect username or password.');
         }
-        const session = await kit.startSession(reply, result.user.id);
+        const session = await kit.startSession(req, reply, result.user.id);
         return finish(req, reply, ar, session, params, false, true);
       }
 

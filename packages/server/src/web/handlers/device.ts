@@ -91,7 +91,7 @@ export function deviceRoutes(ctx: AppContext, kit: BrowserKit) {
               ? confirmPage(429, 'Too many failed attempts. Please wait a few minutes and try again.')
               : confirmPage(401, 'Incorrect username or password.');
           }
-          session = await kit.startSession(reply, result.user.id);
+          session = await kit.startSession(req, reply, result.user.id);
         }
         const approve = params['consent'] === 'approve';
         if (!(await takeAttempt(ctx.store, guesses))) return entryPage(429, TOO_MANY_CODES);
