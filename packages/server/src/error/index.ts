@@ -1,13 +1,33 @@
+/** Longest error_description sent: room for any of ours, a bound on any value one of them quotes. */
+const MAX_DESCRIPTION_LENGTH = 200;
+
+/**
+ * An error_description as RFC 6749 allows it (§4.1.2.1, §5.2): "Values for the error_description parameter
+ * MUST NOT include characters outside the set %x20-21 / %x23-5B / %x5D-7E" (printable ASCII without `"` and
+ * `\`). `"` becomes `'` (claim names are quoted so, here and in jose's messages: `'exp' claim is required`),
+ * any other character outside the set `?`, and the text is cut to {@link MAX_DESCRIPTION_LENGTH} characters.
+ * Every error this server sends goes through here, so a value quoted from a request cannot break the rule.
+ */
+export function safeErrorDescription(text: string): string {
+  const allowed = text.replaceAll('"', "'").replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, '?');
+  return allowed.length <= MAX_DESCRIPTION_LENGTH
+    ? allowed
+    : `${allowed.slice(0, MAX_DESCRIPTION_LENGTH - 3)}...`;
+}
+
 /** RFC 6749 §5.2 error raised by services and rendered by the web layer. */
 export class OAuthError extends Error {
   override name = 'OAuthError';
+  readonly description: string;
   constructor(
     readonly code: string,
-    readonly description: string,
+    description: string,
     readonly status = 400,
     readonly headers: Record<string, string> = {},
   ) {
-    super(`${code}: ${description}`);
+    const safe = safeErrorDescription(description);
+    super(`${code}: ${safe}`);
+    this.description = safe;
   }
 
   toJSON(): { error: string; error_description: string } {

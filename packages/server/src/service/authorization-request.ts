@@ -1,4 +1,5 @@
 import type { Client } from '../domain/index.js';
+import { safeErrorDescription } from '../error/index.js';
 import type { AppContext } from '../state/index.js';
 import { nowSecs } from './hash.js';
 import { verifyIdTokenHint } from './id-token-hint.js';
@@ -14,15 +15,45 @@ export class PageError extends Error {
   }
 }
 
-/** Error returned to the client's redirect_uri (RFC 6749 §4.1.2.1). */
+/**
+ * Error returned to the client's redirect_uri (RFC 6749 §4.1.2.1). The browser carries it to the client, which
+ * may show `error_description` to the user: descriptions are fixed texts, never values from the request (a
+ * crafted link would otherwise put the attacker's words on the client's page), and kept to the RFC's
+ * characters in any case.
+ */
 export class RedirectError extends Error {
+  readonly description: string;
   constructor(
     readonly code: string,
-    readonly description: string,
+    description: string,
   ) {
-    super(description);
+    const safe = safeErrorDescription(description);
+    super(safe);
+    this.description = safe;
   }
 }
+
+/**
+ * The parameters this endpoint knows. Only these may not be repeated (RFC 6749 §3.1); any other parameter is
+ * ignored, repeated or not ("The authorization server MUST ignore unrecognized request parameters").
+ */
+export const AUTHORIZATION_PARAMETERS: ReadonlySet<string> = new Set([
+  'response_type',
+  'client_id',
+  'redirect_uri',
+  'scope',
+  'state',
+  'code_challenge',
+  'code_challenge_method',
+  'nonce',
+  'prompt',
+  'max_age',
+  'login_hint',
+  'id_token_hint',
+  'response_mode',
+  'request',
+  'request_uri',
+]);
 
 /** A validated authorization request (RFC 6749 §4.1.1, OIDC Core §3.1.2.1). */
 export interface AuthRequest {
@@ -118,7 +149,9 @@ export async function validateAuthorizationRequest(
   const scopes = [...new Set((p('scope') ?? '').split(' ').filter((s) => s !== ''))];
   const supported = new Set([...ctx.config.oauth.scopes_supported, ...client.scopes]);
   const unknown = scopes.filter((s) => !supported.has(s));
-  if (unknown.length > 0) throw new RedirectError('invalid_scope', `scope not allowed: ${unknown.join(' ')}`);
+  // Not named in the description: they are the requester's words (see RedirectError).
+  if (unknown.length > 0)
+    throw new RedirectError('invalid_scope', 'a requested scope is not allowed for this client');
   return {
     client,
     redirectUri,

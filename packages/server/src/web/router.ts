@@ -45,12 +45,13 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
     trustProxy: trustProxyOption(ctx.config.server.trust_proxy),
     genReqId,
     // A URL Fastify cannot even route (bad percent-encoding, e.g. `/api/oauth/%zz`): an RFC 6749 §5.2
-    // shaped 400 like every other client error, not Fastify's own error body.
-    frameworkErrors: (err, _req, res) => {
+    // shaped 400 like every other client error, not Fastify's own error body. A fixed description: Fastify's
+    // message quotes the URL.
+    frameworkErrors: (_err, _req, res) => {
       (res as FastifyReply)
         .code(400)
         .header('cache-control', 'no-store')
-        .send({ error: 'invalid_request', error_description: err.message });
+        .send({ error: 'invalid_request', error_description: 'the request URL could not be decoded' });
     },
   });
   installRequestId(app);

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
+  AUTHORIZATION_PARAMETERS,
   type AuthRequest,
   isHintedUser,
   PageError,
@@ -110,7 +111,10 @@ export function authorizeRoutes(ctx: AppContext, kit: BrowserKit) {
     };
 
     const handle = async (req: FastifyRequest, reply: FastifyReply, raw: unknown) => {
-      const { params, repeated } = readParams(raw);
+      const { params, repeated: repeatedAny } = readParams(raw);
+      // A repeated parameter we do not know is ignored like any unknown one (RFC 6749 §3.1); one we know is an
+      // error that names it, safely: its name is one of ours, never the requester's words.
+      const repeated = repeatedAny.filter((n) => AUTHORIZATION_PARAMETERS.has(n) || FORM_ONLY.has(n));
       // Until the client and redirect_uri are trusted, errors are a page, never a redirect (RFC 6749 §4.1.2.1).
       let client: Awaited<ReturnType<typeof resolveClient>>;
       try {

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { OAuthError } from '../../error/index.js';
+import { OAuthError, safeErrorDescription } from '../../error/index.js';
 import type { Metrics } from '../../infra/metrics.js';
 
 /** Renders OAuthError as RFC 6749 §5.2 JSON; client-side Fastify errors (bad body, etc.) as invalid_request. */
@@ -20,7 +20,7 @@ export function installErrorHandler(app: FastifyInstance, metrics: Metrics): voi
       return reply
         .code(code)
         .header('cache-control', 'no-store')
-        .send({ error: 'invalid_request', error_description: err.message });
+        .send({ error: 'invalid_request', error_description: safeErrorDescription(err.message) });
     }
     req.log.error({ err }, 'unhandled error');
     metrics.oauthErrors.inc({ error: 'server_error', status: '500' });
