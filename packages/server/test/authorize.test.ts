@@ -5,6 +5,8 @@ import { basic, CLIENTS, testApp } from './helpers.js';
 import { authorizeUrl, Browser, FORM, hiddenFields, pkce, signInThroughForms } from './support/form-login.js';
 
 const ISSUER = 'https://id.example.com';
+/** On an https issuer the session cookie has the `__Host-` prefix (browser-kit.ts). */
+const SESSION_COOKIE = '__Host-gh_session';
 const WEB = {
   client_id: 'web-app',
   client_secret: 'web-secret',
@@ -226,7 +228,7 @@ describe('authorization endpoint and authorization_code grant', () => {
     const b = new Browser(t);
     const res = await loginAndConsent(b, baseParams(challenge));
     expect(res.statusCode).toBe(303);
-    const session = res.cookies.find((c) => c.name === 'gh_session') ?? [...b.cookies.keys()];
+    const session = res.cookies.find((c) => c.name === SESSION_COOKIE) ?? [...b.cookies.keys()];
     expect(session).toBeTruthy();
     const loc = new URL(res.headers.location as string);
     expect(loc.searchParams.get('state')).toBe('st-1');
@@ -246,7 +248,7 @@ describe('authorization endpoint and authorization_code grant', () => {
     expect(typeof payload.auth_time).toBe('number');
     expect(typeof payload.sid).toBe('string');
     // The sid claim is derived from the session id, never the id that the session cookie carries.
-    const cookieSid = decodeURIComponent(b.cookies.get('gh_session') ?? '').split('.')[0];
+    const cookieSid = decodeURIComponent(b.cookies.get(SESSION_COOKIE) ?? '').split('.')[0];
     expect(cookieSid).toBeTruthy();
     expect(payload.sid).not.toBe(cookieSid);
     expect(body.id_token).not.toContain(cookieSid);
@@ -265,7 +267,7 @@ describe('authorization endpoint and authorization_code grant', () => {
     expect(intro.json()).toMatchObject({ active: true, sub: payload.sub, client_id: 'web-app' });
   });
 
-  it('sets the session cookie HttpOnly, SameSite=Lax and Secure on an https issuer', async () => {
+  it('sets __Host- cookies on an https issuer: HttpOnly, SameSite=Lax, Secure, Path=/, no Domain', async () => {
     const { challenge } = pkce();
     const b = new Browser(t);
     const page = await b.request('GET', authorizeUrl(baseParams(challenge)));
@@ -279,10 +281,12 @@ describe('authorization endpoint and authorization_code grant', () => {
         password: USERS[0]!.password,
       }).toString(),
     });
-    const c = res.cookies.find((x) => x.name === 'gh_session')!;
-    expect(c.httpOnly).toBe(true);
-    expect(c.sameSite).toBe('Lax');
-    expect(c.secure).toBe(true);
+    const cookies = [...page.cookies, ...res.cookies];
+    expect(cookies.map((c) => c.name).sort()).toEqual(['__Host-gh_csrf', SESSION_COOKIE]);
+    for (const c of cookies) {
+      expect(c, c.name).toMatchObject({ httpOnly: true, sameSite: 'Lax', secure: true, path: '/' });
+      expect(c.domain, c.name).toBeUndefined();
+    }
   });
 
   it('rejects a replayed code with invalid_grant and revokes the tokens issued from it', async () => {
@@ -710,7 +714,10 @@ describe('authorization endpoint and authorization_code grant', () => {
       const loc = new URL(res.headers.location as string);
       expect(loc.origin + loc.pathname).toBe('https://app.example.com/signed-out');
       expect(loc.searchParams.get('state')).toBe('bye');
-      b.cookies.delete('gh_session');
+      // Cleared with the attributes it was set with: a browser ignores a __Host- cookie without Secure and Path=/.
+      const cleared = res.cookies.find((c) => c.name === SESSION_COOKIE)!;
+      expect(cleared).toMatchObject({ value: '', secure: true, path: '/' });
+      b.cookies.delete(SESSION_COOKIE);
       const after = await b.request('GET', authorizeUrl(baseParams(challenge, { prompt: 'none' })));
       expect(new URL(after.headers.location as string).searchParams.get('error')).toBe('login_required');
     });
@@ -727,9 +734,9 @@ describe('authorization endpoint and authorization_code grant', () => {
 
     it('ends the server-side session even if the browser keeps the cookie', async () => {
       const { b, tok, challenge } = await signedIn();
-      const cookie = b.cookies.get('gh_session')!;
+      const cookie = b.cookies.get(SESSION_COOKIE)!;
       await b.request('GET', `/api/oauth/logout?id_token_hint=${tok.id_token}`);
-      b.cookies.set('gh_session', cookie);
+      b.cookies.set(SESSION_COOKIE, cookie);
       const after = await b.request('GET', authorizeUrl(baseParams(challenge, { prompt: 'none' })));
       expect(new URL(after.headers.location as string).searchParams.get('error')).toBe('login_required');
     });
@@ -1000,13 +1007,13 @@ describe('re-authentication and deleted users', () => {
   it('ends the session a new sign-in replaces, so a kept copy of the old cookie signs nobody in', async () => {
     const b = new Browser(t);
     await loginAndConsent(b, params());
-    const alicesCookie = b.cookies.get('gh_session')!;
+    const alicesCookie = b.cookies.get(SESSION_COOKIE)!;
     // Bob signs in on the same browser (a shared computer).
     const bobs = await signInThroughForms(b, params({ prompt: 'login' }), BOB.username, BOB.password);
     expect(codeIn(bobs)).toBeTruthy();
-    expect(b.cookies.get('gh_session')).not.toBe(alicesCookie);
+    expect(b.cookies.get(SESSION_COOKIE)).not.toBe(alicesCookie);
     const kept = new Browser(t);
-    kept.cookies.set('gh_session', alicesCookie);
+    kept.cookies.set(SESSION_COOKIE, alicesCookie);
     const res = await kept.request('GET', authorizeUrl(params({ prompt: 'none' })));
     expect(new URL(res.headers.location as string).searchParams.get('error')).toBe('login_required');
   });

@@ -129,3 +129,29 @@ describe('an issuer with a path', () => {
     expect(start.json().verification_uri).toBe(`${ISSUER}/api/oauth/device`);
   });
 });
+
+describe('an https issuer with a path', () => {
+  it('keeps the __Host- cookies at Path=/ (the prefix requires it), while the forms post under the path', async () => {
+    const t = await testApp({
+      oauth: { issuer: 'https://id.example.com/tenant-a' },
+      clients: [...CLIENTS, WEB],
+      users: [USER],
+    });
+    try {
+      const query = new URLSearchParams({
+        response_type: 'code',
+        client_id: 'web-app',
+        redirect_uri: 'https://app.example.com/cb',
+        scope: 'openid',
+        code_challenge: pkce().challenge,
+        code_challenge_method: 'S256',
+      });
+      const page = await t.app.inject({ method: 'GET', url: `/tenant-a/api/oauth/authorize?${query}` });
+      expect(page.body).toContain('action="/tenant-a/api/oauth/authorize"');
+      expect(page.cookies).toHaveLength(1);
+      expect(page.cookies[0]).toMatchObject({ name: '__Host-gh_csrf', path: '/', secure: true });
+    } finally {
+      await t.close();
+    }
+  });
+});

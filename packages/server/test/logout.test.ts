@@ -92,7 +92,7 @@ describe('RP-initiated logout: id_token_hint', () => {
     const loc = new URL(ok.headers.location as string);
     expect(loc.origin + loc.pathname).toBe(SIGNED_OUT);
     expect(loc.searchParams.get('state')).toBe('st');
-    alice.cookies.delete('gh_session');
+    alice.cookies.delete('__Host-gh_session'); // https issuer: the prefixed name
     expect(await stillSignedIn(alice)).toBe(false);
   });
 

@@ -26,8 +26,27 @@ export interface BrowserKit {
 
 export type Params = Record<string, string | undefined>;
 
-const SESSION_COOKIE = 'gh_session';
-const CSRF_COOKIE = 'gh_csrf';
+/** The two cookies' names, and the attributes that go with them. */
+interface CookieScheme {
+  session: string;
+  csrf: string;
+  path: string;
+  secure: boolean;
+}
+
+/**
+ * On an https issuer the cookies are `__Host-` cookies (RFC 6265bis §4.1.3.2): a browser accepts them only
+ * Secure, without Domain and with Path=/, so neither a sibling subdomain nor a plain-http response can set or
+ * overwrite them — which would plant the attacker's own session (login CSRF) or a CSRF binding whose token
+ * they know. The prefix requires Path=/ even when the issuer has a path: worth more than keeping the cookies
+ * from the host's other paths, which Path "cannot be relied upon" to do anyway (RFC 6265 §4.1.2.4). On http
+ * (development; `__Host-` needs Secure) the names are plain and Path is the issuer's path.
+ */
+export function cookieScheme(issuer: string): CookieScheme {
+  return issuer.startsWith('https:')
+    ? { session: '__Host-gh_session', csrf: '__Host-gh_csrf', path: '/', secure: true }
+    : { session: 'gh_session', csrf: 'gh_csrf', path: issuerPath(issuer) || '/', secure: false };
+}
 
 /**
  * Single-valued query/form parameters, and the names of any that were repeated (RFC 6749 §3.1: "Request and
@@ -49,10 +68,8 @@ export function readParams(raw: unknown): { params: Params; repeated: string[] }
 /** Needs `@fastify/cookie` registered with the JWT secret (see router.ts). */
 export function browserKit(ctx: AppContext): BrowserKit {
   const secret = ctx.config.security.jwt_secret;
-  const secure = ctx.config.oauth.issuer.startsWith('https:');
+  const { session: sessionCookie, csrf: csrfCookie, path, secure } = cookieScheme(ctx.config.oauth.issuer);
   // HttpOnly + SameSite=Lax: sent on top-level redirects from the sites (SSO), never to cross-site subrequests.
-  // Path: the issuer's, where the pages are served (router.ts), so other paths of the host never see them.
-  const path = issuerPath(ctx.config.oauth.issuer) || '/';
   const cookieOpts = { path, httpOnly: true, sameSite: 'lax' as const, secure, signed: true };
 
   const readSigned = (req: FastifyRequest, name: string): string | undefined => {
@@ -73,7 +90,7 @@ export function browserKit(ctx: AppContext): BrowserKit {
         .header('referrer-policy', 'no-referrer')
         .send(body),
     async session(req) {
-      const session = await getSession(ctx.store, readSigned(req, SESSION_COOKIE));
+      const session = await getSession(ctx.store, readSigned(req, sessionCookie));
       if (session === undefined) return undefined;
       // A user deleted since signing in has no session any more (no SSO, no codes in their name).
       if ((await ctx.users.find(session.userId)) === undefined) {
@@ -85,24 +102,25 @@ export function browserKit(ctx: AppContext): BrowserKit {
     async startSession(req, reply, userId) {
       // The session the browser had ends on the server too, not only in the browser (its cookie is replaced):
       // a copy of the old cookie — the previous user's on a shared computer, say — must sign nobody in.
-      await endSession(ctx.store, readSigned(req, SESSION_COOKIE));
+      await endSession(ctx.store, readSigned(req, sessionCookie));
       const session = await createSession(ctx.store, userId);
-      reply.setCookie(SESSION_COOKIE, session.sid, cookieOpts);
+      reply.setCookie(sessionCookie, session.sid, cookieOpts);
       return session;
     },
     async endSession(req, reply) {
-      await endSession(ctx.store, readSigned(req, SESSION_COOKIE));
-      reply.clearCookie(SESSION_COOKIE, { path });
+      await endSession(ctx.store, readSigned(req, sessionCookie));
+      // With the attributes it was set with: a browser ignores a `__Host-` cookie without Secure, even to clear it.
+      reply.clearCookie(sessionCookie, { path, secure });
     },
     csrf(req, reply, purpose) {
       // The binding: a random per-browser value in a signed HttpOnly cookie.
-      let binding = readSigned(req, CSRF_COOKIE);
+      let binding = readSigned(req, csrfCookie);
       if (!binding) {
         binding = crypto.randomUUID();
-        reply.setCookie(CSRF_COOKIE, binding, cookieOpts);
+        reply.setCookie(csrfCookie, binding, cookieOpts);
       }
       return csrfToken(secret, binding, purpose);
     },
-    csrfValid: (req, token, purpose) => csrfTokenValid(secret, readSigned(req, CSRF_COOKIE), token, purpose),
+    csrfValid: (req, token, purpose) => csrfTokenValid(secret, readSigned(req, csrfCookie), token, purpose),
   };
 }
