@@ -32,6 +32,13 @@ const hidden = (fields: Record<string, string>) =>
     .map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`)
     .join('');
 
+/** The error line of a form page, when there is one. */
+const alert = (error: string | undefined) => (error ? `<p class="error" role="alert">${esc(error)}</p>` : '');
+
+/** A POST form's opening tag and its CSRF field. */
+const postForm = (action: string, csrf: string) =>
+  `<form method="post" action="${esc(action)}"><input type="hidden" name="csrf_token" value="${esc(csrf)}">`;
+
 export function errorPage(title: string, detail: string): string {
   return layout(title, `<h1>${esc(title)}</h1><p role="alert">${esc(detail)}</p>`);
 }
@@ -52,9 +59,9 @@ export function loginPage(opts: {
   return layout(
     'Sign in',
     `<h1>Sign in</h1><p>to continue to <strong>${esc(opts.clientName)}</strong></p>` +
-      (opts.error ? `<p class="error" role="alert">${esc(opts.error)}</p>` : '') +
-      `<form method="post" action="${esc(opts.action)}">${hidden(opts.fields)}` +
-      `<input type="hidden" name="csrf_token" value="${esc(opts.csrf)}">` +
+      alert(opts.error) +
+      postForm(opts.action, opts.csrf) +
+      hidden(opts.fields) +
       `<label for="username">Username</label><input type="text" id="username" name="username" autocomplete="username" required autofocus value="${esc(opts.username ?? '')}">` +
       `<label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>` +
       `<div class="actions"><button type="submit">Sign in</button></div></form>`,
@@ -82,8 +89,8 @@ export function consentPage(opts: {
   return layout(
     'Allow access',
     `<h1>Allow access?</h1><p><strong>${esc(opts.clientName)}</strong> would like to:</p>${scopeList(opts.scopes)}` +
-      `<form method="post" action="${esc(opts.action)}">${hidden(opts.fields)}` +
-      `<input type="hidden" name="csrf_token" value="${esc(opts.csrf)}">` +
+      postForm(opts.action, opts.csrf) +
+      hidden(opts.fields) +
       `<div class="actions"><button type="submit" name="consent" value="approve">Allow</button>` +
       `<button type="submit" name="consent" value="deny" class="secondary">Deny</button></div></form>`,
   );
@@ -93,8 +100,8 @@ export function logoutPage(opts: { action: string; fields: Record<string, string
   return layout(
     'Sign out',
     `<h1>Sign out?</h1><p>You will need to enter your password again the next time a site asks you to sign in.</p>` +
-      `<form method="post" action="${esc(opts.action)}">${hidden(opts.fields)}` +
-      `<input type="hidden" name="csrf_token" value="${esc(opts.csrf)}">` +
+      postForm(opts.action, opts.csrf) +
+      hidden(opts.fields) +
       `<div class="actions"><button type="submit">Sign out</button></div></form>`,
   );
 }
@@ -109,9 +116,8 @@ export function deviceCodePage(opts: {
   return layout(
     'Connect a device',
     '<h1>Connect a device</h1>' +
-      (opts.error ? `<p class="error" role="alert">${esc(opts.error)}</p>` : '') +
-      `<form method="post" action="${esc(opts.action)}">` +
-      `<input type="hidden" name="csrf_token" value="${esc(opts.csrf)}">` +
+      alert(opts.error) +
+      postForm(opts.action, opts.csrf) +
       `<label for="user_code">Code shown on your device</label><input type="text" id="user_code" name="user_code" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" required value="${esc(opts.userCode ?? '')}">` +
       `<div class="actions"><button type="submit">Continue</button></div></form>`,
   );
@@ -134,14 +140,13 @@ export function deviceConfirmPage(opts: {
   return layout(
     'Connect a device',
     '<h1>Connect a device</h1>' +
-      (opts.error ? `<p class="error" role="alert">${esc(opts.error)}</p>` : '') +
+      alert(opts.error) +
       `<p><strong>${esc(opts.clientName)}</strong> is asking for access.</p>` +
       (opts.scopes.length > 0 ? `<p>It would be able to:</p>${scopeList(opts.scopes)}` : '') +
       `<p>Code: <strong class="code">${esc(opts.userCode)}</strong></p>` +
       // RFC 8628 §5.4: remote phishing — the user must check the code against the device in front of them.
       `<p class="hint">Only allow this if the code matches the one on your own device.</p>` +
-      `<form method="post" action="${esc(opts.action)}">` +
-      `<input type="hidden" name="csrf_token" value="${esc(opts.csrf)}">` +
+      postForm(opts.action, opts.csrf) +
       `<input type="hidden" name="user_code" value="${esc(opts.userCode)}">` +
       (opts.loggedIn
         ? ''
