@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { OAuthError } from '../error/index.js';
 
 /** Shared key/value state with expiry (revocation lists, rate limits): Redis, or in-process for one node. */
 export interface Store {
@@ -23,21 +24,63 @@ export interface Store {
 
 const SWEEP_MIN = 10_000;
 
+/**
+ * Most entries the in-process store holds (the embedded default; Redis is bounded by its own `maxmemory`).
+ * Every key written from a request is of bounded size (hashes, ids, addresses), so this bounds the memory,
+ * whatever the traffic: some tens of MB at worst.
+ */
+export const MEMORY_STORE_MAX_ENTRIES = 100_000;
+
+/**
+ * The store is full of entries none of which may be dropped: 503 `temporarily_unavailable` (RFC 6749
+ * §4.1.2.1) rather than forgetting a revocation or a single-use claim (see {@link MemoryStore}).
+ */
+export class StoreFullError extends OAuthError {
+  override name = 'StoreFullError';
+  constructor(maxEntries: number) {
+    super('temporarily_unavailable', 'the server is at capacity, try again later', 503, {
+      'retry-after': '60',
+    });
+    this.message = `in-process store full (${maxEntries} live entries)`;
+  }
+}
+
+/**
+ * The in-process store, for a single node. It holds at most `maxEntries` entries; when a new key would go
+ * past that:
+ *  1. expired entries are dropped first (they are gone for every reader already);
+ *  2. then the oldest *counter* (an entry made by {@link increment}: attempt and rate windows). Losing one
+ *     only restarts that window early — and now that counters are written only for an address still under
+ *     its limit, flooding the store with them costs an attacker many addresses per early restart;
+ *  3. never any other entry: those are revocations, single-use claims, sessions, codes and refresh tokens,
+ *     and dropping the oldest of them (plain LRU/FIFO) would let a flood re-activate a revoked token or
+ *     redeem a code twice (RFC 9700 §4.14, RFC 6749 §4.1.2). When only such entries are live the write is
+ *     refused with {@link StoreFullError}: an outage, not a security hole. (Redis deployments get the same
+ *     warning about `maxmemory-policy`, see `RedisStore.evictionPolicy`.)
+ */
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
   readonly #entries = new Map<string, { value: string; expiresAt: number }>();
+  /** Keys of the live entries made by `increment`, oldest first (a Set iterates in insertion order). */
+  readonly #counters = new Set<string>();
+  readonly #maxEntries: number;
   #sweepAt = SWEEP_MIN;
+  /** New keys since the last full sweep: at the cap, how a sweep is amortised (see {@link #makeRoom}). */
+  #addedSinceSweep = 0;
+
+  constructor(maxEntries = MEMORY_STORE_MAX_ENTRIES) {
+    this.#maxEntries = maxEntries;
+  }
 
   async set(key: string, value: string, ttlSecs: number): Promise<void> {
-    this.#sweep();
-    this.#entries.set(key, { value, expiresAt: Date.now() + ttlSecs * 1000 });
+    this.#put(key, value, Date.now() + ttlSecs * 1000, false);
   }
 
   async get(key: string): Promise<string | undefined> {
     const e = this.#entries.get(key);
     if (!e) return undefined;
     if (e.expiresAt <= Date.now()) {
-      this.#entries.delete(key);
+      this.#delete(key);
       return undefined;
     }
     return e.value;
@@ -47,9 +90,8 @@ export class MemoryStore implements Store {
   async setIfAbsent(key: string, value: string, ttlSecs: number): Promise<boolean> {
     const e = this.#entries.get(key);
     if (e !== undefined && e.expiresAt > Date.now()) return false;
-    this.#sweep();
     // Same rounding as Redis `EX`: a marker always lives at least a second.
-    this.#entries.set(key, { value, expiresAt: Date.now() + Math.max(1, Math.ceil(ttlSecs)) * 1000 });
+    this.#put(key, value, Date.now() + Math.max(1, Math.ceil(ttlSecs)) * 1000, false);
     return true;
   }
 
@@ -62,8 +104,7 @@ export class MemoryStore implements Store {
       e.value = String(value);
       return value;
     }
-    this.#sweep();
-    this.#entries.set(key, { value: String(by), expiresAt: now + Math.max(1, Math.ceil(ttlSecs)) * 1000 });
+    this.#put(key, String(by), now + Math.max(1, Math.ceil(ttlSecs)) * 1000, true);
     return by;
   }
 
@@ -71,17 +112,56 @@ export class MemoryStore implements Store {
 
   async close(): Promise<void> {
     this.#entries.clear();
+    this.#counters.clear();
+  }
+
+  /** Number of entries held, expired ones not yet dropped included (for tests and metrics). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Writes an entry, making room first when the key is new (see the class comment for what may go). */
+  #put(key: string, value: string, expiresAt: number, counter: boolean): void {
+    if (!this.#entries.has(key)) this.#makeRoom();
+    this.#entries.set(key, { value, expiresAt });
+    // Re-added so that a counter's age is that of its current window; a `set` makes it a plain entry.
+    this.#counters.delete(key);
+    if (counter) this.#counters.add(key);
+  }
+
+  #delete(key: string): void {
+    this.#entries.delete(key);
+    this.#counters.delete(key);
   }
 
   /**
-   * Expired entries are swept when the map reaches `#sweepAt`, which then becomes twice the live size:
-   * amortised O(1) per set. (A fixed threshold rescanned every entry on every set once 10,000 were live.)
+   * Room for one more key. Expired entries are swept when the map reaches `#sweepAt`, which then becomes
+   * twice the live size: amortised O(1) per set. (A fixed threshold rescanned every entry on every set once
+   * 10,000 were live.) At the cap, a sweep is repeated only after an eighth of the cap in new keys (again
+   * amortised O(1)); in between, the oldest counter goes. A write is refused only after a last sweep.
    */
+  #makeRoom(): void {
+    const size = this.#entries.size;
+    const atCap = size >= this.#maxEntries;
+    if (size >= this.#sweepAt || (atCap && this.#addedSinceSweep >= this.#maxEntries / 8)) this.#sweep();
+    this.#addedSinceSweep++;
+    if (this.#entries.size < this.#maxEntries || this.#dropOldestCounter()) return;
+    this.#sweep();
+    if (this.#entries.size >= this.#maxEntries) throw new StoreFullError(this.#maxEntries);
+  }
+
   #sweep(): void {
-    if (this.#entries.size < this.#sweepAt) return;
     const now = Date.now();
-    for (const [k, e] of this.#entries) if (e.expiresAt <= now) this.#entries.delete(k);
+    for (const [k, e] of this.#entries) if (e.expiresAt <= now) this.#delete(k);
     this.#sweepAt = Math.max(SWEEP_MIN, this.#entries.size * 2);
+    this.#addedSinceSweep = 0;
+  }
+
+  #dropOldestCounter(): boolean {
+    const oldest = this.#counters.values().next();
+    if (oldest.done) return false;
+    this.#delete(oldest.value);
+    return true;
   }
 
   async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {

@@ -1,10 +1,23 @@
 import type { User } from '../domain/index.js';
 import type { AppContext } from '../state/index.js';
 import { type AttemptLimit, clearAttempts, giveBackAttempt, takeAttempt } from './attempts.js';
+import { sha256Key } from './hash.js';
 
 const LOCK_WINDOW_SECS = 15 * 60;
+
+/**
+ * Longest username a sign-in is tried for. Anything longer is no one's (a login form field, not a document)
+ * and is refused like a wrong password, before any per-username state is written: otherwise every such POST
+ * left a counter keyed by up to a 64 KiB body's worth of username in the store for the whole window.
+ */
+export const MAX_USERNAME_LENGTH = 256;
+
+/**
+ * Keyed by a SHA-256 of the lower-cased username: a fixed 43 characters whatever was typed (the store holds
+ * no attacker-sized keys and no usernames in clear), and `Alice`/`alice` share one count, as before.
+ */
 const perUser = (username: string): AttemptLimit => ({
-  key: `login-fail:u:${username.toLowerCase()}`,
+  key: `login-fail:u:${sha256Key(username.toLowerCase())}`,
   limit: 5,
   windowSecs: LOCK_WINDOW_SECS,
 });
@@ -21,6 +34,10 @@ export type LoginResult = { ok: true; user: User } | { ok: false; locked: boolea
  * neither one account nor one address can be brute-forced (RFC 9700 §4.15 spirit, OWASP ASVS 2.2.1).
  * Attempts are counted before the check, atomically (see attempts.ts); a success clears the account's
  * count and gives the address its attempt back.
+ *
+ * The address is counted first, and an address over its limit touches no per-username counter: a locked-out
+ * client then writes nothing new to the store (however many usernames it sends) and cannot keep pushing
+ * other people's accounts into lockout.
  */
 export async function login(
   ctx: AppContext,
@@ -28,10 +45,12 @@ export async function login(
   password: string,
   ip: string,
 ): Promise<LoginResult> {
-  const user = perUser(username);
   const address = perIp(ip);
-  const [userOk, ipOk] = await Promise.all([takeAttempt(ctx.store, user), takeAttempt(ctx.store, address)]);
-  if (!userOk || !ipOk) return { ok: false, locked: true };
+  if (!(await takeAttempt(ctx.store, address))) return { ok: false, locked: true };
+  // Counted against the address above, so absurd usernames cannot be sent without limit either.
+  if (username.length > MAX_USERNAME_LENGTH) return { ok: false, locked: false };
+  const user = perUser(username);
+  if (!(await takeAttempt(ctx.store, user))) return { ok: false, locked: true };
   const found = await ctx.users.verifyPassword(username, password);
   if (!found) return { ok: false, locked: false };
   await Promise.all([clearAttempts(ctx.store, user), giveBackAttempt(ctx.store, address)]);
