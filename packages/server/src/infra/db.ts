@@ -9,6 +9,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import * as schema from '../repo/schema.js';
+import { lockDataFolder } from './data-folder-lock.js';
 
 /** Both drivers expose the same query builder; the PGlite one is typed as node-postgres for simplicity. */
 export type Db = NodePgDatabase<typeof schema>;
@@ -63,9 +64,18 @@ export async function openDatabase(url: string | undefined, dataDir: string): Pr
   let dir: string | undefined;
   if (url === undefined) dir = resolve(dataDir, 'pglite');
   else if (url.startsWith('pglite:')) dir = resolve(url.slice('pglite:'.length));
-  if (dir !== undefined) mkdirSync(dir, { recursive: true });
+  let unlock = () => {};
+  if (dir !== undefined) {
+    mkdirSync(dir, { recursive: true });
+    unlock = lockDataFolder(dir);
+  }
   const client = dir === undefined ? new PGlite() : new PGlite(dir);
-  await client.waitReady;
+  try {
+    await client.waitReady;
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   const db = drizzlePglite(client, { schema });
   return {
     db: db as unknown as Db,
@@ -77,7 +87,11 @@ export async function openDatabase(url: string | undefined, dataDir: string): Pr
       await db.execute(sql`select 1`);
     },
     async close() {
-      await client.close();
+      try {
+        await client.close();
+      } finally {
+        unlock();
+      }
     },
   };
 }
