@@ -417,3 +417,41 @@ describe('client resources (RFC 8707)', () => {
     }
   });
 });
+
+describe('configuration mistakes an operator can make', () => {
+  it('names the file, line and reason of a syntax error, never the offending line (it may hold a secret)', () => {
+    const dir = tmp();
+    const cases: [string, string][] = [
+      ['bad.yaml', 'security:\n  jwt_secret: "YamlSecretValue-0123456789-abcdefghijk\nserver: {port: 1}\n'],
+      ['bad2.yaml', 'clients:\n  - client_id: a\n    client_secret: TopSecretClientSecret: x\n'],
+      ['bad.toml', '[security]\njwt_secret = "TomlSecretValue-0123456789-abcdefghijkl\n'],
+    ];
+    for (const [name, text] of cases) {
+      const file = join(dir, name);
+      writeFileSync(file, text);
+      const message = configError({ env: { APP_CONFIG: file } });
+      expect(message, name).toContain(`cannot parse ${file}`);
+      expect(message, name).toMatch(/line \d+/);
+      expect(message, name).not.toMatch(/SecretValue|TopSecret/);
+    }
+  });
+
+  it('refuses a server.host that is no host name or IP address (the default issuer is built from it)', () => {
+    for (const host of ['localhost:80', 'my host', 'host/path', 'http://h']) {
+      expect(configError({ env: { JWT_SECRET: SECRET, SERVER__HOST: host } }), host).toContain('server.host');
+    }
+    for (const host of ['localhost', 'id.example.com', '0.0.0.0', '::1', '[::1]']) {
+      expect(loadConfig({ env: { JWT_SECRET: SECRET, SERVER__HOST: host } }).server.host, host).toBeTruthy();
+    }
+  });
+
+  it('bounds lifetimes and the key publication delay (larger values would overflow the dates made from them)', () => {
+    for (const [name, value] of [
+      ['OAUTH__KEY_PUBLISH_DELAY_SECS', 'oauth.key_publish_delay_secs'],
+      ['OAUTH__ACCESS_TOKEN_TTL_SECS', 'oauth.access_token_ttl_secs'],
+      ['OAUTH__REFRESH_TOKEN_TTL_SECS', 'oauth.refresh_token_ttl_secs'],
+    ]) {
+      expect(configError({ env: { JWT_SECRET: SECRET, [name!]: '9000000000000' } }), name).toContain(value);
+    }
+  });
+});

@@ -280,12 +280,29 @@ function refuseDuplicates(list: unknown, section: string, key: string, ctx: z.Re
  * The address to listen on. An IPv6 address may be written bracketed, as in a URL (`[::1]`, the way
  * `SERVER_ADDR` takes it), and is stored bare, as `listen` wants it.
  */
+const DAY_SECS = 24 * 3600;
+const MAX_ACCESS_TOKEN_TTL_SECS = 7 * DAY_SECS;
+const MAX_REFRESH_TOKEN_TTL_SECS = 400 * DAY_SECS;
+const MAX_KEY_PUBLISH_DELAY_SECS = 7 * DAY_SECS;
+
+/** A DNS name (RFC 1123 labels), as `server.host` and the default issuer use it. */
+const HOST_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
 const hostSchema = z
   .string()
   .min(1)
   .transform((host, ctx) => {
     const bracketed = /^\[(.*)\]$/.exec(host);
-    if (bracketed === null) return host;
+    if (bracketed === null) {
+      // The default issuer is built from it (`http://<host>:<port>`): a port, a space or a path here would
+      // make that URL invalid or point elsewhere.
+      if (isIP(host) === 0 && !HOST_NAME.test(host)) {
+        ctx.addIssue({ code: 'custom', message: 'must be a host name or an IP address (no port, no path)' });
+        return z.NEVER;
+      }
+      return host;
+    }
     if (isIP(bracketed[1]!) !== 6) {
       ctx.addIssue({ code: 'custom', message: 'brackets are only for an IPv6 address, e.g. [::1]' });
       return z.NEVER;
@@ -330,12 +347,15 @@ export const configSchema = z
     oauth: z
       .strictObject({
         issuer: issuerSchema.optional(),
-        access_token_ttl_secs: wholeNumber((n) => n.positive()).default(900),
-        refresh_token_ttl_secs: wholeNumber((n) => n.positive()).default(30 * 24 * 3600),
+        // Upper bounds: lifetimes far past any sane setting would overflow the dates computed from them.
+        access_token_ttl_secs: wholeNumber((n) => n.positive().max(MAX_ACCESS_TOKEN_TTL_SECS)).default(900),
+        refresh_token_ttl_secs: wholeNumber((n) => n.positive().max(MAX_REFRESH_TOKEN_TTL_SECS)).default(
+          30 * 24 * 3600,
+        ),
         // OAuth 2.1 §4.1.2: short-lived codes; at most 10 minutes (RFC 6749 §4.1.2).
         authorization_code_ttl_secs: wholeNumber((n) => n.positive().max(600)).default(60),
         // A rotated-in key is published this long before it signs (> node reload interval + JWKS caches).
-        key_publish_delay_secs: wholeNumber((n) => n.min(0)).default(300),
+        key_publish_delay_secs: wholeNumber((n) => n.min(0).max(MAX_KEY_PUBLISH_DELAY_SECS)).default(300),
         scopes_supported: z
           .array(z.string().min(1))
           .default(['openid', 'profile', 'email', 'offline_access']),
@@ -406,6 +426,19 @@ function setPath(tree: Tree, path: string[], value: unknown): void {
   node[path[path.length - 1]!] = value;
 }
 
+/**
+ * A parse error's reason and position, without the excerpt of the file that the YAML and TOML parsers append
+ * to their messages: the offending line may hold a secret (`jwt_secret: "…` with its quote missing), and this
+ * message goes to stderr, i.e. to the logs.
+ */
+function parseErrorReason(err: unknown): string {
+  const first = ((err as Error).message ?? String(err)).split('\n')[0]!.replace(/:\s*$/, '');
+  const e = err as { linePos?: { line: number; col: number }[]; line?: number; column?: number };
+  const line = e.linePos?.[0]?.line ?? e.line;
+  const col = e.linePos?.[0]?.col ?? e.column;
+  return line !== undefined && !/line \d+/.test(first) ? `${first} (line ${line}, column ${col})` : first;
+}
+
 function readConfigFile(path: string): Tree {
   let text: string;
   try {
@@ -427,7 +460,7 @@ function readConfigFile(path: string): Tree {
     return parsed as Tree;
   } catch (err) {
     if (err instanceof ConfigError) throw err;
-    throw new ConfigError(`APP_CONFIG: cannot parse ${path}: ${(err as Error).message}`);
+    throw new ConfigError(`APP_CONFIG: cannot parse ${path}: ${parseErrorReason(err)}`);
   }
 }
 
