@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { missing } from '../../../test-support/services.js';
+import { missing, testDatabaseUrl } from '../../../test-support/services.js';
+import { ConfigError } from '../src/config/index.js';
 import { createContext } from '../src/state/index.js';
-import { testConfig } from './helpers.js';
+import { randomSchema, testConfig } from './helpers.js';
 import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
 
 describe.skipIf(missing('postgres'))('nodes starting together on an empty PostgreSQL database', () => {
@@ -28,5 +29,15 @@ describe.skipIf(missing('postgres'))('nodes starting together on an empty Postgr
       `select count(*)::int as n from "${schema.name}".__drizzle_migrations`,
     );
     expect(applied.rows[0].n).toBeGreaterThanOrEqual(6);
+  });
+});
+
+describe.skipIf(missing('postgres'))('a database.url whose search_path names no schema', () => {
+  it('stops with a ConfigError naming the search_path, before taking any lock or creating any table', async () => {
+    const url = new URL(testDatabaseUrl!);
+    url.searchParams.set('options', `-c search_path=${randomSchema()}`);
+    const started = createContext(testConfig({ database: { url: url.toString() } }));
+    await expect(started).rejects.toBeInstanceOf(ConfigError);
+    await expect(started).rejects.toThrow(/search_path/);
   });
 });

@@ -8,6 +8,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { ConfigError } from '../config/index.js';
 import * as schema from '../repo/schema.js';
 import { lockDataFolder } from './data-folder-lock.js';
 
@@ -42,9 +43,16 @@ export async function openDatabase(url: string | undefined, dataDir: string): Pr
         // a connection of its own; whoever comes second finds the migrations applied.
         const lock = await pool.connect();
         try {
-          await lock.query('select pg_advisory_lock($1, hashtext(current_schema()))', [MIGRATION_LOCK]);
-          const res = await lock.query<{ s: string }>('select current_schema() as s');
-          const migrationsSchema = res.rows[0]?.s ?? 'public';
+          const res = await lock.query<{ s: string | null }>('select current_schema() as s');
+          const migrationsSchema = res.rows[0]?.s;
+          // A search_path naming no existing schema: current_schema() is null, which would take no lock
+          // (hashtext(null)) and put the tables wherever the first existing schema is.
+          if (!migrationsSchema) {
+            throw new ConfigError(
+              'database.url: its search_path names no existing schema (current_schema() is null); create the schema or fix the search_path',
+            );
+          }
+          await lock.query('select pg_advisory_lock($1, hashtext($2))', [MIGRATION_LOCK, migrationsSchema]);
           await migratePg(db, { migrationsFolder: MIGRATIONS_FOLDER, migrationsSchema });
         } finally {
           await lock
