@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { FastifyInstance } from 'fastify';
 import {
   type AppConfig,
   ConfigError,
@@ -58,6 +59,31 @@ async function withContext(fn: (ctx: AppContext) => Promise<void>, seed = false)
   }
 }
 
+/**
+ * How long a stop signal waits for requests in flight. An orchestrator sends SIGKILL after its own grace
+ * period (Kubernetes: 30 s), which would skip `ctx.close()`; a client trickling a body (see
+ * REQUEST_TIMEOUT_MS in web/router.ts) must not hold the process past this either.
+ */
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
+/**
+ * Stops accepting connections and lets requests in flight finish; at the deadline, closes the connections
+ * still open (their requests fail) so that the close completes. True when nothing had to be cut off.
+ */
+async function closeWithin(app: FastifyInstance, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const closed = app.close().then(() => true);
+  const deadline = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const drained = await Promise.race([closed, deadline]);
+  clearTimeout(timer);
+  if (drained) return true;
+  app.server.closeAllConnections();
+  await closed;
+  return false;
+}
+
 async function serve(): Promise<void> {
   const cfg = config();
   const ctx = await createContext(cfg, { defaultMetrics: true });
@@ -69,9 +95,13 @@ async function serve(): Promise<void> {
   reload.unref();
   const shutdown = async () => {
     clearInterval(reload);
-    await app.close();
+    const drained = await closeWithin(app, SHUTDOWN_DEADLINE_MS);
+    if (!drained)
+      app.log.warn(
+        `requests still open ${SHUTDOWN_DEADLINE_MS} ms after the stop signal: connections closed`,
+      );
     await ctx.close();
-    process.exit(0);
+    process.exit(drained ? 0 : 1);
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);

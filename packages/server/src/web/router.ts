@@ -19,6 +19,14 @@ import { installRateLimits } from './middleware/rate-limit.js';
 import { genReqId, installRequestId } from './middleware/request-id.js';
 import { installWriteCoalescing } from './middleware/write-coalescing.js';
 
+/**
+ * Longest a request may take to arrive, headers and body. Fastify's default is 0 (none): a client sending a
+ * body a byte every few seconds (slowloris) held its connection, and a graceful shutdown, for as long as it
+ * liked. Every body here is a small form or JSON (64 KiB at most), so 30 s is far more than any real client
+ * needs. Node checks it every 30 s (`connectionsCheckingInterval`): such a request ends within 30–60 s, 408.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
 export interface BuildAppOptions {
   logger?: boolean;
 }
@@ -41,6 +49,7 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
         }
       : { logger: false }),
     bodyLimit: 64 * 1024,
+    requestTimeout: REQUEST_TIMEOUT_MS,
     // Behind a load balancer: req.ip is then the forwarded client (rate limits, login throttle, logs).
     trustProxy: trustProxyOption(ctx.config.server.trust_proxy),
     genReqId,

@@ -1,0 +1,101 @@
+/**
+ * A stop signal must end `gatehouse serve` in bounded time even while a client holds a request open by
+ * trickling its body (slowloris): before, Fastify had no request timeout and the shutdown waited for every
+ * request, so the process never exited until SIGKILL (skipping the context's close).
+ */
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnNode } from '../../../test-support/processes.js';
+import { freePort, SECRET, testApp } from './helpers.js';
+
+const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+async function startServer() {
+  const dir = mkdtempSync(join(tmpdir(), 'gh-shutdown-'));
+  dirs.push(dir);
+  const port = await freePort();
+  const server = spawnNode(['--import', 'tsx', CLI, 'serve'], {
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      DATA_DIR: dir,
+      JWT_SECRET: SECRET,
+      LOG_LEVEL: 'warn',
+      SERVER__HOST: '127.0.0.1',
+      SERVER__PORT: String(port),
+    },
+  });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && server.child.exitCode === null) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/api/healthz`)).status === 200) return { ...server, port };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  server.child.kill('SIGKILL');
+  throw new Error(`gatehouse serve did not become healthy:\n${server.output()}`);
+}
+
+describe('stopping the server', () => {
+  it('exits within its deadline, non-zero, when a client keeps trickling a request body', async () => {
+    const { child, port, output } = await startServer();
+    const exited = once(child, 'exit');
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    await once(socket, 'connect');
+    socket.write(
+      'POST /api/oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n' +
+        'Content-Length: 100\r\n\r\ngrant_type=',
+    );
+    const trickle = setInterval(() => socket.write('a'), 1000);
+    try {
+      await new Promise((r) => setTimeout(r, 300)); // the request is in flight
+      const stoppedAt = Date.now();
+      child.kill('SIGTERM');
+      const outcome = await Promise.race([
+        exited,
+        new Promise<'still running'>((r) => setTimeout(() => r('still running'), 25_000)),
+      ]);
+      expect(outcome, output()).not.toBe('still running');
+      expect(Date.now() - stoppedAt).toBeLessThan(20_000); // 10 s deadline, then closing the database
+      expect(child.exitCode).toBe(1);
+      expect(output()).toContain('connections closed');
+    } finally {
+      clearInterval(trickle);
+      socket.destroy();
+      child.kill('SIGKILL');
+    }
+  }, 120_000);
+
+  it('exits 0 promptly when no request is in flight', async () => {
+    const { child } = await startServer();
+    const exited = once(child, 'exit');
+    const stoppedAt = Date.now();
+    child.kill('SIGTERM');
+    await exited;
+    expect(Date.now() - stoppedAt).toBeLessThan(8_000);
+    expect(child.exitCode).toBe(0);
+  }, 120_000);
+});
+
+describe('request timeout', () => {
+  it('gives a request 30 s to arrive, so a trickling client cannot hold a connection indefinitely', async () => {
+    const t = await testApp();
+    try {
+      await t.app.listen({ host: '127.0.0.1', port: 0 });
+      expect(t.app.server.requestTimeout).toBe(30_000);
+    } finally {
+      await t.close();
+    }
+  });
+});
