@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
+import { destination, type Logger } from 'pino';
 import {
   type AppConfig,
   ConfigError,
@@ -35,7 +36,13 @@ function fail(message: string, code = 2): never {
   process.exit(code);
 }
 
-function config(): AppConfig {
+/**
+ * The configuration, and the logger every part of the command logs through. `serve` logs to stdout, the
+ * service's log stream; every other command to stderr, so that its stdout is only its output: JSON that may
+ * hold a client secret, piped into `jq` or a secret store, must not start with a configuration warning.
+ * Synchronous, so that nothing is lost to a `process.exit` right after.
+ */
+function config(logTo: 'stdout' | 'stderr'): { cfg: AppConfig; logger: Logger } {
   // The logger needs a valid log_level, which is part of the configuration: warnings wait for it.
   const warnings: string[] = [];
   let cfg: AppConfig;
@@ -45,13 +52,17 @@ function config(): AppConfig {
     if (err instanceof ConfigError) fail(err.message, 78);
     throw err;
   }
-  const logger = createLogger(cfg.log_level);
+  const logger =
+    logTo === 'stdout'
+      ? createLogger(cfg.log_level)
+      : createLogger(cfg.log_level, destination({ dest: 2, sync: true }));
   for (const m of warnings) logger.warn(m);
-  return cfg;
+  return { cfg, logger };
 }
 
 async function withContext(fn: (ctx: AppContext) => Promise<void>, seed = false): Promise<void> {
-  const ctx = await createContext(config(), { seed });
+  const { cfg, logger } = config('stderr');
+  const ctx = await createContext(cfg, { seed, logger });
   try {
     await fn(ctx);
   } finally {
@@ -85,8 +96,8 @@ async function closeWithin(app: FastifyInstance, ms: number): Promise<boolean> {
 }
 
 async function serve(): Promise<void> {
-  const cfg = config();
-  const ctx = await createContext(cfg, { defaultMetrics: true });
+  const { cfg, logger } = config('stdout');
+  const ctx = await createContext(cfg, { defaultMetrics: true, logger });
   const app = await buildApp(ctx, { logger: true });
   // Pick up keys rotated by another node (or `gatehouse keys rotate`) for the JWKS and for signing. A failed
   // reload is logged through the key service's onReloadError option (state/index.ts), and the keys loaded

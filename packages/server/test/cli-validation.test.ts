@@ -153,3 +153,17 @@ describe('gatehouse CLI: clients create and users create validate like the confi
     expect(again.stderr).toContain('no such user: alice');
   }, 120_000);
 });
+
+describe('gatehouse CLI: output', () => {
+  it('prints only the JSON on stdout and logs warnings to stderr (clients create without a JWT secret)', async () => {
+    const res = await run(['clients', 'create', 'svc', '--scope', 'read'], {
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'gh-cli-')),
+      LOG_LEVEL: 'warn',
+    });
+    expect(res.code).toBe(0);
+    const printed = JSON.parse(res.stdout) as { client_id: string; client_secret: string };
+    expect(printed.client_id).toBe('svc');
+    expect(res.stderr).toContain('security.jwt_secret is not set');
+    expect(res.stderr).not.toContain(printed.client_secret);
+  });
+});
