@@ -12,6 +12,7 @@ import {
   userSchema,
 } from './config/index.js';
 import { createLogger } from './infra/logger.js';
+import { NoClientSecretError } from './service/clients.js';
 import { KEY_RELOAD_INTERVAL_SECS } from './service/keys.js';
 import { type AppContext, createContext } from './state/index.js';
 import { buildApp } from './web/router.js';
@@ -207,7 +208,13 @@ async function main(argv: string[]): Promise<void> {
     case 'clients rotate-secret':
       if (!arg) fail(USAGE);
       return withContext(async (ctx) => {
-        const secret = await ctx.clients.rotateSecret(arg);
+        let secret: string | undefined;
+        try {
+          secret = await ctx.clients.rotateSecret(arg);
+        } catch (err) {
+          if (err instanceof NoClientSecretError) fail(err.message, 1);
+          throw err;
+        }
         if (secret === undefined) fail(`no such client: ${arg}`, 1);
         out({ client_id: arg, client_secret: secret });
       });

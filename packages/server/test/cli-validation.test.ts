@@ -167,3 +167,35 @@ describe('gatehouse CLI: output', () => {
     expect(res.stderr).not.toContain(printed.client_secret);
   });
 });
+
+describe('gatehouse CLI: clients rotate-secret', () => {
+  it('refuses, exit 1 and no secret printed, for a client that does not authenticate with a secret', async () => {
+    const e = env();
+    const clients = [
+      ['public-app', 'none', '--grant', 'authorization_code', '--redirect-uri', 'https://app.example.com/cb'],
+      [
+        'jwt-svc',
+        'private_key_jwt',
+        '--grant',
+        'client_credentials',
+        '--jwks-uri',
+        'https://svc.example.com/jwks',
+      ],
+    ] as const;
+    for (const [id, method, ...options] of clients) {
+      const made = await run(['clients', 'create', id, '--auth-method', method, ...options], e);
+      expect(made.code, made.stderr).toBe(0);
+      const res = await run(['clients', 'rotate-secret', id], e);
+      expect(res.code, id).toBe(1);
+      expect(res.stdout).toBe('');
+      expect(res.stderr).toContain(`authenticates with ${method}, not with a client secret`);
+    }
+    // Nothing was stored for them either.
+    const ctx = await contextOn(e);
+    try {
+      for (const [id] of clients) expect((await ctx.clients.find(id))?.secretHash).toBeNull();
+    } finally {
+      await ctx.close();
+    }
+  });
+});

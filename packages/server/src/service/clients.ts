@@ -1,5 +1,5 @@
 import type { ClientSeed } from '../config/index.js';
-import type { Client } from '../domain/index.js';
+import type { Client, TokenEndpointAuthMethod } from '../domain/index.js';
 import { invalidClient, invalidRequest } from '../error/index.js';
 import { ReadThroughCache } from '../infra/read-through-cache.js';
 import type { Store } from '../infra/store.js';
@@ -17,6 +17,23 @@ export type ClientInput = Omit<ClientSeed, 'post_logout_redirect_uris' | 'resour
 export interface ClientCredentialsInput {
   authorization: string | undefined;
   body: Record<string, unknown>;
+}
+
+/** Whether clients with this token endpoint auth method authenticate with a shared secret (RFC 6749 §2.3.1). */
+const usesClientSecret = (method: TokenEndpointAuthMethod): boolean =>
+  method === 'client_secret_basic' || method === 'client_secret_post';
+
+/** `rotateSecret` for a client that has no secret to rotate (`none`, `private_key_jwt`). */
+export class NoClientSecretError extends Error {
+  override name = 'NoClientSecretError';
+  constructor(
+    readonly clientId: string,
+    readonly method: TokenEndpointAuthMethod,
+  ) {
+    super(
+      `client ${clientId} authenticates with ${method}, not with a client secret: there is no secret to rotate`,
+    );
+  }
 }
 
 /** RFC 6749 §2.3.1 form-url-decoding of a Basic user-id or password; undefined when malformed. */
@@ -110,7 +127,19 @@ export class ClientService {
     return this.#cache.change(clientId, () => this.repo.delete(clientId));
   }
 
+  /**
+   * A new secret for a client that authenticates with one (client_secret_basic / client_secret_post,
+   * RFC 6749 §2.3.1); undefined when there is no such client. A `none` (public, RFC 6749 §2.1) or
+   * `private_key_jwt` (RFC 7523 §2.2) client is refused with {@link NoClientSecretError}: a secret printed
+   * for it would authenticate nothing and suggest to an operator that it does. Read from the database, not
+   * the cache, so the method is the one stored now.
+   */
   async rotateSecret(clientId: string): Promise<string | undefined> {
+    const current = await this.repo.find(clientId);
+    if (!current) return undefined;
+    if (!usesClientSecret(current.tokenEndpointAuthMethod)) {
+      throw new NoClientSecretError(clientId, current.tokenEndpointAuthMethod);
+    }
     const secret = generateClientSecret();
     const saved = await this.#cache.change(clientId, () =>
       this.repo.setSecretHash(clientId, hashClientSecret(secret)),
