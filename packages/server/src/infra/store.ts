@@ -2,15 +2,25 @@ import { Redis } from 'ioredis';
 import { OAuthError } from '../error/index.js';
 
 /** Shared key/value state with expiry (revocation lists, rate limits): Redis, or in-process for one node. */
+/**
+ * How an entry may be treated under memory pressure. `keep`: it must live out its TTL — a revocation or a
+ * single-use claim, whose loss would re-enable a token or a code (RFC 9700 §4.14, RFC 6749 §4.1.2). Every
+ * other entry fails closed when lost (a session, a code or a pending device request that is gone is simply
+ * refused), so the in-process store may drop it early when full.
+ */
+export interface WriteOptions {
+  keep?: boolean;
+}
+
 export interface Store {
   kind: 'redis' | 'memory';
-  set(key: string, value: string, ttlSecs: number): Promise<void>;
+  set(key: string, value: string, ttlSecs: number, options?: WriteOptions): Promise<void>;
   get(key: string): Promise<string | undefined>;
   /**
    * Sets the key only if it does not exist (or has expired): true for exactly one caller while the key
    * lives, on every node sharing the store. The "first one wins" step of single-use artefacts.
    */
-  setIfAbsent(key: string, value: string, ttlSecs: number): Promise<boolean>;
+  setIfAbsent(key: string, value: string, ttlSecs: number, options?: WriteOptions): Promise<boolean>;
   /**
    * Adds `by` to the counter at `key` and returns the new value, atomically on every node sharing the store.
    * A counter that did not exist starts a fixed window of `ttlSecs`; later increments keep its expiry.
@@ -49,20 +59,18 @@ export class StoreFullError extends OAuthError {
  * The in-process store, for a single node. It holds at most `maxEntries` entries; when a new key would go
  * past that:
  *  1. expired entries are dropped first (they are gone for every reader already);
- *  2. then the oldest *counter* (an entry made by {@link increment}: attempt and rate windows). Losing one
- *     only restarts that window early — and now that counters are written only for an address still under
- *     its limit, flooding the store with them costs an attacker many addresses per early restart;
- *  3. never any other entry: those are revocations, single-use claims, sessions, codes and refresh tokens,
- *     and dropping the oldest of them (plain LRU/FIFO) would let a flood re-activate a revoked token or
- *     redeem a code twice (RFC 9700 §4.14, RFC 6749 §4.1.2). When only such entries are live the write is
- *     refused with {@link StoreFullError}: an outage, not a security hole. (Redis deployments get the same
- *     warning about `maxmemory-policy`, see `RedisStore.evictionPolicy`.)
+ *  2. then the oldest entry not written with `keep` (see {@link WriteOptions}): a counter restarts its window
+ *     early, a session, code or pending device request is refused as if it had expired — all fail closed;
+ *  3. never a `keep` entry (revocations, single-use claims): dropping the oldest of them (plain LRU/FIFO)
+ *     would let a flood re-activate a revoked token or redeem a code twice. When only such entries are live
+ *     the write is refused with {@link StoreFullError}: an outage, not a security hole. (Redis deployments get
+ *     the same warning about `maxmemory-policy`, see `RedisStore.evictionPolicy`.)
  */
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
   readonly #entries = new Map<string, { value: string; expiresAt: number }>();
-  /** Keys of the live entries made by `increment`, oldest first (a Set iterates in insertion order). */
-  readonly #counters = new Set<string>();
+  /** Keys of the live entries that may be dropped early (not `keep`), oldest first (a Set keeps insertion order). */
+  readonly #droppable = new Set<string>();
   readonly #maxEntries: number;
   #sweepAt = SWEEP_MIN;
   /** New keys since the last full sweep: at the cap, how a sweep is amortised (see {@link #makeRoom}). */
@@ -72,8 +80,8 @@ export class MemoryStore implements Store {
     this.#maxEntries = maxEntries;
   }
 
-  async set(key: string, value: string, ttlSecs: number): Promise<void> {
-    this.#put(key, value, Date.now() + ttlSecs * 1000, false);
+  async set(key: string, value: string, ttlSecs: number, options?: WriteOptions): Promise<void> {
+    this.#put(key, value, Date.now() + ttlSecs * 1000, options?.keep !== true);
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -87,11 +95,11 @@ export class MemoryStore implements Store {
   }
 
   // No await between the check and the set: atomic within this process's one JavaScript thread.
-  async setIfAbsent(key: string, value: string, ttlSecs: number): Promise<boolean> {
+  async setIfAbsent(key: string, value: string, ttlSecs: number, options?: WriteOptions): Promise<boolean> {
     const e = this.#entries.get(key);
     if (e !== undefined && e.expiresAt > Date.now()) return false;
     // Same rounding as Redis `EX`: a marker always lives at least a second.
-    this.#put(key, value, Date.now() + Math.max(1, Math.ceil(ttlSecs)) * 1000, false);
+    this.#put(key, value, Date.now() + Math.max(1, Math.ceil(ttlSecs)) * 1000, options?.keep !== true);
     return true;
   }
 
@@ -112,7 +120,7 @@ export class MemoryStore implements Store {
 
   async close(): Promise<void> {
     this.#entries.clear();
-    this.#counters.clear();
+    this.#droppable.clear();
   }
 
   /** Number of entries held, expired ones not yet dropped included (for tests and metrics). */
@@ -121,31 +129,31 @@ export class MemoryStore implements Store {
   }
 
   /** Writes an entry, making room first when the key is new (see the class comment for what may go). */
-  #put(key: string, value: string, expiresAt: number, counter: boolean): void {
+  #put(key: string, value: string, expiresAt: number, droppable: boolean): void {
     if (!this.#entries.has(key)) this.#makeRoom();
     this.#entries.set(key, { value, expiresAt });
-    // Re-added so that a counter's age is that of its current window; a `set` makes it a plain entry.
-    this.#counters.delete(key);
-    if (counter) this.#counters.add(key);
+    // Re-added, so that an entry's age is that of its latest write.
+    this.#droppable.delete(key);
+    if (droppable) this.#droppable.add(key);
   }
 
   #delete(key: string): void {
     this.#entries.delete(key);
-    this.#counters.delete(key);
+    this.#droppable.delete(key);
   }
 
   /**
    * Room for one more key. Expired entries are swept when the map reaches `#sweepAt`, which then becomes
    * twice the live size: amortised O(1) per set. (A fixed threshold rescanned every entry on every set once
    * 10,000 were live.) At the cap, a sweep is repeated only after an eighth of the cap in new keys (again
-   * amortised O(1)); in between, the oldest counter goes. A write is refused only after a last sweep.
+   * amortised O(1)); in between, the oldest droppable entry goes. A write is refused only after a last sweep.
    */
   #makeRoom(): void {
     const size = this.#entries.size;
     const atCap = size >= this.#maxEntries;
     if (size >= this.#sweepAt || (atCap && this.#addedSinceSweep >= this.#maxEntries / 8)) this.#sweep();
     this.#addedSinceSweep++;
-    if (this.#entries.size < this.#maxEntries || this.#dropOldestCounter()) return;
+    if (this.#entries.size < this.#maxEntries || this.#dropOldest()) return;
     this.#sweep();
     if (this.#entries.size >= this.#maxEntries) throw new StoreFullError(this.#maxEntries);
   }
@@ -157,8 +165,8 @@ export class MemoryStore implements Store {
     this.#addedSinceSweep = 0;
   }
 
-  #dropOldestCounter(): boolean {
-    const oldest = this.#counters.values().next();
+  #dropOldest(): boolean {
+    const oldest = this.#droppable.values().next();
     if (oldest.done) return false;
     this.#delete(oldest.value);
     return true;

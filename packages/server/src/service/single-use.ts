@@ -12,7 +12,8 @@ const claimKey = (kind: string, id: string) => `claim:${kind}:${id}`;
 
 /** True for exactly one caller per (kind, id) on every node sharing the store, until `expiresAt` (seconds). */
 export function claimOnce(store: Store, kind: string, id: string, expiresAt: number): Promise<boolean> {
-  return store.setIfAbsent(claimKey(kind, id), '1', expiresAt - nowSecs());
+  // `keep`: a claim that vanished early would let the artefact be used a second time.
+  return store.setIfAbsent(claimKey(kind, id), '1', expiresAt - nowSecs(), { keep: true });
 }
 
 /** Whether {@link claimOnce} already succeeded for this id (and the marker has not expired). */
