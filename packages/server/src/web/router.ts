@@ -23,9 +23,16 @@ import { installWriteCoalescing } from './middleware/write-coalescing.js';
  * Longest a request may take to arrive, headers and body. Fastify's default is 0 (none): a client sending a
  * body a byte every few seconds (slowloris) held its connection, and a graceful shutdown, for as long as it
  * liked. Every body here is a small form or JSON (64 KiB at most), so 30 s is far more than any real client
- * needs. Node checks it every 30 s (`connectionsCheckingInterval`): such a request ends within 30–60 s, 408.
+ * needs; it is answered 408 and the connection closed.
  */
 export const REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * Longest the request line and headers may take. Node's own default (60 s) is *above* the request timeout,
+ * and Node then swaps the two (ConnectionsList::Expired): a trickled body was only cut off after 60 s.
+ */
+export const HEADERS_TIMEOUT_MS = 10_000;
+/** How often Node looks for requests past those limits (default 30 s: a 30 s limit would act at 30–60 s). */
+const TIMEOUT_CHECK_INTERVAL_MS = 5_000;
 
 export interface BuildAppOptions {
   logger?: boolean;
@@ -50,6 +57,12 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
       : { logger: false }),
     bodyLimit: 64 * 1024,
     requestTimeout: REQUEST_TIMEOUT_MS,
+    // Passed to http.createServer: the check interval can only be set there.
+    http: {
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    },
     // Behind a load balancer: req.ip is then the forwarded client (rate limits, login throttle, logs).
     trustProxy: trustProxyOption(ctx.config.server.trust_proxy),
     genReqId,
