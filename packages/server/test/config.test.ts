@@ -455,3 +455,14 @@ describe('configuration mistakes an operator can make', () => {
     }
   });
 });
+
+describe('users', () => {
+  it('refuses a username longer than the sign-in form accepts (256 characters)', () => {
+    const users = (username: string) => ({
+      env: { JWT_SECRET: SECRET },
+      overrides: { users: [{ username, password: 'long enough password' }] },
+    });
+    expect(configError(users('u'.repeat(257)))).toContain('users.0.username');
+    expect(loadConfig(users('u'.repeat(256))).users[0]?.username).toHaveLength(256);
+  });
+});

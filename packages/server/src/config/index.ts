@@ -14,7 +14,7 @@ import { extname, join, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { GRANT_TYPES_SUPPORTED, isResourceIndicator } from '../domain/index.js';
+import { GRANT_TYPES_SUPPORTED, isResourceIndicator, MAX_USERNAME_LENGTH } from '../domain/index.js';
 
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 
@@ -188,7 +188,8 @@ export const clientSchema = z
   );
 
 export const userSchema = z.strictObject({
-  username: z.string().min(1),
+  // The sign-in form refuses longer usernames without a lookup (service/login.ts): such a user could never sign in.
+  username: z.string().min(1).max(MAX_USERNAME_LENGTH),
   password: z.string().min(8),
   email: z.email().optional(),
   name: z.string().optional(),

@@ -82,3 +82,6 @@ export const GRANT_TYPES_SUPPORTED = [
 const ABSOLUTE_URI_WITHOUT_FRAGMENT = /^[A-Za-z][A-Za-z0-9+.-]*:[\x21\x22\x24-\x7e]+$/;
 export const isResourceIndicator = (value: string): boolean =>
   ABSOLUTE_URI_WITHOUT_FRAGMENT.test(value) && URL.canParse(value);
+
+/** Longest username (a sign-in form field, not a document): the config and the sign-in form refuse longer. */
+export const MAX_USERNAME_LENGTH = 256;

@@ -1,7 +1,6 @@
 import { Redis } from 'ioredis';
 import { OAuthError } from '../error/index.js';
 
-/** Shared key/value state with expiry (revocation lists, rate limits): Redis, or in-process for one node. */
 /**
  * How an entry may be treated under memory pressure. `keep`: it must live out its TTL — a revocation or a
  * single-use claim, whose loss would re-enable a token or a code (RFC 9700 §4.14, RFC 6749 §4.1.2). Every
@@ -12,6 +11,7 @@ export interface WriteOptions {
   keep?: boolean;
 }
 
+/** Shared key/value state with expiry (revocation lists, rate limits): Redis, or in-process for one node. */
 export interface Store {
   kind: 'redis' | 'memory';
   set(key: string, value: string, ttlSecs: number, options?: WriteOptions): Promise<void>;

@@ -1,16 +1,9 @@
-import type { User } from '../domain/index.js';
+import { MAX_USERNAME_LENGTH, type User } from '../domain/index.js';
 import type { AppContext } from '../state/index.js';
 import { type AttemptLimit, clearAttempts, giveBackAttempt, takeAttempt } from './attempts.js';
 import { sha256Key } from './hash.js';
 
 const LOCK_WINDOW_SECS = 15 * 60;
-
-/**
- * Longest username a sign-in is tried for. Anything longer is no one's (a login form field, not a document)
- * and is refused like a wrong password, before any per-username state is written: otherwise every such POST
- * left a counter keyed by up to a 64 KiB body's worth of username in the store for the whole window.
- */
-export const MAX_USERNAME_LENGTH = 256;
 
 /**
  * Keyed by a SHA-256 of the lower-cased username: a fixed 43 characters whatever was typed (the store holds
@@ -47,7 +40,9 @@ export async function login(
 ): Promise<LoginResult> {
   const address = perIp(ip);
   if (!(await takeAttempt(ctx.store, address))) return { ok: false, locked: true };
-  // Counted against the address above, so absurd usernames cannot be sent without limit either.
+  // A longer username is no one's: refused like a wrong password before any per-username state is written
+  // (every such POST left a counter keyed by up to a 64 KiB username for the whole window). Counted against
+  // the address above, so it cannot be sent without limit either.
   if (username.length > MAX_USERNAME_LENGTH) return { ok: false, locked: false };
   const user = perUser(username);
   if (!(await takeAttempt(ctx.store, user))) return { ok: false, locked: true };
