@@ -39,6 +39,13 @@ const alert = (error: string | undefined) => (error ? `<p class="error" role="al
 const postForm = (action: string, csrf: string) =>
   `<form method="post" action="${esc(action)}"><input type="hidden" name="csrf_token" value="${esc(csrf)}">`;
 
+/** What every form page takes: where it posts, its CSRF token, and the error to show, if any. */
+interface FormPageOptions {
+  action: string;
+  csrf: string;
+  error?: string | undefined;
+}
+
 export function errorPage(title: string, detail: string): string {
   return layout(title, `<h1>${esc(title)}</h1><p role="alert">${esc(detail)}</p>`);
 }
@@ -48,14 +55,13 @@ export function messagePage(title: string, detail: string): string {
   return layout(title, `<h1>${esc(title)}</h1><p role="status">${esc(detail)}</p>`);
 }
 
-export function loginPage(opts: {
-  action: string;
-  clientName: string;
-  fields: Record<string, string>;
-  csrf: string;
-  username?: string | undefined;
-  error?: string | undefined;
-}): string {
+export function loginPage(
+  opts: FormPageOptions & {
+    clientName: string;
+    fields: Record<string, string>;
+    username?: string | undefined;
+  },
+): string {
   return layout(
     'Sign in',
     `<h1>Sign in</h1><p>to continue to <strong>${esc(opts.clientName)}</strong></p>` +
@@ -79,13 +85,9 @@ const SCOPE_TEXT: Record<string, string> = {
 const scopeList = (scopes: string[]) =>
   `<ul>${scopes.map((s) => `<li>${esc(SCOPE_TEXT[s] ?? `Access “${s}”`)}</li>`).join('')}</ul>`;
 
-export function consentPage(opts: {
-  action: string;
-  clientName: string;
-  scopes: string[];
-  fields: Record<string, string>;
-  csrf: string;
-}): string {
+export function consentPage(
+  opts: FormPageOptions & { clientName: string; scopes: string[]; fields: Record<string, string> },
+): string {
   return layout(
     'Allow access',
     `<h1>Allow access?</h1><p><strong>${esc(opts.clientName)}</strong> would like to:</p>${scopeList(opts.scopes)}` +
@@ -96,7 +98,7 @@ export function consentPage(opts: {
   );
 }
 
-export function logoutPage(opts: { action: string; fields: Record<string, string>; csrf: string }): string {
+export function logoutPage(opts: FormPageOptions & { fields: Record<string, string> }): string {
   return layout(
     'Sign out',
     `<h1>Sign out?</h1><p>You will need to enter your password again the next time a site asks you to sign in.</p>` +
@@ -107,12 +109,7 @@ export function logoutPage(opts: { action: string; fields: Record<string, string
 }
 
 /** RFC 8628 §3.3, step 1: the user enters the code their device shows. Nothing is approved from this page. */
-export function deviceCodePage(opts: {
-  action: string;
-  csrf: string;
-  userCode?: string | undefined;
-  error?: string | undefined;
-}): string {
+export function deviceCodePage(opts: FormPageOptions & { userCode?: string | undefined }): string {
   return layout(
     'Connect a device',
     '<h1>Connect a device</h1>' +
@@ -128,15 +125,9 @@ export function deviceCodePage(opts: {
  * deny the request": which client, what access, for which code. The code is not editable here (a hidden
  * field): what is approved is what is shown. Sign-in fields when the browser has no session.
  */
-export function deviceConfirmPage(opts: {
-  action: string;
-  csrf: string;
-  userCode: string;
-  clientName: string;
-  scopes: string[];
-  loggedIn: boolean;
-  error?: string | undefined;
-}): string {
+export function deviceConfirmPage(
+  opts: FormPageOptions & { userCode: string; clientName: string; scopes: string[]; loggedIn: boolean },
+): string {
   return layout(
     'Connect a device',
     '<h1>Connect a device</h1>' +
