@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Client } from '../../domain/index.js';
 import { invalidRequest, OAuthError, unsupportedGrantType } from '../../error/index.js';
 import { authorizationCodeGrant } from '../../service/grants/authorization-code.js';
 import { DEVICE_GRANT, deviceCodeGrant, startDeviceAuthorization } from '../../service/grants/device-code.js';
@@ -64,37 +65,55 @@ export function oauthRoutes(ctx: AppContext, limits: RateLimits) {
       return client;
     };
 
+    /** The grants that issue tokens for a user, by `grant_type`, with the label they are counted under. */
+    const userGrants = new Map<
+      string,
+      { metricLabel: string; issue(client: Client, body: Body): Promise<unknown> }
+    >([
+      [
+        'authorization_code',
+        {
+          metricLabel: 'authorization_code',
+          issue: (client, body) =>
+            authorizationCodeGrant(ctx, client, {
+              code: single(body, 'code'),
+              redirectUri: single(body, 'redirect_uri'),
+              codeVerifier: single(body, 'code_verifier'),
+            }),
+        },
+      ],
+      [
+        DEVICE_GRANT,
+        {
+          metricLabel: 'device_code',
+          issue: (client, body) => deviceCodeGrant(ctx, client, single(body, 'device_code')),
+        },
+      ],
+      [
+        'refresh_token',
+        {
+          metricLabel: 'refresh_token',
+          issue: (client, body) =>
+            refreshTokenGrant(ctx, client, {
+              refreshToken: single(body, 'refresh_token'),
+              scope: single(body, 'scope'),
+            }),
+        },
+      ],
+    ]);
+
     app.post('/api/oauth/token', async (req, reply) => {
       noStore(reply);
       const body = formBody(req);
       const grantType = single(body, 'grant_type');
       if (grantType === undefined) throw invalidRequest('grant_type is required');
-      if (grantType === 'authorization_code') {
+      const userGrant = userGrants.get(grantType);
+      if (userGrant !== undefined) {
+        // Public clients may use these grants (PKCE / device code / their refresh token prove possession).
         const client = await authenticate(req, body, true);
         noResource(body);
-        const res = await authorizationCodeGrant(ctx, client, {
-          code: single(body, 'code'),
-          redirectUri: single(body, 'redirect_uri'),
-          codeVerifier: single(body, 'code_verifier'),
-        });
-        ctx.metrics.tokensIssued.inc({ grant_type: grantType });
-        return res;
-      }
-      if (grantType === DEVICE_GRANT) {
-        const client = await authenticate(req, body, true);
-        noResource(body);
-        const res = await deviceCodeGrant(ctx, client, single(body, 'device_code'));
-        ctx.metrics.tokensIssued.inc({ grant_type: 'device_code' });
-        return res;
-      }
-      if (grantType === 'refresh_token') {
-        const client = await authenticate(req, body, true);
-        noResource(body);
-        const res = await refreshTokenGrant(ctx, client, {
-          refreshToken: single(body, 'refresh_token'),
-          scope: single(body, 'scope'),
-        });
-        ctx.metrics.tokensIssued.inc({ grant_type: grantType });
+        const res = await userGrant.issue(client, body);
+        ctx.metrics.tokensIssued.inc({ grant_type: userGrant.metricLabel });
         return res;
       }
       // RFC 6749 §5.2: a grant we do not support is unsupported_grant_type for every client, public ones
