@@ -147,6 +147,9 @@ describe('device authorization grant (RFC 8628)', () => {
     expect(tok.json().id_token).toBeTruthy();
     expect(tok.json().refresh_token).toBeTruthy();
     expect((await poll(d.device_code)).json().error).toBe('invalid_grant');
+    // Counted under the short label the metrics list documents, not the URN.
+    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/gatehouse_tokens_issued_total\{grant_type="device_code"\} [1-9]/);
   });
 
   it('answers invalid_grant for a device code it never issued (expired_token is for codes that expired)', async () => {

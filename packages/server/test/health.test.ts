@@ -34,4 +34,20 @@ describe('health and metrics', () => {
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('gatehouse_http_requests_total');
   });
+
+  it('GET /metrics counts tokens issued by grant and errors by OAuth error code', async () => {
+    const token = (form: Record<string, string>) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/oauth/token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams(form).toString(),
+      });
+    const ok = { grant_type: 'client_credentials', client_id: 'svc-post', client_secret: 'post-secret' };
+    expect((await token(ok)).statusCode).toBe(200);
+    expect((await token({ ...ok, scope: 'write' })).json().error).toBe('invalid_scope');
+    const body = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(body).toMatch(/gatehouse_tokens_issued_total\{grant_type="client_credentials"\} 1\n/);
+    expect(body).toMatch(/gatehouse_oauth_errors_total\{error="invalid_scope",status="400"\} 1\n/);
+  });
 });
