@@ -183,6 +183,18 @@ describe('authorization endpoint and authorization_code grant', () => {
     expect(query.body).toContain('autocomplete="current-password"');
   });
 
+  it('refuses resource indicators (RFC 8707) with invalid_target rather than ignoring them, once or repeated', async () => {
+    const { challenge } = pkce();
+    await expectErrorRedirect(
+      baseParams(challenge, { resource: 'https://api.example.com' }),
+      'invalid_target',
+    );
+    const repeated = `${authorizeUrl(baseParams(challenge))}&resource=https%3A%2F%2Fa.example.com&resource=https%3A%2F%2Fb.example.com`;
+    const res = await t.app.inject({ method: 'GET', url: repeated });
+    expect(res.statusCode).toBe(302);
+    expect(new URL(res.headers.location as string).searchParams.get('error')).toBe('invalid_target');
+  });
+
   it('requires PKCE even without code_challenge_method (plain is the default and rejected)', async () => {
     const { challenge } = pkce();
     const { code_challenge_method: _m, ...params } = baseParams(challenge);

@@ -130,6 +130,14 @@ export function authorizeRoutes(ctx: AppContext, kit: BrowserKit) {
       try {
         if (repeated.length > 0)
           throw new RedirectError('invalid_request', `repeated parameter: ${repeated[0]}`);
+        // RFC 8707 §2: resource indicators are honoured for client credentials only (the token endpoint
+        // refuses them for the user grants too); a client naming a resource here is told so, not handed a
+        // token for another audience than the one it asked for. Repeating it is allowed by §2, so both count.
+        if (params['resource'] !== undefined || repeatedAny.includes('resource'))
+          throw new RedirectError(
+            'invalid_target',
+            'resource is supported with the client_credentials grant only',
+          );
         ar = await validateAuthorizationRequest(ctx, client.client, client.redirectUri, params);
       } catch (err) {
         if (err instanceof RedirectError) {
