@@ -1,7 +1,10 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { decodeJwt } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { KeyRepo } from '../src/repo/keys.js';
 import { signEs256Jwt } from '../src/service/jwt.js';
-import { CLIENTS, testApp } from './helpers.js';
+import { KeyService } from '../src/service/keys.js';
+import { CLIENTS, SECRET, testApp } from './helpers.js';
 import {
   authorizeUrl,
   Browser,
@@ -14,7 +17,8 @@ import {
 /*
  * OpenID Connect RP-Initiated Logout 1.0: which id_token_hint signs a browser out without asking.
  * Only an ID token we issued (§2, §4) for the session's own user and session (§2, §6) skips the confirmation
- * page; anything else is an invalid hint (error page) or asks the user (CSRF-protected form).
+ * page; anything else is an invalid hint (error page) or asks the user (CSRF-protected form). A hint under a
+ * key we no longer publish can no longer be judged either way: the user is asked, and nothing redirects.
  */
 
 const ISSUER = 'https://id.example.com';
@@ -141,5 +145,51 @@ describe('RP-initiated logout: id_token_hint', () => {
     expect(await stillSignedIn(b)).toBe(true);
     // The genuine hint of the same session still works.
     expect((await logout(b, { id_token_hint: tok.id_token })).body).toContain('signed out');
+  });
+
+  it('asks, and never redirects, when the hint was signed by a key no longer published (dropped after rotation)', async () => {
+    const { b, tok } = await signedIn('alice');
+    // What a relying party holds when its session outlived our key: a genuine-looking ID token whose kid
+    // is not in the JWKS any more. The server cannot tell it from any other token with an unknown kid.
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const dropped = { kid: 'dropped-key-1', alg: 'ES256' as const, privateKey };
+    const hint = signEs256Jwt(dropped, 'JWT', decodeJwt(tok.id_token));
+    const res = await logout(b, {
+      id_token_hint: hint,
+      post_logout_redirect_uri: SIGNED_OUT,
+      state: 'st-9',
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers.location).toBeUndefined();
+    // The form carries nothing to redirect to: the redirect URI and state were not validated (§4).
+    const fields = hiddenFields(res.body);
+    expect(Object.keys(fields)).toEqual(['csrf_token']);
+    expect(await stillSignedIn(b)).toBe(true);
+    const done = await b.request('POST', '/api/oauth/logout', fields);
+    expect(done.statusCode).toBe(200);
+    expect(done.headers.location).toBeUndefined();
+    expect(done.body).toContain('signed out');
+    expect(await stillSignedIn(b)).toBe(false);
+  });
+
+  it('accepts a hint signed by a key another node has just created, once this node reloads its keys', async () => {
+    const { b, tok } = await signedIn('alice');
+    // Another node on the same database rotates (no publish delay) and signs with the new key at once.
+    const otherNode = new KeyService(new KeyRepo(t.ctx.database.db), SECRET);
+    await otherNode.init();
+    await otherNode.rotate();
+    const hint = signEs256Jwt(otherNode.active(), 'JWT', decodeJwt(tok.id_token));
+    expect(t.ctx.keys.jwks().keys.map((k) => k.kid)).not.toContain(otherNode.active().kid);
+    // This node's keys were loaded more than the 5 s a reload on an unknown kid waits for.
+    const now = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(now + 10_000);
+    try {
+      const res = await logout(b, { id_token_hint: hint, post_logout_redirect_uri: SIGNED_OUT });
+      expect(res.statusCode).toBe(302);
+      expect(res.headers.location).toBe(SIGNED_OUT);
+    } finally {
+      clock.mockRestore();
+    }
+    expect(await stillSignedIn(b)).toBe(false);
   });
 });

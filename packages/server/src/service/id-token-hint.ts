@@ -1,4 +1,4 @@
-import { compactVerify } from 'jose';
+import { compactVerify, decodeProtectedHeader, errors } from 'jose';
 import type { AppContext } from '../state/index.js';
 
 /** The claims of an id_token_hint that the authorization and logout endpoints rely on. */
@@ -21,7 +21,7 @@ export interface IdTokenHint {
 export async function verifyIdTokenHint(ctx: AppContext, token: string): Promise<IdTokenHint | undefined> {
   let claims: Record<string, unknown>;
   try {
-    const { payload, protectedHeader } = await compactVerify(token, ctx.keys.verifier());
+    const { payload, protectedHeader } = await verifySignature(ctx, token);
     if (protectedHeader.alg !== 'ES256' || protectedHeader.typ !== 'JWT') return undefined;
     claims = JSON.parse(Buffer.from(payload).toString('utf8')) as Record<string, unknown>;
   } catch {
@@ -33,4 +33,32 @@ export async function verifyIdTokenHint(ctx: AppContext, token: string): Promise
   if (typeof aud !== 'string' || typeof claims['sub'] !== 'string') return undefined;
   if (!(await ctx.clients.find(aud))) return undefined;
   return { aud, sub: claims['sub'], sid: typeof claims['sid'] === 'string' ? claims['sid'] : undefined };
+}
+
+/** A key another node has just created may not be loaded here yet: reload (at most every few seconds) once. */
+async function verifySignature(ctx: AppContext, token: string) {
+  try {
+    return await compactVerify(token, ctx.keys.verifier());
+  } catch (err) {
+    if (!(err instanceof errors.JWKSNoMatchingKey)) throw err;
+    await ctx.keys.refresh(5_000);
+    return await compactVerify(token, ctx.keys.verifier());
+  }
+}
+
+/**
+ * Whether `token` names a signing key this server does not publish (any more). Retired keys are dropped once
+ * every *unexpired* token they signed is gone, but a relying party keeps an ID token for as long as its own
+ * session lasts, and a hint's expiry does not count: such a hint cannot be checked any more, neither for nor
+ * against. The logout endpoint then treats it as no hint at all (asks the user, never redirects) instead of
+ * leaving the user unable to sign out. Says nothing about who made the token: anyone can write any `kid`.
+ */
+export function namesUnknownKey(ctx: AppContext, token: string): boolean {
+  let kid: unknown;
+  try {
+    kid = decodeProtectedHeader(token).kid;
+  } catch {
+    return false;
+  }
+  return typeof kid === 'string' && !ctx.keys.jwks().keys.some((k) => k.kid === kid);
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { verifyIdTokenHint } from '../../service/id-token-hint.js';
+import { namesUnknownKey, verifyIdTokenHint } from '../../service/id-token-hint.js';
 import { hintMatchesSession, logoutRedirectAllowed } from '../../service/logout.js';
 import type { AppContext } from '../../state/index.js';
 import { type BrowserKit, readParams } from '../browser-kit.js';
@@ -16,11 +16,21 @@ export function logoutRoutes(ctx: AppContext, kit: BrowserKit) {
     const invalid = (reply: FastifyReply, detail: string) =>
       kit.html(reply, 400, errorPage('Invalid logout request', detail));
 
+    /** The CSRF-protected confirmation form; `fields` are what the confirmed POST is to act on. */
+    const confirmationPage = (req: FastifyRequest, reply: FastifyReply, fields: Record<string, string>) =>
+      kit.html(reply, 200, logoutPage({ action, fields, csrf: kit.csrf(req, reply) }));
+
     const handle = async (req: FastifyRequest, reply: FastifyReply) => {
       const { params } = readParams(req.method === 'POST' ? req.body : req.query);
       const hintRaw = params['id_token_hint'];
       const hint = hintRaw ? await verifyIdTokenHint(ctx, hintRaw) : undefined;
-      if (hintRaw && !hint) return invalid(reply, 'The id_token_hint is not valid.');
+      if (hintRaw && !hint) {
+        // An ID token signed by a key we no longer publish (a relying party's session outlived it) can no
+        // longer be checked: the user is asked as if there were no hint, and since nothing about the
+        // request was validated there is no post-logout redirection (§4), only our own "signed out" page.
+        if (namesUnknownKey(ctx, hintRaw)) return confirmationPage(req, reply, {});
+        return invalid(reply, 'The id_token_hint is not valid.');
+      }
       if (hint && params['client_id'] !== undefined && params['client_id'] !== hint.aud) {
         return invalid(reply, 'client_id does not match the id_token_hint.');
       }
@@ -50,7 +60,7 @@ export function logoutRoutes(ctx: AppContext, kit: BrowserKit) {
           const v = params[k];
           if (v !== undefined) fields[k] = v;
         }
-        return kit.html(reply, 200, logoutPage({ action, fields, csrf: kit.csrf(req, reply) }));
+        return confirmationPage(req, reply, fields);
       }
       await kit.endSession(req, reply);
       if (target !== undefined) {
