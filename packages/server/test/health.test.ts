@@ -49,5 +49,12 @@ describe('health and metrics', () => {
     const body = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(body).toMatch(/gatehouse_tokens_issued_total\{grant_type="client_credentials"\} 1\n/);
     expect(body).toMatch(/gatehouse_oauth_errors_total\{error="invalid_scope",status="400"\} 1\n/);
+    // Latency by route and status: the refused request is not averaged into the issued ones.
+    expect(body).toMatch(
+      /gatehouse_http_request_duration_seconds_count\{method="POST",route="\/api\/oauth\/token",status="400"\} 1\n/,
+    );
+    expect(body).toMatch(
+      /gatehouse_http_request_duration_seconds_count\{method="POST",route="\/api\/oauth\/token",status="200"\} 1\n/,
+    );
   });
 });

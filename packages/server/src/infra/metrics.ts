@@ -3,7 +3,7 @@ import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client
 export interface Metrics {
   registry: Registry;
   httpRequests: Counter<'method' | 'route' | 'status'>;
-  httpDuration: Histogram<'method' | 'route'>;
+  httpDuration: Histogram<'method' | 'route' | 'status'>;
   tokensIssued: Counter<'grant_type'>;
   /** RFC 6749 §5.2 error responses by `error` code (429s appear as `temporarily_unavailable`). */
   oauthErrors: Counter<'error' | 'status'>;
@@ -25,7 +25,7 @@ export function createMetrics(defaults = true): Metrics {
     httpDuration: new Histogram({
       name: 'gatehouse_http_request_duration_seconds',
       help: 'HTTP request duration',
-      labelNames: ['method', 'route'] as const,
+      labelNames: ['method', 'route', 'status'] as const,
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers: [registry],
     }),

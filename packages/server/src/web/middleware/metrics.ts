@@ -19,7 +19,7 @@ export function installMetrics(app: FastifyInstance, metrics: Metrics): void {
     if (found === undefined) {
       found = {
         requests: metrics.httpRequests.labels({ method, route, status }),
-        duration: metrics.httpDuration.labels({ method, route }),
+        duration: metrics.httpDuration.labels({ method, route, status }),
       };
       if (series.size < MAX_SERIES) series.set(key, found);
     }
