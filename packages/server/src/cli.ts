@@ -96,6 +96,8 @@ async function closeWithin(app: FastifyInstance, ms: number): Promise<boolean> {
   return false;
 }
 
+const REFRESH_TOKEN_PURGE_INTERVAL_MS = 60 * 60 * 1000;
+
 async function serve(): Promise<void> {
   const { cfg, logger } = config('stdout');
   const ctx = await createContext(cfg, { defaultMetrics: true, logger });
@@ -105,8 +107,18 @@ async function serve(): Promise<void> {
   // before stay.
   const reload = setInterval(() => void ctx.keys.refresh(0), KEY_RELOAD_INTERVAL_SECS * 1000);
   reload.unref();
+  // Refresh tokens whose family has expired can never be used again: deleted hourly (on every node; the
+  // DELETE is idempotent). Rotated ones stay until then, for reuse detection (RFC 9700 §4.14.2).
+  const purge = setInterval(() => {
+    ctx.refreshTokens.purgeExpired().then(
+      (n) => n > 0 && app.log.info({ purged: n }, 'expired refresh tokens deleted'),
+      (err: unknown) => app.log.warn({ err }, 'purging expired refresh tokens failed; retried in an hour'),
+    );
+  }, REFRESH_TOKEN_PURGE_INTERVAL_MS);
+  purge.unref();
   const shutdown = async () => {
     clearInterval(reload);
+    clearInterval(purge);
     const drained = await closeWithin(app, SHUTDOWN_DEADLINE_MS);
     if (!drained)
       app.log.warn(

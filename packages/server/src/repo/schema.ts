@@ -1,4 +1,4 @@
-import { boolean, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
 export const clients = pgTable('clients', {
   clientId: text('client_id').primaryKey(),
@@ -55,4 +55,39 @@ export const consents = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.clientId] })],
+);
+
+/**
+ * Refresh tokens (OAuth 2.1 §4.3), stored by the SHA-256 of the token, never the token. Durable state: they
+ * live for weeks, so they belong with the users and clients, not in Redis or the in-process store (which a
+ * restart, a flush or memory pressure may empty). A rotated token stays until its family expires, so that its
+ * reuse is recognised (RFC 9700 §4.14.2); expired rows are purged.
+ */
+export const refreshTokens = pgTable(
+  'refresh_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    /** The grant id: every token rotated from one grant, and the `grant_id` of every access token it issued. */
+    family: text('family').notNull(),
+    clientId: text('client_id')
+      .notNull()
+      .references(() => clients.clientId, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    scope: text('scope').notNull(),
+    /** When the user signed in (seconds), for the refreshed ID token's `auth_time`. */
+    authTime: bigint('auth_time', { mode: 'number' }).notNull(),
+    /** The sign-in session, for the refreshed ID token's `sid`. */
+    sid: text('sid').notNull(),
+    /** The family's absolute expiry: rotation never extends it. */
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    rotatedAt: timestamp('rotated_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('refresh_tokens_family_idx').on(t.family),
+    index('refresh_tokens_expires_at_idx').on(t.expiresAt),
+  ],
 );

@@ -8,6 +8,7 @@ import { openStore, RedisStore, type Store } from '../infra/store.js';
 import { ClientRepo } from '../repo/clients.js';
 import { ConsentRepo } from '../repo/consents.js';
 import { KeyRepo } from '../repo/keys.js';
+import { RefreshTokenRepo } from '../repo/refresh-tokens.js';
 import { UserRepo } from '../repo/users.js';
 import { ClientService } from '../service/clients.js';
 import { ConsentService } from '../service/consent.js';
@@ -26,6 +27,8 @@ export interface AppContext {
   consents: ConsentService;
   keys: KeyService;
   tokens: TokenService;
+  /** Refresh tokens, in the database (durable: they outlive restarts and store flushes). */
+  refreshTokens: RefreshTokenRepo;
   close(): Promise<void>;
 }
 
@@ -79,6 +82,7 @@ export async function createContext(
     consents: new ConsentService(new ConsentRepo(database.db), store),
     keys,
     tokens,
+    refreshTokens: new RefreshTokenRepo(database.db),
     async close() {
       await signer.close();
       await store.close();

@@ -3,10 +3,9 @@ import type { Client } from '../../domain/index.js';
 import { invalidRequest, OAuthError } from '../../error/index.js';
 import type { AppContext } from '../../state/index.js';
 import { nowSecs, sha256Key } from '../hash.js';
-import { claimOnce } from '../single-use.js';
 import { issueUserTokens, type TokenEndpointResponse, type UserGrant } from './user-tokens.js';
 
-/** A refresh token's server-side state, stored under the SHA-256 of the token (never the token). */
+/** A refresh token's server-side state (the `refresh_tokens` table), found by the SHA-256 of the token. */
 export interface RefreshRecord extends UserGrant {
   clientId: string;
   /**
@@ -17,13 +16,55 @@ export interface RefreshRecord extends UserGrant {
   /** Absolute expiry of the family: rotation never extends it. */
   absExp: number;
   rotated?: boolean;
+  revoked?: boolean;
 }
 
-const recordKey = (token: string) => `rt:${sha256Key(token)}`;
-async function readRecord(ctx: AppContext, key: string): Promise<RefreshRecord | undefined> {
-  const raw = await ctx.store.get(key);
-  return raw ? (JSON.parse(raw) as RefreshRecord) : undefined;
+const tokenHash = (token: string) => sha256Key(token);
+const legacyKey = (hash: string) => `rt:${hash}`;
+
+async function readRecord(ctx: AppContext, hash: string): Promise<RefreshRecord | undefined> {
+  const row = (await ctx.refreshTokens.find(hash)) ?? (await adoptLegacyRecord(ctx, hash));
+  if (row === undefined) return undefined;
+  return {
+    clientId: row.clientId,
+    family: row.family,
+    userId: row.userId,
+    scope: row.scope,
+    authTime: row.authTime,
+    sid: row.sid,
+    // A refreshed ID token carries no nonce (OIDC Core §12.2), so none is kept.
+    nonce: undefined,
+    absExp: Math.floor(row.expiresAt.getTime() / 1000),
+    rotated: row.rotatedAt !== null,
+    revoked: row.revokedAt !== null,
+  };
 }
+
+/**
+ * Until 2026-11-25 refresh tokens lived in the store (`rt:<hash>`, JSON). One found there that the table does
+ * not have yet is moved into it, rotated state included, so an upgrade signs nobody out. Can go once every
+ * token issued before the upgrade has expired (`oauth.refresh_token_ttl_secs` after it).
+ */
+async function adoptLegacyRecord(ctx: AppContext, hash: string) {
+  const raw = await ctx.store.get(legacyKey(hash));
+  if (!raw) return undefined;
+  const rec = JSON.parse(raw) as RefreshRecord;
+  await ctx.refreshTokens.insert(rowOf(hash, rec));
+  if (rec.rotated) await ctx.refreshTokens.markRotated(hash);
+  return ctx.refreshTokens.find(hash);
+}
+
+const rowOf = (hash: string, rec: RefreshRecord) => ({
+  tokenHash: hash,
+  family: rec.family,
+  clientId: rec.clientId,
+  userId: rec.userId,
+  scope: rec.scope,
+  authTime: rec.authTime,
+  sid: rec.sid,
+  expiresAt: new Date(rec.absExp * 1000),
+});
+
 const invalidGrant = (d: string) => new OAuthError('invalid_grant', d);
 
 /** Refresh tokens go to clients allowed the grant that asked for `offline_access` (OIDC Core §11). */
@@ -34,7 +75,7 @@ export function wantsRefreshToken(client: Client, scope: string): boolean {
 /** Issues an opaque, high-entropy refresh token; only its hash is stored. */
 export async function issueRefreshToken(ctx: AppContext, rec: RefreshRecord): Promise<string> {
   const token = randomBytes(32).toString('base64url');
-  await ctx.store.set(recordKey(token), JSON.stringify(rec), rec.absExp - nowSecs());
+  await ctx.refreshTokens.insert(rowOf(tokenHash(token), rec));
   return token;
 }
 
@@ -54,7 +95,11 @@ export async function revokeGrant(
   grantId: string,
   absExp = nowSecs() + ctx.config.oauth.refresh_token_ttl_secs,
 ): Promise<void> {
+  // The store's marker makes the grant's access tokens inactive on every node (and is what a refresh token
+  // issued a moment after this — a code replay racing the first redemption — still meets); the rows make
+  // its refresh tokens unusable for good.
   await ctx.tokens.revokeGrant(grantId, absExp);
+  await ctx.refreshTokens.revokeFamily(grantId);
 }
 
 /**
@@ -62,7 +107,7 @@ export async function revokeGrant(
  * issued). Returns false when the token is not one of our refresh tokens, or belongs to another client.
  */
 export async function revokeRefreshToken(ctx: AppContext, client: Client, token: string): Promise<boolean> {
-  const rec = await readRecord(ctx, recordKey(token));
+  const rec = await readRecord(ctx, tokenHash(token));
   if (!rec || rec.clientId !== client.clientId) return false;
   await revokeGrant(ctx, rec.family, rec.absExp);
   return true;
@@ -90,8 +135,9 @@ export async function introspectRefreshToken(
   client: Client,
   token: string,
 ): Promise<RefreshTokenIntrospection | undefined> {
-  const rec = await readRecord(ctx, recordKey(token));
-  if (!rec || rec.clientId !== client.clientId || rec.rotated || rec.absExp <= nowSecs()) return undefined;
+  const rec = await readRecord(ctx, tokenHash(token));
+  if (!rec || rec.clientId !== client.clientId || rec.rotated || rec.revoked || rec.absExp <= nowSecs())
+    return undefined;
   if (await ctx.tokens.grantRevoked(rec.family)) return undefined;
   if ((await ctx.users.find(rec.userId)) === undefined) return undefined;
   return {
@@ -117,26 +163,26 @@ export async function refreshTokenGrant(
     throw new OAuthError('unauthorized_client', 'client may not use the refresh_token grant');
   }
   if (!params.refreshToken) throw invalidRequest('refresh_token is required');
-  const key = recordKey(params.refreshToken);
-  const rec = await readRecord(ctx, key);
+  const hash = tokenHash(params.refreshToken);
+  const rec = await readRecord(ctx, hash);
   if (!rec) throw invalidGrant('refresh token is invalid or expired');
   if (rec.clientId !== client.clientId) throw invalidGrant('refresh token was issued to another client');
-  if (await ctx.tokens.grantRevoked(rec.family)) throw invalidGrant('refresh token has been revoked');
+  if (rec.revoked || (await ctx.tokens.grantRevoked(rec.family)))
+    throw invalidGrant('refresh token has been revoked');
   if (rec.rotated) {
     await revokeGrant(ctx, rec.family, rec.absExp);
     throw invalidGrant('refresh token was already used; the grant has been revoked');
   }
   if (rec.absExp <= nowSecs()) throw invalidGrant('refresh token is expired');
   const scope = narrowedScope(rec.scope, params.scope);
-  await ctx.store.set(key, JSON.stringify({ ...rec, rotated: true }), Math.max(1, rec.absExp - nowSecs()));
-  // Two concurrent uses of one token (on any nodes): the claim lets exactly one through.
-  if (!(await claimOnce(ctx.store, 'refresh_used', key, rec.absExp))) {
+  // Two concurrent uses of one token (on any nodes): the conditional update lets exactly one through.
+  if (!(await ctx.refreshTokens.markRotated(hash))) {
     await revokeGrant(ctx, rec.family, rec.absExp);
     throw invalidGrant('refresh token was already used; the grant has been revoked');
   }
   // A refreshed ID token carries no nonce (OIDC Core §12.2).
   const res = await issueUserTokens(ctx, client, { ...rec, nonce: undefined, scope }, rec.family);
-  res['refresh_token'] = await issueRefreshToken(ctx, { ...rec, rotated: false });
+  res['refresh_token'] = await issueRefreshToken(ctx, rec);
   return res;
 }
 

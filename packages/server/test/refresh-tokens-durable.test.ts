@@ -1,0 +1,206 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { missing, testRedisUrl } from '../../../test-support/services.js';
+import { MEMORY_STORE_MAX_ENTRIES } from '../src/infra/store.js';
+import { sha256Key } from '../src/service/hash.js';
+import { createContext } from '../src/state/index.js';
+import { buildApp } from '../src/web/router.js';
+import { basic, testConfig } from './helpers.js';
+import { Browser, FORM, pkce, redeemWebAppCode, signInThroughForms } from './support/form-login.js';
+import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
+
+/*
+ * Refresh tokens live for weeks (30 days by default): they are kept in the database, not in the store, so a
+ * restart of the node (in-process store), a Redis restart without persistence or a full in-process store
+ * does not sign every application's users out.
+ */
+
+const WEB = {
+  client_id: 'web-app',
+  client_secret: 'web-secret',
+  grant_types: ['authorization_code', 'refresh_token'],
+  redirect_uris: ['https://app.example.com/cb'],
+  skip_consent: true,
+};
+const USER = { username: 'dora', password: 'explorer password 1' };
+
+type Node = Awaited<ReturnType<typeof startNode>>;
+
+async function startNode(database: Record<string, unknown>, redisUrl?: string) {
+  const ctx = await createContext(
+    testConfig({ ...database, redis: { url: redisUrl }, clients: [WEB], users: [USER] }),
+  );
+  const app = await buildApp(ctx);
+  const refresh = (refreshToken: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/api/oauth/token',
+      headers: { ...FORM, authorization: basic('web-app', 'web-secret') },
+      payload: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
+    });
+  return {
+    ctx,
+    app,
+    refresh,
+    async close() {
+      await app.close();
+      await ctx.close();
+    },
+  };
+}
+
+/** Signs in through the pages with offline_access and redeems the code: the refresh token. */
+async function signIn(node: Node): Promise<string> {
+  const { challenge, verifier } = pkce();
+  const res = await signInThroughForms(
+    new Browser(node),
+    {
+      response_type: 'code',
+      client_id: 'web-app',
+      redirect_uri: 'https://app.example.com/cb',
+      scope: 'openid offline_access',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    },
+    USER.username,
+    USER.password,
+  );
+  const code = new URL(res.headers.location as string).searchParams.get('code')!;
+  const tokens = await redeemWebAppCode(node.app, code, verifier);
+  expect(tokens.statusCode).toBe(200);
+  return tokens.json().refresh_token as string;
+}
+
+const setups: {
+  name: string;
+  skip: boolean;
+  database: () => Promise<{ config: Record<string, unknown>; drop(): Promise<void> }>;
+  redisUrl?: string | undefined;
+}[] = [
+  {
+    name: 'embedded PGlite data folder, in-process store',
+    skip: false,
+    database: async () => ({
+      config: { database: { url: undefined }, data_dir: mkdtempSync(join(tmpdir(), 'gh-refresh-')) },
+      drop: async () => undefined,
+    }),
+  },
+  {
+    name: 'PostgreSQL and Redis',
+    skip: missing('postgres') || missing('redis'),
+    database: async () => {
+      const schema: FreshSchema = await createFreshSchema();
+      return { config: { database: { url: schema.url } }, drop: () => schema.drop() };
+    },
+    redisUrl: testRedisUrl,
+  },
+];
+
+for (const setup of setups) {
+  describe.skipIf(setup.skip)(`refresh tokens are durable (${setup.name})`, () => {
+    let db: Awaited<ReturnType<(typeof setup)['database']>>;
+    beforeAll(async () => {
+      db = await setup.database();
+    });
+    afterAll(async () => db.drop());
+
+    it('survive a restart of the node with an empty store, and reuse of a rotated one is still detected', async () => {
+      const first = await startNode(db.config, setup.redisUrl);
+      let used: string;
+      let current: string;
+      try {
+        used = await signIn(first);
+        const rotated = await first.refresh(used);
+        expect(rotated.statusCode).toBe(200);
+        current = rotated.json().refresh_token;
+      } finally {
+        await first.close();
+      }
+      // The restarted node: same database, a store that knows nothing (in-process store lost with the
+      // process; with Redis, as after a Redis restart without persistence).
+      const second = await startNode(db.config);
+      try {
+        const again = await second.refresh(current);
+        expect(again.statusCode, again.body).toBe(200);
+        const next = again.json().refresh_token as string;
+        // RFC 9700 §4.14.2: the token rotated before the restart is reuse, and revokes the family.
+        const reuse = await second.refresh(used);
+        expect(reuse.json().error).toBe('invalid_grant');
+        expect((await second.refresh(next)).json().error).toBe('invalid_grant');
+      } finally {
+        await second.close();
+      }
+    });
+  });
+}
+
+describe('refresh tokens and the in-process store', () => {
+  let node: Node;
+  beforeAll(async () => {
+    node = await startNode({});
+  });
+  afterAll(async () => node.close());
+
+  it('are not among what a full in-process store drops', async () => {
+    const refreshToken = await signIn(node);
+    // Fill the store past its cap with droppable entries (what sessions, codes and counters are).
+    for (let i = 0; i < MEMORY_STORE_MAX_ENTRIES + 10; i++)
+      await node.ctx.store.set(`filler:${i}`, 'x', 3600);
+    const res = await node.refresh(refreshToken);
+    expect(res.statusCode, res.body).toBe(200);
+  });
+
+  it('are stored by hash only', async () => {
+    const refreshToken = await signIn(node);
+    const row = await node.ctx.refreshTokens.find(sha256Key(refreshToken));
+    expect(row).toMatchObject({ clientId: 'web-app', rotatedAt: null, revokedAt: null });
+    expect(JSON.stringify(row)).not.toContain(refreshToken);
+  });
+
+  it('adopts a refresh token issued before the upgrade (a record in the store), rotated state included', async () => {
+    const refreshToken = await signIn(node);
+    const hash = sha256Key(refreshToken);
+    const row = (await node.ctx.refreshTokens.find(hash))!;
+    // What the previous version kept in the store instead of the table.
+    const legacy = (token: string, rotated: boolean) =>
+      node.ctx.store.set(
+        `rt:${sha256Key(token)}`,
+        JSON.stringify({
+          clientId: 'web-app',
+          family: `legacy-family-${token.slice(0, 8)}`,
+          userId: row.userId,
+          scope: 'openid offline_access',
+          authTime: row.authTime,
+          sid: row.sid,
+          nonce: undefined,
+          absExp: Math.floor(Date.now() / 1000) + 3600,
+          ...(rotated ? { rotated: true } : {}),
+        }),
+        3600,
+      );
+    const live = 'legacy-live-token-0123456789abcdefghijklmnopqrstu';
+    const rotatedAway = 'legacy-rotated-token-0123456789abcdefghijklmno';
+    await legacy(live, false);
+    await legacy(rotatedAway, true);
+    expect((await node.refresh(live)).statusCode).toBe(200);
+    // Moved into the table: it is now rotated there, so using it again is reuse.
+    expect((await node.refresh(live)).json().error).toBe('invalid_grant');
+    expect((await node.refresh(rotatedAway)).json().error).toBe('invalid_grant');
+  });
+
+  it('purges rows whose family has expired, and only those', async () => {
+    const refreshToken = await signIn(node);
+    const hash = sha256Key(refreshToken);
+    const row = (await node.ctx.refreshTokens.find(hash))!;
+    await node.ctx.refreshTokens.insert({
+      ...row,
+      tokenHash: 'expired-hash',
+      expiresAt: new Date(Date.now() - 1000),
+    });
+    expect(await node.ctx.refreshTokens.purgeExpired()).toBeGreaterThanOrEqual(1);
+    expect(await node.ctx.refreshTokens.find('expired-hash')).toBeUndefined();
+    expect(await node.ctx.refreshTokens.find(hash)).toBeDefined();
+  });
+});
