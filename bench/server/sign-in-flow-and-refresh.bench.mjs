@@ -37,7 +37,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
-const GOAL = 3; // issue 7: ≥ 3× oidc-provider's flows per second
+const GOAL = 3; // issue 7: ≥ 3× oidc-provider's flows per second (the refresh grant is measured, with no goal)
 const CLIENT_ID = 'bench-web';
 const CLIENT_SECRET = 'bench-web-secret-0123456789';
 const REDIRECT_URI = 'https://app.example.com/cb';
@@ -515,6 +515,7 @@ async function main() {
         name: 'sign-in flow (authorize → token)',
         unit: 'flows/s',
         kind: 'flow',
+        goal: GOAL,
         prepare: async (srv) => ({ cookie: browsers[srv.name].header() }),
       },
       {
@@ -555,7 +556,7 @@ async function main() {
         const m = r[srv.name];
         console.log(
           `| ${sc.name} | ${srv.name} | ${Math.round(m.perSec)} ${sc.unit} | ${m.p50.toFixed(1)} | ${m.p99.toFixed(1)} | ` +
-            `${m.errors} / ${m.ok} | ${srv === ours && peer ? `**${ratio.toFixed(2)}×** (goal ≥ ${GOAL}×)` : ''} |`,
+            `${m.errors} / ${m.ok} | ${srv === ours && peer ? `**${ratio.toFixed(2)}×**${sc.goal ? ` (goal ≥ ${sc.goal}×)` : ''}` : ''} |`,
         );
       }
     }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
 import { MEMORY_STORE_MAX_ENTRIES } from '../src/infra/store.js';
+import { issueRefreshToken, newFamily, revokeGrant } from '../src/service/grants/refresh-token.js';
 import { sha256Key } from '../src/service/hash.js';
 import { createContext } from '../src/state/index.js';
 import { buildApp } from '../src/web/router.js';
@@ -188,6 +189,22 @@ describe('refresh tokens and the in-process store', () => {
     // Moved into the table: it is now rotated there, so using it again is reuse.
     expect((await node.refresh(live)).json().error).toBe('invalid_grant');
     expect((await node.refresh(rotatedAway)).json().error).toBe('invalid_grant');
+  });
+
+  it('issues the first token of a grant already revoked (a code replay that won the race) revoked', async () => {
+    const row = (await node.ctx.refreshTokens.find(sha256Key(await signIn(node))))!;
+    const client = (await node.ctx.clients.find('web-app'))!;
+    const grant = {
+      userId: row.userId,
+      authTime: row.authTime,
+      sid: row.sid,
+      scope: row.scope,
+      nonce: undefined,
+    };
+    // The replay's revocation lands before the redemption's insert (the other order is the ordinary one).
+    await revokeGrant(node.ctx, 'raced-grant');
+    const token = await issueRefreshToken(node.ctx, newFamily(node.ctx, client, grant, 'raced-grant'));
+    expect((await node.refresh(token)).json().error).toBe('invalid_grant');
   });
 
   it('purges rows whose family has expired, and only those', async () => {

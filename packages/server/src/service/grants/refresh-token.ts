@@ -51,6 +51,8 @@ async function adoptLegacyRecord(ctx: AppContext, hash: string) {
   const rec = JSON.parse(raw) as RefreshRecord;
   await ctx.refreshTokens.insert(rowOf(hash, rec));
   if (rec.rotated) await ctx.refreshTokens.markRotated(hash);
+  // Its grant may have been revoked back then (the store's marker is all that says so).
+  if (await ctx.tokens.grantRevoked(rec.family)) await ctx.refreshTokens.revokeFamily(rec.family);
   return ctx.refreshTokens.find(hash);
 }
 
@@ -76,6 +78,10 @@ export function wantsRefreshToken(client: Client, scope: string): boolean {
 export async function issueRefreshToken(ctx: AppContext, rec: RefreshRecord): Promise<string> {
   const token = randomBytes(32).toString('base64url');
   await ctx.refreshTokens.insert(rowOf(tokenHash(token), rec));
+  // A code replay may have revoked the grant while this first token was being issued: revokeGrant writes the
+  // store's marker before it marks the family's rows, and the row is written before the marker is read
+  // here, so in either order the token ends up revoked.
+  if (await ctx.tokens.grantRevoked(rec.family)) await ctx.refreshTokens.revokeFamily(rec.family);
   return token;
 }
 
@@ -95,9 +101,8 @@ export async function revokeGrant(
   grantId: string,
   absExp = nowSecs() + ctx.config.oauth.refresh_token_ttl_secs,
 ): Promise<void> {
-  // The store's marker makes the grant's access tokens inactive on every node (and is what a refresh token
-  // issued a moment after this — a code replay racing the first redemption — still meets); the rows make
-  // its refresh tokens unusable for good.
+  // The store's marker makes the grant's access tokens inactive on every node; the rows make its refresh
+  // tokens unusable for good. In this order: see issueRefreshToken.
   await ctx.tokens.revokeGrant(grantId, absExp);
   await ctx.refreshTokens.revokeFamily(grantId);
 }
@@ -138,7 +143,6 @@ export async function introspectRefreshToken(
   const rec = await readRecord(ctx, tokenHash(token));
   if (!rec || rec.clientId !== client.clientId || rec.rotated || rec.revoked || rec.absExp <= nowSecs())
     return undefined;
-  if (await ctx.tokens.grantRevoked(rec.family)) return undefined;
   if ((await ctx.users.find(rec.userId)) === undefined) return undefined;
   return {
     active: true,
@@ -164,26 +168,53 @@ export async function refreshTokenGrant(
   }
   if (!params.refreshToken) throw invalidRequest('refresh_token is required');
   const hash = tokenHash(params.refreshToken);
+  // A narrower scope is checked before the token is spent: a refused request must leave it usable.
+  if (params.scope !== undefined) {
+    const rec = await readRecord(ctx, hash);
+    if (rec !== undefined && rec.clientId === client.clientId) narrowedScope(rec.scope, params.scope);
+  }
+  const successor = randomBytes(32).toString('base64url');
+  const grant = await rotateOrRefuse(ctx, client, hash, tokenHash(successor));
+  const scope = narrowedScope(grant.scope, params.scope);
+  const { userId, authTime, sid } = grant;
+  // A refreshed ID token carries no nonce (OIDC Core §12.2).
+  const res = await issueUserTokens(
+    ctx,
+    client,
+    { userId, authTime, sid, scope, nonce: undefined },
+    grant.family,
+  );
+  res['refresh_token'] = successor;
+  return res;
+}
+
+/**
+ * Rotates the token, in the usual case with one statement (the token was live; it is now rotated and its
+ * successor stored). Otherwise the answer says why, and a rotated token used again is reuse, which revokes its
+ * whole family (OAuth 2.1 §4.3.1, RFC 9700 §4.14.2) — this is also where the loser of two concurrent rotations
+ * lands. A second try only follows a token that was still in the store from before the upgrade and has just
+ * been moved into the table.
+ */
+async function rotateOrRefuse(ctx: AppContext, client: Client, hash: string, nextHash: string) {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const grant = await ctx.refreshTokens.rotate(hash, nextHash, client.clientId);
+    if (grant !== undefined) return grant;
+    await refuseUnusable(ctx, client, hash);
+  }
+  throw invalidGrant('refresh token is invalid or expired');
+}
+
+/** Throws the error for a token that cannot be rotated; returns only if it is live. */
+async function refuseUnusable(ctx: AppContext, client: Client, hash: string): Promise<void> {
   const rec = await readRecord(ctx, hash);
   if (!rec) throw invalidGrant('refresh token is invalid or expired');
   if (rec.clientId !== client.clientId) throw invalidGrant('refresh token was issued to another client');
-  if (rec.revoked || (await ctx.tokens.grantRevoked(rec.family)))
-    throw invalidGrant('refresh token has been revoked');
+  if (rec.revoked) throw invalidGrant('refresh token has been revoked');
   if (rec.rotated) {
     await revokeGrant(ctx, rec.family, rec.absExp);
     throw invalidGrant('refresh token was already used; the grant has been revoked');
   }
   if (rec.absExp <= nowSecs()) throw invalidGrant('refresh token is expired');
-  const scope = narrowedScope(rec.scope, params.scope);
-  // Two concurrent uses of one token (on any nodes): the conditional update lets exactly one through.
-  if (!(await ctx.refreshTokens.markRotated(hash))) {
-    await revokeGrant(ctx, rec.family, rec.absExp);
-    throw invalidGrant('refresh token was already used; the grant has been revoked');
-  }
-  // A refreshed ID token carries no nonce (OIDC Core §12.2).
-  const res = await issueUserTokens(ctx, client, { ...rec, nonce: undefined, scope }, rec.family);
-  res['refresh_token'] = await issueRefreshToken(ctx, rec);
-  return res;
 }
 
 /** RFC 6749 §6: the requested scope must not include any scope not originally granted. */
