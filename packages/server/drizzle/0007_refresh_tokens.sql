@@ -1,7 +1,7 @@
 -- Edited after drizzle-kit generate: the foreign keys reference "users"/"clients" without the "public." qualifier,
 -- so the migration follows search_path like the others (tests run each file in a schema of its own).
--- Refresh tokens move from the store (Redis / in-process) to the database; tokens issued before this
--- migration are not carried over (they were in the store), so their holders sign in again once.
+-- Refresh tokens move from the store (Redis / in-process) to the database. Tokens issued before this
+-- migration are still in the store; the server moves each into this table on first use (refresh-token.ts).
 CREATE TABLE "refresh_tokens" (
 	"token_hash" text PRIMARY KEY NOT NULL,
 	"family" text NOT NULL,

@@ -107,14 +107,15 @@ async function serve(): Promise<void> {
   // before stay.
   const reload = setInterval(() => void ctx.keys.refresh(0), KEY_RELOAD_INTERVAL_SECS * 1000);
   reload.unref();
-  // Refresh tokens whose family has expired can never be used again: deleted hourly (on every node; the
-  // DELETE is idempotent). Rotated ones stay until then, for reuse detection (RFC 9700 §4.14.2).
-  const purge = setInterval(() => {
+  // Refresh tokens whose family has expired can never be used again: deleted at start and then hourly (on
+  // every node; the DELETE is idempotent). Rotated ones stay until then, for reuse detection (RFC 9700 §4.14.2).
+  const purgeExpired = () =>
     ctx.refreshTokens.purgeExpired().then(
       (n) => n > 0 && app.log.info({ purged: n }, 'expired refresh tokens deleted'),
       (err: unknown) => app.log.warn({ err }, 'purging expired refresh tokens failed; retried in an hour'),
     );
-  }, REFRESH_TOKEN_PURGE_INTERVAL_MS);
+  void purgeExpired();
+  const purge = setInterval(purgeExpired, REFRESH_TOKEN_PURGE_INTERVAL_MS);
   purge.unref();
   const shutdown = async () => {
     clearInterval(reload);

@@ -207,6 +207,23 @@ describe('refresh tokens and the in-process store', () => {
     expect((await node.refresh(token)).json().error).toBe('invalid_grant');
   });
 
+  it('answers a reused token sent with a wider scope as reuse (invalid_grant, family revoked), not invalid_scope', async () => {
+    const first = await signIn(node);
+    const second = (await node.refresh(first)).json().refresh_token as string;
+    const reuse = await node.app.inject({
+      method: 'POST',
+      url: '/api/oauth/token',
+      headers: { ...FORM, authorization: basic('web-app', 'web-secret') },
+      payload: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: first,
+        scope: 'openid admin',
+      }).toString(),
+    });
+    expect(reuse.json().error).toBe('invalid_grant');
+    expect((await node.refresh(second)).json().error).toBe('invalid_grant');
+  });
+
   it('purges rows whose family has expired, and only those', async () => {
     const refreshToken = await signIn(node);
     const hash = sha256Key(refreshToken);
@@ -221,3 +238,88 @@ describe('refresh tokens and the in-process store', () => {
     expect(await node.ctx.refreshTokens.find(hash)).toBeDefined();
   });
 });
+
+describe('a refresh token from before the upgrade whose user was deleted since', () => {
+  it('is an unknown token (invalid_grant, revocation 200, introspection inactive), not a 500', async () => {
+    const node = await startNode({});
+    try {
+      const row = (await node.ctx.refreshTokens.find(sha256Key(await signIn(node))))!;
+      const legacy = 'legacy-token-of-a-deleted-user-0123456789abcdef';
+      await node.ctx.store.set(
+        `rt:${sha256Key(legacy)}`,
+        JSON.stringify({
+          clientId: 'web-app',
+          family: 'legacy-family',
+          userId: row.userId,
+          scope: 'openid offline_access',
+          authTime: row.authTime,
+          sid: row.sid,
+          absExp: Math.floor(Date.now() / 1000) + 3600,
+        }),
+        3600,
+      );
+      expect(await node.ctx.users.delete(USER.username)).toBe(true);
+      expect((await node.refresh(legacy)).json().error).toBe('invalid_grant');
+      const form = { ...FORM, authorization: basic('web-app', 'web-secret') };
+      const payload = new URLSearchParams({ token: legacy }).toString();
+      expect(
+        (await node.app.inject({ method: 'POST', url: '/api/oauth/revoke', headers: form, payload }))
+          .statusCode,
+      ).toBe(200);
+      const introspection = await node.app.inject({
+        method: 'POST',
+        url: '/api/oauth/introspect',
+        headers: form,
+        payload,
+      });
+      expect(introspection.json()).toEqual({ active: false });
+    } finally {
+      await node.close();
+    }
+  });
+});
+
+describe.skipIf(missing('postgres') || missing('redis'))(
+  'a grant revoked while its token is being rotated (PostgreSQL)',
+  () => {
+    let schema: FreshSchema;
+    beforeAll(async () => {
+      schema = await createFreshSchema();
+    });
+    afterAll(async () => schema.drop());
+
+    it('leaves no live successor: the rotation that held the row is refused and its successor revoked', async () => {
+      const node = await startNode({ database: { url: schema.url } }, testRedisUrl);
+      try {
+        const stolen = await signIn(node);
+        const current = (await node.refresh(stolen)).json().refresh_token as string;
+        // Hold the current token's row so that the rotation and the reuse's revocation both wait on it.
+        await schema.admin.query('begin');
+        await schema.admin.query(
+          `select 1 from "${schema.name}".refresh_tokens where token_hash = $1 for update`,
+          [sha256Key(current)],
+        );
+        const rotation = node.refresh(current);
+        await new Promise((r) => setTimeout(r, 200));
+        const reuse = node.refresh(stolen);
+        await new Promise((r) => setTimeout(r, 200));
+        await schema.admin.query('commit');
+        const [rotated, reused] = await Promise.all([rotation, reuse]);
+        expect(reused.json().error).toBe('invalid_grant');
+        const family = (await node.ctx.refreshTokens.find(sha256Key(current)))!.family;
+        const live = await schema.admin.query(
+          `select count(*)::int as n from "${schema.name}".refresh_tokens where family = $1 and revoked_at is null`,
+          [family],
+        );
+        expect(live.rows[0].n).toBe(0);
+        if (rotated.statusCode === 200) {
+          expect((await node.refresh(rotated.json().refresh_token)).json().error).toBe('invalid_grant');
+        } else {
+          expect(rotated.json().error).toBe('invalid_grant');
+        }
+      } finally {
+        await node.close();
+      }
+    });
+  },
+);

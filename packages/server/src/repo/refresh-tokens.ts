@@ -1,4 +1,4 @@
-import { and, eq, isNull, lt, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../infra/db.js';
 import { refreshTokens } from './schema.js';
 
@@ -98,20 +98,40 @@ export class RefreshTokenRepo {
     };
   }
 
-  /** Revokes every token of a family (a grant): reuse, RFC 7009 revocation, code replay. */
+  /**
+   * Revokes every token of a family (a grant): reuse, RFC 7009 revocation, code replay. Repeated until it
+   * finds nothing left to revoke: under READ COMMITTED one UPDATE sees only the rows committed when it
+   * started, so a successor inserted by a rotation it had to wait for would otherwise stay live.
+   */
   async revokeFamily(family: string): Promise<void> {
-    await this.db
-      .update(refreshTokens)
-      .set({ revokedAt: new Date() })
-      .where(and(eq(refreshTokens.family, family), isNull(refreshTokens.revokedAt)));
+    for (let pass = 0; pass < 10; pass++) {
+      const rows = await this.db
+        .update(refreshTokens)
+        .set({ revokedAt: new Date() })
+        .where(and(eq(refreshTokens.family, family), isNull(refreshTokens.revokedAt)))
+        .returning({ tokenHash: refreshTokens.tokenHash });
+      if (rows.length === 0) return;
+    }
   }
 
-  /** Deletes the tokens whose family expired before `now`: nothing can use them any more. */
-  async purgeExpired(now = new Date()): Promise<number> {
-    const rows = await this.db
-      .delete(refreshTokens)
-      .where(lt(refreshTokens.expiresAt, now))
-      .returning({ tokenHash: refreshTokens.tokenHash });
-    return rows.length;
+  /**
+   * Deletes the tokens whose family expired before `now` (nothing can use them any more), in batches so a
+   * first purge after a long pause neither holds one huge statement nor loads every deleted key at once.
+   */
+  async purgeExpired(now = new Date(), batch = 10_000): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const expired = this.db
+        .select({ tokenHash: refreshTokens.tokenHash })
+        .from(refreshTokens)
+        .where(lt(refreshTokens.expiresAt, now))
+        .limit(batch);
+      const rows = await this.db
+        .delete(refreshTokens)
+        .where(inArray(refreshTokens.tokenHash, expired))
+        .returning({ tokenHash: refreshTokens.tokenHash });
+      deleted += rows.length;
+      if (rows.length < batch) return deleted;
+    }
   }
 }

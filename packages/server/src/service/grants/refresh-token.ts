@@ -49,11 +49,27 @@ async function adoptLegacyRecord(ctx: AppContext, hash: string) {
   const raw = await ctx.store.get(legacyKey(hash));
   if (!raw) return undefined;
   const rec = JSON.parse(raw) as RefreshRecord;
-  await ctx.refreshTokens.insert(rowOf(hash, rec));
+  // A user or client deleted since: the token is simply unknown (the row could not reference them).
+  if (!(await ctx.users.find(rec.userId)) || !(await ctx.clients.find(rec.clientId))) return undefined;
+  try {
+    await ctx.refreshTokens.insert(rowOf(hash, rec));
+  } catch (err) {
+    if (isForeignKeyViolation(err)) return undefined; // deleted in between
+    throw err;
+  }
   if (rec.rotated) await ctx.refreshTokens.markRotated(hash);
   // Its grant may have been revoked back then (the store's marker is all that says so).
   if (await ctx.tokens.grantRevoked(rec.family)) await ctx.refreshTokens.revokeFamily(rec.family);
+  // The table is the only record from now on: a node still running the previous version finds nothing and
+  // refuses the token, rather than rotating it a second time from the stale store copy.
+  await ctx.store.set(legacyKey(hash), '', 1);
   return ctx.refreshTokens.find(hash);
+}
+
+/** PostgreSQL's foreign_key_violation (23503), on either driver (drizzle may wrap the driver's error). */
+function isForeignKeyViolation(err: unknown): boolean {
+  const codeOf = (e: unknown) => (e as { code?: unknown } | undefined)?.code;
+  return codeOf(err) === '23503' || codeOf((err as { cause?: unknown } | undefined)?.cause) === '23503';
 }
 
 const rowOf = (hash: string, rec: RefreshRecord) => ({
@@ -143,6 +159,8 @@ export async function introspectRefreshToken(
   const rec = await readRecord(ctx, tokenHash(token));
   if (!rec || rec.clientId !== client.clientId || rec.rotated || rec.revoked || rec.absExp <= nowSecs())
     return undefined;
+  // The marker as well as the row (see rotateOrRefuse: a revocation racing a rotation).
+  if (await ctx.tokens.grantRevoked(rec.family)) return undefined;
   if ((await ctx.users.find(rec.userId)) === undefined) return undefined;
   return {
     active: true,
@@ -168,10 +186,13 @@ export async function refreshTokenGrant(
   }
   if (!params.refreshToken) throw invalidRequest('refresh_token is required');
   const hash = tokenHash(params.refreshToken);
-  // A narrower scope is checked before the token is spent: a refused request must leave it usable.
+  // A wider scope is refused before a live token is spent (a refused request must leave it usable). A token
+  // that is not live goes on to rotateOrRefuse, whose answer — and reuse detection — must not depend on it.
   if (params.scope !== undefined) {
     const rec = await readRecord(ctx, hash);
-    if (rec !== undefined && rec.clientId === client.clientId) narrowedScope(rec.scope, params.scope);
+    if (rec?.clientId === client.clientId && !rec.rotated && !rec.revoked && rec.absExp > nowSecs()) {
+      narrowedScope(rec.scope, params.scope);
+    }
   }
   const successor = randomBytes(32).toString('base64url');
   const grant = await rotateOrRefuse(ctx, client, hash, tokenHash(successor));
@@ -198,7 +219,17 @@ export async function refreshTokenGrant(
 async function rotateOrRefuse(ctx: AppContext, client: Client, hash: string, nextHash: string) {
   for (let attempt = 0; attempt < 2; attempt++) {
     const grant = await ctx.refreshTokens.rotate(hash, nextHash, client.clientId);
-    if (grant !== undefined) return grant;
+    if (grant !== undefined) {
+      // A revocation of the grant that ran while this rotation held the row may have marked the old token
+      // and missed its successor (revokeFamily's UPDATE did not see it yet). revokeGrant writes the store's
+      // marker before the rows, and the successor was committed before the marker is read here: in every
+      // order one of the two catches it.
+      if (await ctx.tokens.grantRevoked(grant.family)) {
+        await ctx.refreshTokens.revokeFamily(grant.family);
+        throw invalidGrant('refresh token has been revoked');
+      }
+      return grant;
+    }
     await refuseUnusable(ctx, client, hash);
   }
   throw invalidGrant('refresh token is invalid or expired');
