@@ -13,6 +13,7 @@ import {
 } from './config/index.js';
 import { createLogger } from './infra/logger.js';
 import { NoClientSecretError } from './service/clients.js';
+import { revokeClientGrantsOf } from './service/grants/refresh-token.js';
 import { KEY_RELOAD_INTERVAL_SECS } from './service/keys.js';
 import { type AppContext, createContext } from './state/index.js';
 import { buildApp } from './web/router.js';
@@ -272,8 +273,12 @@ async function main(argv: string[]): Promise<void> {
     case 'consents revoke':
       if (!arg || !arg2) fail(USAGE);
       return withContext(async (ctx) => {
-        if (!(await ctx.consents.revoke(arg, arg2))) fail(`no consent of ${arg} for ${arg2}`, 1);
-        out(`consent of ${arg} for ${arg2} withdrawn`);
+        const withdrawn = await ctx.consents.revoke(arg, arg2);
+        const grants = await revokeClientGrantsOf(ctx, arg, arg2);
+        if (!withdrawn && grants === 0) fail(`no consent of ${arg} for ${arg2} (and no grant to revoke)`, 1);
+        out(
+          `consent of ${arg} for ${arg2} withdrawn; ${grants} grant(s) revoked (refresh tokens and their access tokens)`,
+        );
       });
     case 'keys list':
       return withContext(async (ctx) => {

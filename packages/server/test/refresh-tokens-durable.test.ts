@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
 import { MEMORY_STORE_MAX_ENTRIES } from '../src/infra/store.js';
-import { issueRefreshToken, newFamily, revokeGrant } from '../src/service/grants/refresh-token.js';
+import {
+  issueRefreshToken,
+  newFamily,
+  revokeClientGrantsOf,
+  revokeGrant,
+} from '../src/service/grants/refresh-token.js';
 import { sha256Key } from '../src/service/hash.js';
 import { createContext } from '../src/state/index.js';
 import { buildApp } from '../src/web/router.js';
@@ -323,3 +328,30 @@ describe.skipIf(missing('postgres') || missing('redis'))(
     });
   },
 );
+
+describe('withdrawing consent', () => {
+  it("revokes the user's grants to the client: refresh tokens and the access tokens they issued", async () => {
+    const node = await startNode({});
+    try {
+      const first = await signIn(node);
+      const second = await signIn(node);
+      const refreshed = (await node.refresh(second)).json();
+      const form = { ...FORM, authorization: basic('web-app', 'web-secret') };
+      const introspect = (token: string) =>
+        node.app.inject({
+          method: 'POST',
+          url: '/api/oauth/introspect',
+          headers: form,
+          payload: new URLSearchParams({ token }).toString(),
+        });
+      expect((await introspect(refreshed.access_token)).json().active).toBe(true);
+      expect(await revokeClientGrantsOf(node.ctx, USER.username, 'web-app')).toBe(2);
+      expect((await node.refresh(first)).json().error).toBe('invalid_grant');
+      expect((await node.refresh(refreshed.refresh_token)).json().error).toBe('invalid_grant');
+      expect((await introspect(refreshed.access_token)).json()).toEqual({ active: false });
+      expect(await revokeClientGrantsOf(node.ctx, USER.username, 'web-app')).toBe(0);
+    } finally {
+      await node.close();
+    }
+  });
+});

@@ -1,6 +1,6 @@
-import { and, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../infra/db.js';
-import { refreshTokens } from './schema.js';
+import { refreshTokens, users } from './schema.js';
 
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
 export type NewRefreshTokenRow = Omit<
@@ -112,6 +112,22 @@ export class RefreshTokenRepo {
         .returning({ tokenHash: refreshTokens.tokenHash });
       if (rows.length === 0) return;
     }
+  }
+
+  /** The grants (families) a user gave a client that still have a token to revoke, with their expiry. */
+  async liveFamilies(username: string, clientId: string, now = new Date()) {
+    return this.db
+      .selectDistinct({ family: refreshTokens.family, expiresAt: refreshTokens.expiresAt })
+      .from(refreshTokens)
+      .innerJoin(users, eq(users.id, refreshTokens.userId))
+      .where(
+        and(
+          eq(users.username, username),
+          eq(refreshTokens.clientId, clientId),
+          isNull(refreshTokens.revokedAt),
+          gt(refreshTokens.expiresAt, now),
+        ),
+      );
   }
 
   /**

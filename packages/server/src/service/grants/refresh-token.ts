@@ -124,6 +124,24 @@ export async function revokeGrant(
 }
 
 /**
+ * Revokes every grant the user gave the client that can still be refreshed — its refresh tokens and every
+ * access token they issued — when the user withdraws consent: the application loses what it was given, not
+ * only the right to be answered without asking. (An access token issued without a refresh token has no
+ * record to find; it expires on its own, within `oauth.access_token_ttl_secs`.) The number of grants revoked.
+ */
+export async function revokeClientGrantsOf(
+  ctx: AppContext,
+  username: string,
+  clientId: string,
+): Promise<number> {
+  const families = await ctx.refreshTokens.liveFamilies(username, clientId);
+  for (const { family, expiresAt } of families) {
+    await revokeGrant(ctx, family, Math.floor(expiresAt.getTime() / 1000));
+  }
+  return families.length;
+}
+
+/**
  * RFC 7009 §2.1: revoking a refresh token revokes its grant (the family and the access tokens it
  * issued). Returns false when the token is not one of our refresh tokens, or belongs to another client.
  */
