@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
 import { OAuthError } from '../error/index.js';
 
 /**
@@ -183,13 +183,50 @@ local value = redis.call('INCRBY', KEYS[1], ARGV[1])
 if redis.call('TTL', KEYS[1]) == -1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
 return value`;
 
+/**
+ * Longest a Redis command may take, queued while reconnecting included. Redis answers in well under a
+ * millisecond; without a bound, a Redis outage held every request for 12–45 s (ioredis's offline queue and
+ * reconnection back-off) before it failed with a 500.
+ */
+export const REDIS_COMMAND_TIMEOUT_MS = 1_000;
+
+/**
+ * The store cannot be reached (Redis down, unreachable or too slow): `503 temporarily_unavailable` with
+ * `Retry-After`, which clients retry (RFC 6749 §4.1.2.1 / the IANA registry; docs/decisions.md), rather than
+ * a 500. The cause stays attached for the log; its message names no key.
+ */
+export class StoreUnavailableError extends OAuthError {
+  override name = 'StoreUnavailableError';
+  constructor(cause: unknown) {
+    super('temporarily_unavailable', 'the server is temporarily unavailable, try again later', 503, {
+      'retry-after': '5',
+    });
+    this.message = `store unavailable: ${cause instanceof Error ? cause.message : String(cause)}`;
+  }
+}
+
+/** Connection-level failures become StoreUnavailableError; an error reply from Redis stays what it is (a bug). */
+async function reachable<T>(command: Promise<T>): Promise<T> {
+  try {
+    return await command;
+  } catch (err) {
+    throw err instanceof ReplyError ? err : new StoreUnavailableError(err);
+  }
+}
+
 export class RedisStore implements Store {
   readonly kind = 'redis' as const;
   readonly #redis: Redis;
   readonly #prefix: string;
 
   constructor(url: string, prefix = 'gatehouse:') {
-    this.#redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+    this.#redis = new Redis(url, {
+      lazyConnect: false,
+      // A command waits for a reconnection (a failover) at most this long, and is not retried on a second one.
+      commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: true,
+    });
     this.#redis.on('error', () => {});
     this.#redis.defineCommand('gatehouseIncrement', { numberOfKeys: 1, lua: INCREMENT_LUA });
     this.#prefix = prefix;
@@ -206,24 +243,24 @@ export class RedisStore implements Store {
   }
 
   async set(key: string, value: string, ttlSecs: number): Promise<void> {
-    await this.#redis.set(this.#prefix + key, value, 'EX', Math.max(1, Math.ceil(ttlSecs)));
+    await reachable(this.#redis.set(this.#prefix + key, value, 'EX', Math.max(1, Math.ceil(ttlSecs))));
   }
 
   async get(key: string): Promise<string | undefined> {
-    return (await this.#redis.get(this.#prefix + key)) ?? undefined;
+    return (await reachable(this.#redis.get(this.#prefix + key))) ?? undefined;
   }
 
   // SET … NX is atomic on the Redis primary, so exactly one node's request wins.
   async setIfAbsent(key: string, value: string, ttlSecs: number): Promise<boolean> {
     const ttl = Math.max(1, Math.ceil(ttlSecs));
-    return (await this.#redis.set(this.#prefix + key, value, 'EX', ttl, 'NX')) === 'OK';
+    return (await reachable(this.#redis.set(this.#prefix + key, value, 'EX', ttl, 'NX'))) === 'OK';
   }
 
   async increment(key: string, by: number, ttlSecs: number): Promise<number> {
     const redis = this.#redis as Redis & {
       gatehouseIncrement(key: string, by: number, ttlSecs: number): Promise<number>;
     };
-    return redis.gatehouseIncrement(this.#prefix + key, by, Math.max(1, Math.ceil(ttlSecs)));
+    return reachable(redis.gatehouseIncrement(this.#prefix + key, by, Math.max(1, Math.ceil(ttlSecs))));
   }
 
   async ping(): Promise<void> {
@@ -250,7 +287,7 @@ export class RedisStore implements Store {
 
   async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
     if (keys.length === 0) return [];
-    const values = await this.#redis.mget(keys.map((k) => this.#prefix + k));
+    const values = await reachable(this.#redis.mget(keys.map((k) => this.#prefix + k)));
     return values.map((v) => v ?? undefined);
   }
 }

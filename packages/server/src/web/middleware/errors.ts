@@ -7,6 +7,8 @@ export function installErrorHandler(app: FastifyInstance, metrics: Metrics): voi
   app.setErrorHandler((err: FastifyError | OAuthError, req, reply) => {
     if (err instanceof OAuthError) {
       metrics.oauthErrors.inc({ error: err.code, status: String(err.status) });
+      // The server's own trouble (store unreachable or full): the operator needs to hear of it.
+      if (err.status >= 500) req.log.error({ err }, 'request refused: server temporarily unavailable');
       return reply
         .code(err.status)
         .headers(err.headers)
