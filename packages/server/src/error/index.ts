@@ -46,3 +46,18 @@ export const invalidClient = (d: string, basic: boolean) =>
     401,
     basic ? { 'www-authenticate': 'Basic realm="gatehouse", charset="UTF-8"' } : {},
   );
+
+/**
+ * A dependency of the server (the store, the database) cannot be reached: `503 temporarily_unavailable` with
+ * `Retry-After`, which clients retry, rather than a 500 (RFC 6749 §4.1.2.1; the IANA OAuth error registry).
+ * `reason` is for the log only (it names no key or value); the client gets a fixed description.
+ */
+export class ServiceUnavailableError extends OAuthError {
+  override name = 'ServiceUnavailableError';
+  constructor(reason: string) {
+    super('temporarily_unavailable', 'the server is temporarily unavailable, try again later', 503, {
+      'retry-after': '5',
+    });
+    this.message = reason;
+  }
+}

@@ -28,10 +28,47 @@ const MIGRATION_LOCK = 72_433_102; // int4: the two-key form takes two integers
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
+/** Longest a request waits for a PostgreSQL connection (a new one, or a free one from the pool). */
+export const CONNECT_TIMEOUT_MS = 5_000;
+
+/** Network errors and PostgreSQL's connection-exception / shutdown / capacity codes: the database is away. */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up, recovering)
+  '53300', // too_many_connections
+]);
+const UNAVAILABLE_MESSAGES = [
+  'Connection terminated', // pg: the server went away (unexpectedly, or due to a connection timeout)
+  'timeout exceeded when trying to connect', // pg.Pool: connectionTimeoutMillis
+];
+
+/**
+ * Whether `err` (as thrown by drizzle, which wraps the driver's error as `cause`) says the database cannot be
+ * reached, rather than that a query is wrong: the former is answered 503 (error handler), the latter 500.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
+    if (UNAVAILABLE_MESSAGES.some((m) => e instanceof Error && e.message.includes(m))) return true;
+  }
+  return false;
+}
+
 /** Opens PostgreSQL (postgres:// URL) or embedded PGlite (`memory://`, `pglite:<dir>`, or unset → `<dataDir>/pglite`). */
 export async function openDatabase(url: string | undefined, dataDir: string): Promise<Database> {
   if (url?.startsWith('postgres://') || url?.startsWith('postgresql://')) {
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // A host that drops packets would otherwise hold each request until the kernel's TCP timeout (minutes).
+    const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
     pool.on('error', () => {});
     const db = drizzlePg(pool, { schema });
     return {

@@ -8,6 +8,13 @@ import { type DestinationStream, type Logger, pino } from 'pino';
 function serializeError(err: Error): Record<string, unknown> {
   const out = { ...(pino.stdSerializers.err(err) as unknown as Record<string, unknown>) };
   delete out['command'];
+  // Likewise drizzle's DrizzleQueryError carries the query's parameters (token hashes, usernames, password
+  // hashes), as a property and in its message — hence in the stack too: the SQL stays, the values go.
+  delete out['params'];
+  for (const field of ['message', 'stack'] as const) {
+    const text = out[field];
+    if (typeof text === 'string') out[field] = text.replace(/^params: .*$/gm, 'params: [redacted]');
+  }
   return out;
 }
 

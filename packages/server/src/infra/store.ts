@@ -1,5 +1,5 @@
 import { Redis, ReplyError } from 'ioredis';
-import { OAuthError } from '../error/index.js';
+import { OAuthError, ServiceUnavailableError } from '../error/index.js';
 
 /**
  * How an entry may be treated under memory pressure. `keep`: it must live out its TTL — a revocation or a
@@ -190,18 +190,11 @@ return value`;
  */
 export const REDIS_COMMAND_TIMEOUT_MS = 1_000;
 
-/**
- * The store cannot be reached (Redis down, unreachable or too slow): `503 temporarily_unavailable` with
- * `Retry-After`, which clients retry (RFC 6749 §4.1.2.1 / the IANA registry; docs/decisions.md), rather than
- * a 500. The cause stays attached for the log; its message names no key.
- */
-export class StoreUnavailableError extends OAuthError {
+/** The store cannot be reached (Redis down, unreachable or too slow); see ServiceUnavailableError. */
+export class StoreUnavailableError extends ServiceUnavailableError {
   override name = 'StoreUnavailableError';
   constructor(cause: unknown) {
-    super('temporarily_unavailable', 'the server is temporarily unavailable, try again later', 503, {
-      'retry-after': '5',
-    });
-    this.message = `store unavailable: ${cause instanceof Error ? cause.message : String(cause)}`;
+    super(`store unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
   }
 }
 

@@ -1,10 +1,15 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { OAuthError, safeErrorDescription } from '../../error/index.js';
+import { OAuthError, ServiceUnavailableError, safeErrorDescription } from '../../error/index.js';
+import { isDatabaseUnavailable } from '../../infra/db.js';
 import type { Metrics } from '../../infra/metrics.js';
 
 /** Renders OAuthError as RFC 6749 §5.2 JSON; client-side Fastify errors (bad body, etc.) as invalid_request. */
 export function installErrorHandler(app: FastifyInstance, metrics: Metrics): void {
-  app.setErrorHandler((err: FastifyError | OAuthError, req, reply) => {
+  app.setErrorHandler((thrown: FastifyError | OAuthError, req, reply) => {
+    // A database that cannot be reached is the same case as a store that cannot: 503, which clients retry.
+    const err = isDatabaseUnavailable(thrown)
+      ? new ServiceUnavailableError(`database unavailable: ${rootCause(thrown).message}`)
+      : thrown;
     if (err instanceof OAuthError) {
       metrics.oauthErrors.inc({ error: err.code, status: String(err.status) });
       // The server's own trouble (store unreachable or full): the operator needs to hear of it.
@@ -28,4 +33,11 @@ export function installErrorHandler(app: FastifyInstance, metrics: Metrics): voi
     metrics.oauthErrors.inc({ error: 'server_error', status: '500' });
     return reply.code(500).send({ error: 'server_error', error_description: 'internal error' });
   });
+}
+
+/** The driver's own error under drizzle's wrapper (whose message lists the query's parameters). */
+function rootCause(err: Error): Error {
+  let e = err;
+  while (e.cause instanceof Error) e = e.cause;
+  return e;
 }
