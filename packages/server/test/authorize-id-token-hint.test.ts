@@ -10,6 +10,7 @@ import {
   pkce,
   redeemWebAppCode,
   signInThroughForms,
+  WEB_APP,
 } from './support/form-login.js';
 
 /*
@@ -19,13 +20,7 @@ import {
  */
 
 const ISSUER = 'https://id.example.com';
-const WEB = {
-  client_id: 'web-app',
-  client_secret: 'web-secret',
-  grant_types: ['authorization_code'],
-  redirect_uris: ['https://app.example.com/cb'],
-};
-const OTHER = { ...WEB, client_id: 'other-app', client_secret: 'other-secret' };
+const OTHER = { ...WEB_APP, client_id: 'other-app', client_secret: 'other-secret' };
 const USERS = [
   { username: 'alice', password: 'correct horse battery', name: 'Alice' },
   { username: 'bob', password: 'battery staple horse', name: 'Bob' },
@@ -36,7 +31,7 @@ type T = Awaited<ReturnType<typeof testApp>>;
 describe('authorization endpoint: id_token_hint', () => {
   let t: T;
   beforeAll(async () => {
-    t = await testApp({ oauth: { issuer: ISSUER }, clients: [...CLIENTS, WEB, OTHER], users: USERS });
+    t = await testApp({ oauth: { issuer: ISSUER }, clients: [...CLIENTS, WEB_APP, OTHER], users: USERS });
   });
   afterAll(async () => t.close());
 

@@ -2,17 +2,23 @@ import { createHash } from 'node:crypto';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, CLIENTS, testApp } from './helpers.js';
-import { authorizeUrl, Browser, FORM, hiddenFields, pkce, signInThroughForms } from './support/form-login.js';
+import {
+  authorizeUrl,
+  Browser,
+  FORM,
+  hiddenFields,
+  pkce,
+  signInThroughForms,
+  WEB_APP,
+} from './support/form-login.js';
 
 const ISSUER = 'https://id.example.com';
 /** On an https issuer the session cookie has the `__Host-` prefix (browser-kit.ts). */
 const SESSION_COOKIE = '__Host-gh_session';
 const WEB = {
-  client_id: 'web-app',
-  client_secret: 'web-secret',
+  ...WEB_APP,
   grant_types: ['authorization_code', 'refresh_token'],
   scopes: ['notes'],
-  redirect_uris: ['https://app.example.com/cb'],
   post_logout_redirect_uris: ['https://app.example.com/signed-out'],
   client_name: 'Notes <by> "Example" & Co',
 };

@@ -1,7 +1,14 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENTS, testApp } from './helpers.js';
-import { authorizeUrl, Browser, pkce, redeemWebAppCode, signInThroughForms } from './support/form-login.js';
+import {
+  authorizeUrl,
+  Browser,
+  pkce,
+  redeemWebAppCode,
+  signInThroughForms,
+  WEB_APP,
+} from './support/form-login.js';
 
 /*
  * RFC 6749 §3.1: "Parameters sent without a value MUST be treated as if they were omitted from the request."
@@ -9,10 +16,7 @@ import { authorizeUrl, Browser, pkce, redeemWebAppCode, signInThroughForms } fro
  */
 
 const WEB = {
-  client_id: 'web-app',
-  client_secret: 'web-secret',
-  grant_types: ['authorization_code'],
-  redirect_uris: ['https://app.example.com/cb'],
+  ...WEB_APP,
   post_logout_redirect_uris: ['https://app.example.com/bye'],
 };
 const ALICE = { username: 'alice', password: 'correct horse battery' };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENTS, testApp } from './helpers.js';
-import { authorizeUrl, FORM, pkce } from './support/form-login.js';
+import { authorizeUrl, FORM, pkce, WEB_APP } from './support/form-login.js';
 
 /*
  * RFC 6749 §4.1.2.1 / §5.2: "Values for the error_description parameter MUST NOT include characters outside
@@ -10,12 +10,6 @@ import { authorizeUrl, FORM, pkce } from './support/form-login.js';
 
 const RFC6749_CHARS = /^[\x20-\x21\x23-\x5B\x5D-\x7E]*$/;
 const PHISH = 'Your account is suspended, call +1-555-0100';
-const WEB = {
-  client_id: 'web-app',
-  client_secret: 'web-secret',
-  grant_types: ['authorization_code'],
-  redirect_uris: ['https://app.example.com/cb'],
-};
 const TV = {
   client_id: 'tv',
   token_endpoint_auth_method: 'none',
@@ -25,7 +19,7 @@ const TV = {
 describe('error_description', () => {
   let t: Awaited<ReturnType<typeof testApp>>;
   beforeAll(async () => {
-    t = await testApp({ clients: [...CLIENTS, WEB, TV] });
+    t = await testApp({ clients: [...CLIENTS, WEB_APP, TV] });
   });
   afterAll(async () => t.close());
 

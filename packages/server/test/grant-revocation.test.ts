@@ -13,6 +13,7 @@ import {
   pkce,
   redeemWebAppCode,
   signInThroughForms,
+  WEB_APP,
 } from './support/form-login.js';
 import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
 
@@ -27,10 +28,8 @@ import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
 const ISSUER = 'https://id.example.com';
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const WEB = {
-  client_id: 'web-app',
-  client_secret: 'web-secret',
+  ...WEB_APP,
   grant_types: ['authorization_code', 'refresh_token'],
-  redirect_uris: ['https://app.example.com/cb'],
 };
 const TV = {
   client_id: 'tv',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, CLIENTS, testApp } from './helpers.js';
-import { authorizeUrl, Browser, FORM, hiddenFields, pkce } from './support/form-login.js';
+import { authorizeUrl, Browser, FORM, hiddenFields, pkce, WEB_APP } from './support/form-login.js';
 
 /**
  * Client input that once produced a 500: NUL bytes (PostgreSQL text cannot hold them, so a lookup failed
@@ -9,10 +9,7 @@ import { authorizeUrl, Browser, FORM, hiddenFields, pkce } from './support/form-
  */
 
 const WEB = {
-  client_id: 'web-app',
-  client_secret: 'web-secret',
-  grant_types: ['authorization_code'],
-  redirect_uris: ['https://app.example.com/cb'],
+  ...WEB_APP,
   post_logout_redirect_uris: ['https://app.example.com/out'],
 };
 const PUBLIC = {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, CLIENTS, testApp } from './helpers.js';
-import { Browser, FORM, hiddenFields, pkce } from './support/form-login.js';
+import { Browser, FORM, hiddenFields, pkce, WEB_APP } from './support/form-login.js';
 
 /*
  * An issuer with a path (RFC 8414 §2 allows one): clients build every URL from it, so every endpoint is served
@@ -10,10 +10,8 @@ import { Browser, FORM, hiddenFields, pkce } from './support/form-login.js';
 
 const ISSUER = 'http://127.0.0.1:4000/tenant-a';
 const WEB = {
-  client_id: 'web-app',
-  client_secret: 'web-secret',
+  ...WEB_APP,
   grant_types: ['authorization_code', 'urn:ietf:params:oauth:grant-type:device_code'],
-  redirect_uris: ['https://app.example.com/cb'],
   post_logout_redirect_uris: ['https://app.example.com/bye'],
 };
 const USER = { username: 'alice', password: 'correct horse battery' };

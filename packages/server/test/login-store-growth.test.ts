@@ -1,14 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MemoryStore, StoreFullError } from '../src/infra/store.js';
 import { testApp } from './helpers.js';
-import { authorizeUrl, Browser, FORM, hiddenFields, pkce } from './support/form-login.js';
+import { authorizeUrl, Browser, FORM, hiddenFields, pkce, WEB_APP } from './support/form-login.js';
 
-const WEB = {
-  client_id: 'web-app',
-  client_secret: 'web-secret',
-  grant_types: ['authorization_code'],
-  redirect_uris: ['https://app.example.com/cb'],
-};
 type T = Awaited<ReturnType<typeof testApp>>;
 
 /**
@@ -20,7 +14,7 @@ describe('sign-in attempts and the store', () => {
   let fields: Record<string, string>;
   let cookie: string;
   beforeAll(async () => {
-    t = await testApp({ oauth: { issuer: 'https://id.example.com' }, clients: [WEB] });
+    t = await testApp({ oauth: { issuer: 'https://id.example.com' }, clients: [WEB_APP] });
     const b = new Browser(t);
     const page = await b.request(
       'GET',

@@ -12,6 +12,7 @@ import {
   pkce,
   redeemWebAppCode,
   signInThroughForms,
+  WEB_APP,
 } from './support/form-login.js';
 
 /*
@@ -23,10 +24,7 @@ import {
 
 const ISSUER = 'https://id.example.com';
 const WEB = {
-  client_id: 'web-app',
-  client_secret: 'web-secret',
-  grant_types: ['authorization_code'],
-  redirect_uris: ['https://app.example.com/cb'],
+  ...WEB_APP,
   post_logout_redirect_uris: ['https://app.example.com/signed-out'],
 };
 const USERS = [

@@ -14,7 +14,7 @@ import { sha256Key } from '../src/service/hash.js';
 import { createContext } from '../src/state/index.js';
 import { buildApp } from '../src/web/router.js';
 import { basic, testConfig } from './helpers.js';
-import { Browser, FORM, pkce, redeemWebAppCode, signInThroughForms } from './support/form-login.js';
+import { Browser, FORM, pkce, redeemWebAppCode, signInThroughForms, WEB_APP } from './support/form-login.js';
 import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
 
 /*
@@ -24,10 +24,8 @@ import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
  */
 
 const WEB = {
-  client_id: 'web-app',
-  client_secret: 'web-secret',
+  ...WEB_APP,
   grant_types: ['authorization_code', 'refresh_token'],
-  redirect_uris: ['https://app.example.com/cb'],
   skip_consent: true,
 };
 const USER = { username: 'dora', password: 'explorer password 1' };

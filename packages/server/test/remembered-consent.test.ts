@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
 import { SECRET, testApp } from './helpers.js';
 import { runCli } from './support/cli.js';
-import { authorizeUrl, Browser, hiddenFields, pkce, signInThroughForms } from './support/form-login.js';
+import {
+  authorizeUrl,
+  Browser,
+  hiddenFields,
+  pkce,
+  signInThroughForms,
+  WEB_APP,
+} from './support/form-login.js';
 import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
 
 /**
@@ -13,12 +20,6 @@ import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
  * the in-process store or a flushed Redis, accumulates scopes, and can be withdrawn by an operator.
  */
 
-const WEB = {
-  client_id: 'web-app',
-  client_secret: 'web-secret',
-  grant_types: ['authorization_code'],
-  redirect_uris: ['https://app.example.com/cb'],
-};
 const ALICE = { username: 'alice', password: 'correct horse battery', email: 'alice@example.com' };
 
 interface Backend {
@@ -65,7 +66,7 @@ describe.each(backends)('remembered consent on %s', (_name, skip, open) => {
     return testApp({
       database: { url: backend.databaseUrl },
       ...(redis ? { redis: { url: redis } } : {}),
-      clients: [WEB],
+      clients: [WEB_APP],
       users: [ALICE],
     });
   }

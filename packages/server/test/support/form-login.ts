@@ -7,6 +7,17 @@ import { basic } from '../helpers.js';
 
 export const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
+/**
+ * The confidential web client the helpers below assume (`redeemWebAppCode`: Basic `web-app:web-secret`,
+ * redirect URI `https://app.example.com/cb`). Tests spread it and add what they need.
+ */
+export const WEB_APP = {
+  client_id: 'web-app',
+  client_secret: 'web-secret',
+  grant_types: ['authorization_code'],
+  redirect_uris: ['https://app.example.com/cb'],
+};
+
 /** A PKCE S256 pair (RFC 7636 §4.1–4.2). */
 export const pkce = () => {
   const verifier = randomBytes(32).toString('base64url');
