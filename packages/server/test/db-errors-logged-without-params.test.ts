@@ -1,22 +1,12 @@
-import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/infra/db.js';
-import { createLogger } from '../src/infra/logger.js';
+import { capturedLogger } from './support/log-capture.js';
 
 describe('database errors in the logs', () => {
   it("logs a failed query's SQL but not its parameters (drizzle puts them in the message and the stack)", async () => {
     const db = await openDatabase('memory://', '/tmp');
-    const lines: string[] = [];
-    const logger = createLogger(
-      'info',
-      new Writable({
-        write(chunk, _enc, done) {
-          lines.push(String(chunk));
-          done();
-        },
-      }),
-    );
+    const { logger, text } = capturedLogger();
     try {
       const secret = 'argon2-hash-that-must-not-be-logged';
       const err = await db.db.execute(sql`select * from no_such_table where password_hash = ${secret}`).then(
@@ -25,7 +15,7 @@ describe('database errors in the logs', () => {
       );
       expect(String((err as Error).message)).toContain(secret); // what drizzle would have logged
       logger.error({ err }, 'unhandled error');
-      const out = lines.join('');
+      const out = text();
       expect(out).toContain('no_such_table');
       expect(out).toContain('params: [redacted]');
       expect(out).not.toContain(secret);

@@ -1,23 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
-import { createLogger } from '../src/infra/logger.js';
 import { RedisStore } from '../src/infra/store.js';
+import { capturedLogger } from './support/log-capture.js';
 
 describe.skipIf(missing('redis'))('Redis error replies in the logs', () => {
   it('logs the error without the command ioredis attaches (its keys name sessions and codes)', async () => {
     const store = new RedisStore(testRedisUrl!, `gh-test-${randomUUID()}:`);
-    const lines: string[] = [];
-    const logger = createLogger(
-      'info',
-      new Writable({
-        write(chunk, _enc, done) {
-          lines.push(String(chunk));
-          done();
-        },
-      }),
-    );
+    const { logger, text } = capturedLogger();
     try {
       const key = 'session:sid-that-must-not-be-logged';
       await store.set(key, '{"userId":"u-secret-record"}', 30);
@@ -28,7 +18,7 @@ describe.skipIf(missing('redis'))('Redis error replies in the logs', () => {
       );
       expect(err).toHaveProperty('command');
       logger.error({ err }, 'unhandled error');
-      const out = lines.join('');
+      const out = text();
       expect(out).toContain('not an integer');
       expect(out).not.toContain('sid-that-must-not-be-logged');
       expect(out).not.toContain('u-secret-record');
