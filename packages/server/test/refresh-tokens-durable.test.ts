@@ -327,6 +327,37 @@ describe.skipIf(missing('postgres') || missing('redis'))(
   },
 );
 
+describe('a grant revoked before a restart on the in-process store', () => {
+  it("keeps its access tokens inactive after the restart (the markers are restored from the grant's rows)", async () => {
+    const config = { database: { url: undefined }, data_dir: mkdtempSync(join(tmpdir(), 'gh-revoked-')) };
+    const form = { ...FORM, authorization: basic('web-app', 'web-secret') };
+    const call = (node: Node, url: string, token: string) =>
+      node.app.inject({
+        method: 'POST',
+        url,
+        headers: form,
+        payload: new URLSearchParams({ token }).toString(),
+      });
+    const first = await startNode(config);
+    let accessToken: string;
+    try {
+      const refreshed = (await first.refresh(await signIn(first))).json();
+      accessToken = refreshed.access_token;
+      // RFC 7009 §2.1: revoking the refresh token revokes the grant, its access tokens included.
+      expect((await call(first, '/api/oauth/revoke', refreshed.refresh_token)).statusCode).toBe(200);
+      expect((await call(first, '/api/oauth/introspect', accessToken)).json()).toEqual({ active: false });
+    } finally {
+      await first.close();
+    }
+    const second = await startNode(config);
+    try {
+      expect((await call(second, '/api/oauth/introspect', accessToken)).json()).toEqual({ active: false });
+    } finally {
+      await second.close();
+    }
+  });
+});
+
 describe('withdrawing consent', () => {
   it("revokes the user's grants to the client: refresh tokens and the access tokens they issued", async () => {
     const node = await startNode({});

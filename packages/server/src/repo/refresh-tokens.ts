@@ -114,6 +114,15 @@ export class RefreshTokenRepo {
     }
   }
 
+  /** The families revoked after `since`. */
+  async revokedFamiliesSince(since: Date): Promise<string[]> {
+    const rows = await this.db
+      .selectDistinct({ family: refreshTokens.family })
+      .from(refreshTokens)
+      .where(gt(refreshTokens.revokedAt, since));
+    return rows.map((r) => r.family);
+  }
+
   /** The grants (families) a user gave a client that still have a token to revoke, with their expiry. */
   async liveFamilies(username: string, clientId: string, now = new Date()) {
     return this.db

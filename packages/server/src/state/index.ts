@@ -12,6 +12,7 @@ import { RefreshTokenRepo } from '../repo/refresh-tokens.js';
 import { UserRepo } from '../repo/users.js';
 import { ClientService } from '../service/clients.js';
 import { ConsentService } from '../service/consent.js';
+import { restoreGrantRevocations } from '../service/grants/refresh-token.js';
 import { CLOCK_SKEW_SECS, KEY_RELOAD_INTERVAL_SECS, KeyService } from '../service/keys.js';
 import { TokenService } from '../service/tokens.js';
 import { UserService } from '../service/users.js';
@@ -94,6 +95,7 @@ export async function createContext(
       for (const c of config.clients) await clients.upsertFromSeed(c);
       for (const u of config.users) await users.upsert(u);
       await keys.init();
+      if (store.kind === 'memory') await restoreGrantRevocations(ctx);
     } catch (err) {
       await ctx.close();
       throw err;

@@ -3,6 +3,7 @@ import type { Client } from '../../domain/index.js';
 import { invalidRequest, OAuthError } from '../../error/index.js';
 import type { AppContext } from '../../state/index.js';
 import { nowSecs, sha256Key } from '../hash.js';
+import { CLOCK_SKEW_SECS } from '../keys.js';
 import { issueUserTokens, type TokenEndpointResponse, type UserGrant } from './user-tokens.js';
 
 /** A refresh token's server-side state (the `refresh_tokens` table), found by the SHA-256 of the token. */
@@ -138,6 +139,21 @@ export async function revokeClientGrantsOf(
   for (const { family, expiresAt } of families) {
     await revokeGrant(ctx, family, Math.floor(expiresAt.getTime() / 1000));
   }
+  return families.length;
+}
+
+/**
+ * The in-process store forgets at a restart the grant revocations it held, and the access tokens of a grant
+ * revoked within the last access-token lifetime would be active again until they expire. The grant's refresh
+ * tokens still carry `revoked_at`: the markers are written again from them at start (Redis keeps its own).
+ * Grants revoked without a refresh token (a code replayed before any was issued) leave no row to restore
+ * from. The number of grants restored.
+ */
+export async function restoreGrantRevocations(ctx: AppContext): Promise<number> {
+  const since = nowSecs() - ctx.config.oauth.access_token_ttl_secs - CLOCK_SKEW_SECS;
+  const families = await ctx.refreshTokens.revokedFamiliesSince(new Date(since * 1000));
+  // untilSecs 0: the marker lasts one access-token lifetime from now, longer than any token it covers.
+  for (const family of families) await ctx.tokens.revokeGrant(family, 0);
   return families.length;
 }
 
