@@ -18,14 +18,9 @@ export type RotatedGrant = Pick<
 export class RefreshTokenRepo {
   constructor(private readonly db: Db) {}
 
-  /** Adds a token; false when the hash is already there (only a migrated legacy record can collide). */
-  async insert(row: NewRefreshTokenRow): Promise<boolean> {
-    const rows = await this.db
-      .insert(refreshTokens)
-      .values(row)
-      .onConflictDoNothing()
-      .returning({ tokenHash: refreshTokens.tokenHash });
-    return rows.length === 1;
+  /** Adds a token; nothing when the hash is already there (only a migrated legacy record can collide). */
+  async insert(row: NewRefreshTokenRow): Promise<void> {
+    await this.db.insert(refreshTokens).values(row).onConflictDoNothing();
   }
 
   async find(tokenHash: string): Promise<RefreshTokenRow | undefined> {

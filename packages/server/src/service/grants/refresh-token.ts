@@ -60,7 +60,7 @@ async function adoptLegacyRecord(ctx: AppContext, hash: string) {
   }
   if (rec.rotated) await ctx.refreshTokens.markRotated(hash);
   // Its grant may have been revoked back then (the store's marker is all that says so).
-  if (await ctx.tokens.grantRevoked(rec.family)) await ctx.refreshTokens.revokeFamily(rec.family);
+  await revokedInStore(ctx, rec.family);
   // The table is the only record from now on: a node still running the previous version finds nothing and
   // refuses the token, rather than rotating it a second time from the stale store copy.
   await ctx.store.set(legacyKey(hash), '', 1);
@@ -86,6 +86,20 @@ const rowOf = (hash: string, rec: RefreshRecord) => ({
 
 const invalidGrant = (d: string) => new OAuthError('invalid_grant', d);
 
+/** Whether the token could still be redeemed, as far as its own record says (not rotated, revoked or expired). */
+const isLive = (rec: RefreshRecord) => !rec.rotated && !rec.revoked && rec.absExp > nowSecs();
+
+/**
+ * Whether the grant is revoked in the store; if so, its rows are marked too. revokeGrant writes the store's
+ * marker before it marks the family's rows, so a row written (or adopted) while a revocation ran may have
+ * been missed by the row update; reading the marker after the row is written catches it in either order.
+ */
+async function revokedInStore(ctx: AppContext, family: string): Promise<boolean> {
+  if (!(await ctx.tokens.grantRevoked(family))) return false;
+  await ctx.refreshTokens.revokeFamily(family);
+  return true;
+}
+
 /** Refresh tokens go to clients allowed the grant that asked for `offline_access` (OIDC Core §11). */
 export function wantsRefreshToken(client: Client, scope: string): boolean {
   return scope.split(' ').includes('offline_access') && client.grantTypes.includes('refresh_token');
@@ -95,10 +109,8 @@ export function wantsRefreshToken(client: Client, scope: string): boolean {
 export async function issueRefreshToken(ctx: AppContext, rec: RefreshRecord): Promise<string> {
   const token = randomBytes(32).toString('base64url');
   await ctx.refreshTokens.insert(rowOf(tokenHash(token), rec));
-  // A code replay may have revoked the grant while this first token was being issued: revokeGrant writes the
-  // store's marker before it marks the family's rows, and the row is written before the marker is read
-  // here, so in either order the token ends up revoked.
-  if (await ctx.tokens.grantRevoked(rec.family)) await ctx.refreshTokens.revokeFamily(rec.family);
+  // A code replay may have revoked the grant while this first token was being issued.
+  await revokedInStore(ctx, rec.family);
   return token;
 }
 
@@ -119,7 +131,7 @@ export async function revokeGrant(
   absExp = nowSecs() + ctx.config.oauth.refresh_token_ttl_secs,
 ): Promise<void> {
   // The store's marker makes the grant's access tokens inactive on every node; the rows make its refresh
-  // tokens unusable for good. In this order: see issueRefreshToken.
+  // tokens unusable for good. In this order: see revokedInStore.
   await ctx.tokens.revokeGrant(grantId, absExp);
   await ctx.refreshTokens.revokeFamily(grantId);
 }
@@ -191,8 +203,7 @@ export async function introspectRefreshToken(
   token: string,
 ): Promise<RefreshTokenIntrospection | undefined> {
   const rec = await readRecord(ctx, tokenHash(token));
-  if (!rec || rec.clientId !== client.clientId || rec.rotated || rec.revoked || rec.absExp <= nowSecs())
-    return undefined;
+  if (!rec || rec.clientId !== client.clientId || !isLive(rec)) return undefined;
   // The marker as well as the row (see rotateOrRefuse: a revocation racing a rotation).
   if (await ctx.tokens.grantRevoked(rec.family)) return undefined;
   if ((await ctx.users.find(rec.userId)) === undefined) return undefined;
@@ -224,9 +235,7 @@ export async function refreshTokenGrant(
   // that is not live goes on to rotateOrRefuse, whose answer — and reuse detection — must not depend on it.
   if (params.scope !== undefined) {
     const rec = await readRecord(ctx, hash);
-    if (rec?.clientId === client.clientId && !rec.rotated && !rec.revoked && rec.absExp > nowSecs()) {
-      narrowedScope(rec.scope, params.scope);
-    }
+    if (rec?.clientId === client.clientId && isLive(rec)) narrowedScope(rec.scope, params.scope);
   }
   const successor = randomBytes(32).toString('base64url');
   const grant = await rotateOrRefuse(ctx, client, hash, tokenHash(successor));
@@ -255,13 +264,8 @@ async function rotateOrRefuse(ctx: AppContext, client: Client, hash: string, nex
     const grant = await ctx.refreshTokens.rotate(hash, nextHash, client.clientId);
     if (grant !== undefined) {
       // A revocation of the grant that ran while this rotation held the row may have marked the old token
-      // and missed its successor (revokeFamily's UPDATE did not see it yet). revokeGrant writes the store's
-      // marker before the rows, and the successor was committed before the marker is read here: in every
-      // order one of the two catches it.
-      if (await ctx.tokens.grantRevoked(grant.family)) {
-        await ctx.refreshTokens.revokeFamily(grant.family);
-        throw invalidGrant('refresh token has been revoked');
-      }
+      // and missed its successor (revokeFamily's UPDATE did not see it yet).
+      if (await revokedInStore(ctx, grant.family)) throw invalidGrant('refresh token has been revoked');
       return grant;
     }
     await refuseUnusable(ctx, client, hash);
