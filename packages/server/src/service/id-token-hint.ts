@@ -1,4 +1,4 @@
-import { compactVerify, decodeProtectedHeader, errors } from 'jose';
+import { compactVerify, decodeProtectedHeader } from 'jose';
 import type { AppContext } from '../state/index.js';
 
 /** The claims of an id_token_hint that the authorization and logout endpoints rely on. */
@@ -21,7 +21,9 @@ export interface IdTokenHint {
 export async function verifyIdTokenHint(ctx: AppContext, token: string): Promise<IdTokenHint | undefined> {
   let claims: Record<string, unknown>;
   try {
-    const { payload, protectedHeader } = await verifySignature(ctx, token);
+    const { payload, protectedHeader } = await ctx.keys.verifyWithReload((keys) =>
+      compactVerify(token, keys),
+    );
     if (protectedHeader.alg !== 'ES256' || protectedHeader.typ !== 'JWT') return undefined;
     claims = JSON.parse(Buffer.from(payload).toString('utf8')) as Record<string, unknown>;
   } catch {
@@ -33,17 +35,6 @@ export async function verifyIdTokenHint(ctx: AppContext, token: string): Promise
   if (typeof aud !== 'string' || typeof claims['sub'] !== 'string') return undefined;
   if (!(await ctx.clients.find(aud))) return undefined;
   return { aud, sub: claims['sub'], sid: typeof claims['sid'] === 'string' ? claims['sid'] : undefined };
-}
-
-/** A key another node has just created may not be loaded here yet: reload (at most every few seconds) once. */
-async function verifySignature(ctx: AppContext, token: string) {
-  try {
-    return await compactVerify(token, ctx.keys.verifier());
-  } catch (err) {
-    if (!(err instanceof errors.JWKSNoMatchingKey)) throw err;
-    await ctx.keys.refresh(5_000);
-    return await compactVerify(token, ctx.keys.verifier());
-  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
-import { calculateJwkThumbprint, createLocalJWKSet, type JSONWebKeySet, type JWK } from 'jose';
+import { calculateJwkThumbprint, createLocalJWKSet, errors, type JSONWebKeySet, type JWK } from 'jose';
 import { ConfigError } from '../config/index.js';
 import type { SigningKeyInfo } from '../domain/index.js';
 import type { KeyRepo, SigningKeyRow } from '../repo/keys.js';
@@ -9,6 +9,8 @@ import { decryptWithSecret, encryptWithSecret } from './secrets.js';
 export const KEY_RELOAD_INTERVAL_SECS = 60;
 /** Clock difference between nodes, and verifiers' leeway, allowed for when a retired key is dropped. */
 export const CLOCK_SKEW_SECS = 60;
+/** Least time between two key reloads caused by a token naming an unknown `kid`. */
+export const UNKNOWN_KID_RELOAD_MS = 5_000;
 
 export interface ActiveKey {
   kid: string;
@@ -145,6 +147,21 @@ export class KeyService {
 
   verifier(): ReturnType<typeof createLocalJWKSet> {
     return this.#verifier;
+  }
+
+  /**
+   * Runs `verify` with the published keys. A `kid` not loaded here may be a key another node has just
+   * created: then the keys are reloaded — at most every {@link UNKNOWN_KID_RELOAD_MS}, so forged kids stay
+   * cheap — and `verify` runs once more. Any other failure, or the second one, is thrown.
+   */
+  async verifyWithReload<T>(verify: (keys: ReturnType<typeof createLocalJWKSet>) => Promise<T>): Promise<T> {
+    try {
+      return await verify(this.#verifier);
+    } catch (err) {
+      if (!(err instanceof errors.JWKSNoMatchingKey)) throw err;
+      await this.refresh(UNKNOWN_KID_RELOAD_MS);
+      return await verify(this.#verifier);
+    }
   }
 
   #decrypt(row: SigningKeyRow): KeyObject {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { errors, jwtVerify } from 'jose';
+import { jwtVerify } from 'jose';
 import { type AccessTokenClaims, type Client, isResourceIndicator } from '../domain/index.js';
 import { invalidScope, OAuthError, unauthorizedClient } from '../error/index.js';
 import { BoundedCache } from '../infra/bounded-cache.js';
@@ -128,26 +128,16 @@ export class TokenService {
   }
 
   async #verifyUncached(token: string): Promise<AccessTokenClaims | undefined> {
-    const attempt = async () =>
-      (
-        await jwtVerify<AccessTokenClaims>(token, this.keys.verifier(), {
+    try {
+      const { payload } = await this.keys.verifyWithReload((keys) =>
+        jwtVerify<AccessTokenClaims>(token, keys, {
           issuer: this.opts.issuer,
           typ: 'at+jwt',
           algorithms: ['ES256'],
-        })
-      ).payload;
-    try {
-      return await attempt();
-    } catch (err) {
-      if (err instanceof errors.JWKSNoMatchingKey) {
-        // Another node may have rotated the key: reload (at most every few seconds, so forged kids are cheap).
-        await this.keys.refresh(5_000);
-        try {
-          return await attempt();
-        } catch {
-          return undefined;
-        }
-      }
+        }),
+      );
+      return payload;
+    } catch {
       return undefined;
     }
   }
