@@ -61,3 +61,10 @@ export class ServiceUnavailableError extends OAuthError {
     this.message = reason;
   }
 }
+
+/** `err` and the errors it was caused by (`cause`), outermost first: drivers' errors arrive wrapped (drizzle). */
+export function causeChain(err: unknown): Error[] {
+  const chain: Error[] = [];
+  for (let e = err; e instanceof Error && chain.length < 8; e = e.cause) chain.push(e);
+  return chain;
+}

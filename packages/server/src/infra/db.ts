@@ -9,6 +9,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { ConfigError } from '../config/index.js';
+import { causeChain } from '../error/index.js';
 import * as schema from '../repo/schema.js';
 import { lockDataFolder } from './data-folder-lock.js';
 
@@ -56,12 +57,22 @@ const UNAVAILABLE_MESSAGES = [
  * reached, rather than that a query is wrong: the former is answered 503 (error handler), the latter 500.
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
-    if (UNAVAILABLE_MESSAGES.some((m) => e instanceof Error && e.message.includes(m))) return true;
-  }
-  return false;
+  return causeChain(err).some((e) => {
+    const code = codeOf(e);
+    if (code !== undefined && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
+    return UNAVAILABLE_MESSAGES.some((m) => e.message.includes(m));
+  });
+}
+
+/** PostgreSQL's foreign_key_violation (23503), on either driver. */
+export function isForeignKeyViolation(err: unknown): boolean {
+  return causeChain(err).some((e) => codeOf(e) === '23503');
+}
+
+/** The SQLSTATE (or Node network error code) of a driver error. */
+function codeOf(e: Error): string | undefined {
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 /** Opens PostgreSQL (postgres:// URL) or embedded PGlite (`memory://`, `pglite:<dir>`, or unset → `<dataDir>/pglite`). */

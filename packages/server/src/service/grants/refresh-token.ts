@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '../../domain/index.js';
 import { invalidRequest, OAuthError } from '../../error/index.js';
+import { isForeignKeyViolation } from '../../infra/db.js';
 import type { AppContext } from '../../state/index.js';
 import { nowSecs, sha256Key } from '../hash.js';
 import { CLOCK_SKEW_SECS } from '../keys.js';
@@ -65,12 +66,6 @@ async function adoptLegacyRecord(ctx: AppContext, hash: string) {
   // refuses the token, rather than rotating it a second time from the stale store copy.
   await ctx.store.set(legacyKey(hash), '', 1);
   return ctx.refreshTokens.find(hash);
-}
-
-/** PostgreSQL's foreign_key_violation (23503), on either driver (drizzle may wrap the driver's error). */
-function isForeignKeyViolation(err: unknown): boolean {
-  const codeOf = (e: unknown) => (e as { code?: unknown } | undefined)?.code;
-  return codeOf(err) === '23503' || codeOf((err as { cause?: unknown } | undefined)?.cause) === '23503';
 }
 
 const rowOf = (hash: string, rec: RefreshRecord) => ({

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { OAuthError, ServiceUnavailableError, safeErrorDescription } from '../../error/index.js';
+import { causeChain, OAuthError, ServiceUnavailableError, safeErrorDescription } from '../../error/index.js';
 import { isDatabaseUnavailable } from '../../infra/db.js';
 import type { Metrics } from '../../infra/metrics.js';
 
@@ -7,8 +7,9 @@ import type { Metrics } from '../../infra/metrics.js';
 export function installErrorHandler(app: FastifyInstance, metrics: Metrics): void {
   app.setErrorHandler((thrown: FastifyError | OAuthError, req, reply) => {
     // A database that cannot be reached is the same case as a store that cannot: 503, which clients retry.
+    // Its log message is the driver's innermost error: drizzle's wrapper lists the query's parameters.
     const err = isDatabaseUnavailable(thrown)
-      ? new ServiceUnavailableError(`database unavailable: ${rootCause(thrown).message}`)
+      ? new ServiceUnavailableError(`database unavailable: ${causeChain(thrown).at(-1)?.message}`)
       : thrown;
     if (err instanceof OAuthError) {
       metrics.oauthErrors.inc({ error: err.code, status: String(err.status) });
@@ -33,11 +34,4 @@ export function installErrorHandler(app: FastifyInstance, metrics: Metrics): voi
     metrics.oauthErrors.inc({ error: 'server_error', status: '500' });
     return reply.code(500).send({ error: 'server_error', error_description: 'internal error' });
   });
-}
-
-/** The driver's own error under drizzle's wrapper (whose message lists the query's parameters). */
-function rootCause(err: Error): Error {
-  let e = err;
-  while (e.cause instanceof Error) e = e.cause;
-  return e;
 }
