@@ -1,5 +1,5 @@
 import { Redis, ReplyError } from 'ioredis';
-import { OAuthError, ServiceUnavailableError } from '../error/index.js';
+import { ServiceUnavailableError } from '../error/index.js';
 
 /**
  * How an entry may be treated under memory pressure. `keep`: it must live out its TTL — a revocation or a
@@ -45,13 +45,14 @@ export const MEMORY_STORE_MAX_ENTRIES = 100_000;
  * The store is full of entries none of which may be dropped: 503 `temporarily_unavailable` (RFC 6749
  * §4.1.2.1) rather than forgetting a revocation or a single-use claim (see {@link MemoryStore}).
  */
-export class StoreFullError extends OAuthError {
+export class StoreFullError extends ServiceUnavailableError {
   override name = 'StoreFullError';
   constructor(maxEntries: number) {
-    super('temporarily_unavailable', 'the server is at capacity, try again later', 503, {
-      'retry-after': '60',
-    });
-    this.message = `in-process store full (${maxEntries} live entries)`;
+    super(
+      `in-process store full (${maxEntries} live entries)`,
+      'the server is at capacity, try again later',
+      60,
+    );
   }
 }
 
