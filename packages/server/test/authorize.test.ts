@@ -10,6 +10,7 @@ import {
   pkce,
   signInThroughForms,
   WEB_APP,
+  webAppAuthorizeParams,
 } from './support/form-login.js';
 
 const ISSUER = 'https://id.example.com';
@@ -921,16 +922,7 @@ describe('login throttling under concurrency', () => {
   it('checks at most 5 passwords for a username when attempts arrive all at once', async () => {
     const b = new Browser(t);
     const { challenge } = pkce();
-    const page = await b.request(
-      'GET',
-      authorizeUrl({
-        response_type: 'code',
-        client_id: 'web-app',
-        redirect_uri: 'https://app.example.com/cb',
-        code_challenge: challenge,
-        code_challenge_method: 'S256',
-      }),
-    );
+    const page = await b.request('GET', authorizeUrl(webAppAuthorizeParams(challenge)));
     const fields = hiddenFields(page.body);
     const statuses = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>

@@ -14,6 +14,7 @@ import {
   redeemWebAppCode,
   signInThroughForms,
   WEB_APP,
+  webAppAuthorizeParams,
 } from './support/form-login.js';
 import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
 
@@ -126,14 +127,7 @@ describe.each([
     const { challenge, verifier } = pkce();
     const res = await signInThroughForms(
       new Browser({ app: nodes.issuer }),
-      {
-        response_type: 'code',
-        client_id: 'web-app',
-        redirect_uri: 'https://app.example.com/cb',
-        scope: 'openid offline_access',
-        code_challenge: challenge,
-        code_challenge_method: 'S256',
-      },
+      webAppAuthorizeParams(challenge, { scope: 'openid offline_access' }),
       ALICE.username,
       ALICE.password,
     );

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, CLIENTS, testApp } from './helpers.js';
-import { authorizeUrl, Browser, FORM, hiddenFields, pkce, WEB_APP } from './support/form-login.js';
+import {
+  authorizeUrl,
+  Browser,
+  FORM,
+  hiddenFields,
+  pkce,
+  WEB_APP,
+  webAppAuthorizeParams,
+} from './support/form-login.js';
 
 /**
  * Client input that once produced a 500: NUL bytes (PostgreSQL text cannot hold them, so a lookup failed
@@ -53,16 +61,7 @@ describe('hostile input', () => {
     }
 
     const b = new Browser(t);
-    const page = await b.request(
-      'GET',
-      authorizeUrl({
-        response_type: 'code',
-        client_id: 'web-app',
-        redirect_uri: 'https://app.example.com/cb',
-        code_challenge: pkce().challenge,
-        code_challenge_method: 'S256',
-      }),
-    );
+    const page = await b.request('GET', authorizeUrl(webAppAuthorizeParams(pkce().challenge)));
     const login = await b.request('POST', '/api/oauth/authorize', {
       ...hiddenFields(page.body),
       username: 'al\0ice',

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MemoryStore, StoreFullError } from '../src/infra/store.js';
 import { testApp } from './helpers.js';
-import { authorizeUrl, Browser, FORM, hiddenFields, pkce, WEB_APP } from './support/form-login.js';
+import {
+  authorizeUrl,
+  Browser,
+  FORM,
+  hiddenFields,
+  pkce,
+  WEB_APP,
+  webAppAuthorizeParams,
+} from './support/form-login.js';
 
 type T = Awaited<ReturnType<typeof testApp>>;
 
@@ -16,16 +24,7 @@ describe('sign-in attempts and the store', () => {
   beforeAll(async () => {
     t = await testApp({ oauth: { issuer: 'https://id.example.com' }, clients: [WEB_APP] });
     const b = new Browser(t);
-    const page = await b.request(
-      'GET',
-      authorizeUrl({
-        response_type: 'code',
-        client_id: 'web-app',
-        redirect_uri: 'https://app.example.com/cb',
-        code_challenge: pkce().challenge,
-        code_challenge_method: 'S256',
-      }),
-    );
+    const page = await b.request('GET', authorizeUrl(webAppAuthorizeParams(pkce().challenge)));
     fields = hiddenFields(page.body);
     cookie = b.header;
   });

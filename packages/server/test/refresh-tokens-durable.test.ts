@@ -14,7 +14,15 @@ import { sha256Key } from '../src/service/hash.js';
 import { createContext } from '../src/state/index.js';
 import { buildApp } from '../src/web/router.js';
 import { basic, testConfig } from './helpers.js';
-import { Browser, FORM, pkce, redeemWebAppCode, signInThroughForms, WEB_APP } from './support/form-login.js';
+import {
+  Browser,
+  FORM,
+  pkce,
+  redeemWebAppCode,
+  signInThroughForms,
+  WEB_APP,
+  webAppAuthorizeParams,
+} from './support/form-login.js';
 import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
 
 /*
@@ -60,14 +68,7 @@ async function signIn(node: Node): Promise<string> {
   const { challenge, verifier } = pkce();
   const res = await signInThroughForms(
     new Browser(node),
-    {
-      response_type: 'code',
-      client_id: 'web-app',
-      redirect_uri: 'https://app.example.com/cb',
-      scope: 'openid offline_access',
-      code_challenge: challenge,
-      code_challenge_method: 'S256',
-    },
+    webAppAuthorizeParams(challenge, { scope: 'openid offline_access' }),
     USER.username,
     USER.password,
   );

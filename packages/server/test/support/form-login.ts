@@ -18,6 +18,16 @@ export const WEB_APP = {
   redirect_uris: ['https://app.example.com/cb'],
 };
 
+/** An authorization request of WEB_APP with the PKCE `challenge` (S256); `extra` adds parameters. */
+export const webAppAuthorizeParams = (challenge: string, extra: Record<string, string> = {}) => ({
+  response_type: 'code',
+  client_id: 'web-app',
+  redirect_uri: 'https://app.example.com/cb',
+  code_challenge: challenge,
+  code_challenge_method: 'S256',
+  ...extra,
+});
+
 /** A PKCE S256 pair (RFC 7636 §4.1–4.2). */
 export const pkce = () => {
   const verifier = randomBytes(32).toString('base64url');
