@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, testApp } from './helpers.js';
@@ -83,7 +83,8 @@ describe('client credentials flow with openid-client against a listening server'
   it('reports expired tokens as inactive', async () => {
     const port = await freePort();
     const iss = `http://127.0.0.1:${port}`;
-    const short = await testApp({ oauth: { issuer: iss, access_token_ttl_secs: 1 } });
+    // `iat` is whole seconds, so a 1 s token issued at x.999 expires 1 ms later; 2 s leaves at least one.
+    const short = await testApp({ oauth: { issuer: iss, access_token_ttl_secs: 2 } });
     try {
       await short.app.listen({ host: '127.0.0.1', port });
       const config = await client.discovery(new URL(iss), 'svc-post', 'post-secret', undefined, {
@@ -91,7 +92,8 @@ describe('client credentials flow with openid-client against a listening server'
       });
       const tokens = await client.clientCredentialsGrant(config, {});
       expect((await client.tokenIntrospection(config, tokens.access_token)).active).toBe(true);
-      await new Promise((r) => setTimeout(r, 2100));
+      const { exp } = decodeJwt(tokens.access_token);
+      await new Promise((r) => setTimeout(r, exp! * 1000 - Date.now() + 50));
       expect((await client.tokenIntrospection(config, tokens.access_token)).active).toBe(false);
     } finally {
       await short.close();

@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import { decodeJwt } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BoundedCache } from '../src/infra/bounded-cache.js';
 import { signingKeys } from '../src/repo/schema.js';
@@ -43,10 +44,13 @@ describe('introspection with the verified-token cache', () => {
   });
 
   it('still checks expiry on a cached token', async () => {
-    const { token, active } = await setup({ oauth: { access_token_ttl_secs: 1 } });
+    // `iat` is whole seconds, so a 1 s token issued at x.999 expires 1 ms later; 2 s leaves at least one.
+    const { token, active } = await setup({ oauth: { access_token_ttl_secs: 2 } });
     const tok = await token();
     expect(await active(tok)).toBe(true);
-    await new Promise((r) => setTimeout(r, 2100));
+    expect(await active(tok)).toBe(true); // served from the cache
+    const { exp } = decodeJwt(tok);
+    await new Promise((r) => setTimeout(r, exp! * 1000 - Date.now() + 50));
     expect(await active(tok)).toBe(false);
   });
 
