@@ -1,9 +1,10 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Registry } from 'prom-client';
+import { HttpRequestMetrics } from './http-request-metrics.js';
 
 export interface Metrics {
   registry: Registry;
-  httpRequests: Counter<'method' | 'route' | 'status'>;
-  httpDuration: Histogram<'method' | 'route' | 'status'>;
+  /** `gatehouse_http_requests_total` and `gatehouse_http_request_duration_seconds`, by method, route and status. */
+  http: HttpRequestMetrics;
   tokensIssued: Counter<'grant_type'>;
   /** RFC 6749 §5.2 error responses by `error` code (429s appear as `temporarily_unavailable`). */
   oauthErrors: Counter<'error' | 'status'>;
@@ -14,21 +15,11 @@ export interface Metrics {
 export function createMetrics(defaults = true): Metrics {
   const registry = new Registry();
   if (defaults) collectDefaultMetrics({ register: registry });
+  const http = new HttpRequestMetrics();
+  http.register(registry);
   return {
     registry,
-    httpRequests: new Counter({
-      name: 'gatehouse_http_requests_total',
-      help: 'HTTP requests',
-      labelNames: ['method', 'route', 'status'] as const,
-      registers: [registry],
-    }),
-    httpDuration: new Histogram({
-      name: 'gatehouse_http_request_duration_seconds',
-      help: 'HTTP request duration',
-      labelNames: ['method', 'route', 'status'] as const,
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
-      registers: [registry],
-    }),
+    http,
     tokensIssued: new Counter({
       name: 'gatehouse_tokens_issued_total',
       help: 'Access tokens issued',

@@ -79,8 +79,9 @@ export async function buildApp(ctx: AppContext, options: BuildAppOptions = {}): 
   installRequestId(app);
   installErrorHandler(app, ctx.metrics);
   installNotFoundHandler(app);
-  installMetrics(app, ctx.metrics);
   installWriteCoalescing(app);
+  // After the coalescing: a response's latency includes its wait for the turn's batch of writes.
+  installMetrics(app, ctx.metrics);
   await app.register(formbody);
   const limits = await installRateLimits(app, ctx.config.rate_limit, ctx.store, ctx.metrics);
   // Health (and /metrics) belong to this node, not to the issuer: served at the root whatever its path.
