@@ -51,6 +51,34 @@ describe('SigningWorker', () => {
     await expect(compactVerify(ja, b.publicKey)).rejects.toThrow();
   });
 
+  it('sends a key to the worker only when it changes, and again to a new worker, signing each batch with its own key', async () => {
+    signer = new SigningWorker();
+    const a = es256();
+    const b = es256();
+    const post = vi.spyOn(Worker.prototype, 'postMessage');
+    const signWith = async (pair: ReturnType<typeof es256>) => {
+      const jwt = await signEs256JwtInWorker(
+        signer,
+        { kid: 'k', alg: 'ES256', privateKey: pair.privateKey },
+        'JWT',
+        {},
+      );
+      await compactVerify(jwt, pair.publicKey); // signed with this key, not with the worker's previous one
+    };
+    const keySent = () => post.mock.calls.map(([message]) => message.key !== undefined);
+    await signWith(a);
+    await signWith(a);
+    await signWith(b); // rotation
+    await signWith(b);
+    await signWith(a); // back (a node that has not reloaded yet, say)
+    expect(keySent()).toEqual([true, false, true, false, true]);
+    await (post.mock.contexts[0] as Worker).terminate();
+    await new Promise((resolve) => setImmediate(resolve)); // the exit has been seen
+    await signWith(a); // a new worker has no key yet
+    expect(keySent().at(-1)).toBe(true);
+    expect(post.mock.contexts.at(-1)).not.toBe(post.mock.contexts[0]);
+  });
+
   it('fails only the signatures whose key cannot sign ES256, with a SigningError', async () => {
     signer = new SigningWorker();
     const good = es256();

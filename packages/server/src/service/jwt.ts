@@ -10,12 +10,29 @@ import type { ActiveKey } from './keys.js';
  */
 
 const segment = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-const signingInput = (key: ActiveKey, typ: string, claims: Record<string, unknown>) =>
-  `${segment({ alg: 'ES256', typ, kid: key.kid })}.${segment(claims)}`;
+
+/** The encoded protected header depends only on the key and `typ`: encoded once per pair. */
+const headers = new WeakMap<ActiveKey, Map<string, string>>();
+function headerSegment(key: ActiveKey, typ: string): string {
+  let byTyp = headers.get(key);
+  if (byTyp === undefined) {
+    byTyp = new Map();
+    headers.set(key, byTyp);
+  }
+  let encoded = byTyp.get(typ);
+  if (encoded === undefined) {
+    encoded = segment({ alg: 'ES256', typ, kid: key.kid });
+    byTyp.set(typ, encoded);
+  }
+  return encoded;
+}
+
+const signingInput = (key: ActiveKey, typ: string, claims: object) =>
+  `${headerSegment(key, typ)}.${segment(claims)}`;
 const ES256 = { dsaEncoding: 'ieee-p1363' } as const;
 
 /** Signs on the calling thread (for flows that sign two tokens back to back: no round trips to the signing worker). */
-export function signEs256Jwt(key: ActiveKey, typ: string, claims: Record<string, unknown>): string {
+export function signEs256Jwt(key: ActiveKey, typ: string, claims: object): string {
   const input = signingInput(key, typ, claims);
   const signature = sign('sha256', Buffer.from(input), { key: key.privateKey, ...ES256 });
   return `${input}.${signature.toString('base64url')}`;
@@ -29,7 +46,7 @@ export async function signEs256JwtInWorker(
   worker: SigningWorker,
   key: ActiveKey,
   typ: string,
-  claims: Record<string, unknown>,
+  claims: object,
 ): Promise<string> {
   const input = signingInput(key, typ, claims);
   return `${input}.${await worker.sign(key.privateKey, input)}`;

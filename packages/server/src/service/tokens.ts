@@ -105,7 +105,7 @@ export class TokenService {
   }
 
   #sign(claims: AccessTokenClaims): Promise<string> {
-    return signEs256JwtInWorker(this.signer, this.keys.active(), 'at+jwt', { ...claims });
+    return signEs256JwtInWorker(this.signer, this.keys.active(), 'at+jwt', claims);
   }
 
   /** Verifies signature, issuer, type and expiry; undefined for anything not a live token of ours. */
