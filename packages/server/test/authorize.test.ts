@@ -8,6 +8,7 @@ import {
   FORM,
   hiddenFields,
   pkce,
+  postAsWebApp,
   signInThroughForms,
   WEB_APP,
   webAppAuthorizeParams,
@@ -64,12 +65,7 @@ async function codeFor(b: Browser, scope: string) {
 
 /** POST /api/oauth/token as the confidential `web-app` client. */
 const webAppToken = (t: T, payload: Record<string, string>) =>
-  t.app.inject({
-    method: 'POST',
-    url: '/api/oauth/token',
-    headers: { ...FORM, authorization: basic('web-app', 'web-secret') },
-    payload: new URLSearchParams(payload).toString(),
-  });
+  postAsWebApp(t.app, '/api/oauth/token', payload);
 
 describe('authorization endpoint and authorization_code grant', () => {
   let t: T;
@@ -277,12 +273,7 @@ describe('authorization endpoint and authorization_code grant', () => {
       .subarray(0, 16)
       .toString('base64url');
     expect(payload.at_hash).toBe(atHash);
-    const intro = await t.app.inject({
-      method: 'POST',
-      url: '/api/oauth/introspect',
-      headers: { ...FORM, authorization: basic('web-app', 'web-secret') },
-      payload: `token=${body.access_token}`,
-    });
+    const intro = await postAsWebApp(t.app, '/api/oauth/introspect', { token: body.access_token });
     expect(intro.json()).toMatchObject({ active: true, sub: payload.sub, client_id: 'web-app' });
   });
 
@@ -320,12 +311,7 @@ describe('authorization endpoint and authorization_code grant', () => {
     const replay = await exchange(form);
     expect(replay.statusCode).toBe(400);
     expect(replay.json().error).toBe('invalid_grant');
-    const intro = await t.app.inject({
-      method: 'POST',
-      url: '/api/oauth/introspect',
-      headers: { ...FORM, authorization: basic('web-app', 'web-secret') },
-      payload: `token=${first.json().access_token}`,
-    });
+    const intro = await postAsWebApp(t.app, '/api/oauth/introspect', { token: first.json().access_token });
     expect(intro.json()).toEqual({ active: false });
   });
 
@@ -495,21 +481,9 @@ describe('authorization endpoint and authorization_code grant', () => {
 
   describe('refresh_token grant', () => {
     const refresh = (form: Record<string, string>) =>
-      t.app.inject({
-        method: 'POST',
-        url: '/api/oauth/token',
-        headers: { ...FORM, authorization: basic('web-app', 'web-secret') },
-        payload: new URLSearchParams({ grant_type: 'refresh_token', ...form }).toString(),
-      });
+      webAppToken(t, { grant_type: 'refresh_token', ...form });
     const introspect = async (token: string) =>
-      (
-        await t.app.inject({
-          method: 'POST',
-          url: '/api/oauth/introspect',
-          headers: { ...FORM, authorization: basic('web-app', 'web-secret') },
-          payload: `token=${token}`,
-        })
-      ).json();
+      (await postAsWebApp(t.app, '/api/oauth/introspect', { token })).json();
 
     async function tokens(scope = 'openid profile offline_access') {
       const { challenge, verifier } = pkce();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basic, CLIENTS, testApp } from './helpers.js';
-import { Browser, FORM, hiddenFields, pkce, WEB_APP } from './support/form-login.js';
+import { CLIENTS, testApp } from './helpers.js';
+import { Browser, FORM, hiddenFields, pkce, postAsWebApp, WEB_APP } from './support/form-login.js';
 
 /*
  * An issuer with a path (RFC 8414 §2 allows one): clients build every URL from it, so every endpoint is served
@@ -98,16 +98,11 @@ describe('an issuer with a path', () => {
     expect(done.statusCode).toBe(303);
     const loc = new URL(done.headers.location as string);
     expect(loc.searchParams.get('iss')).toBe(ISSUER);
-    const tok = await t.app.inject({
-      method: 'POST',
-      url: '/tenant-a/api/oauth/token',
-      headers: { ...FORM, authorization: basic('web-app', 'web-secret') },
-      payload: new URLSearchParams({
-        grant_type: 'authorization_code',
-        code: loc.searchParams.get('code')!,
-        redirect_uri: 'https://app.example.com/cb',
-        code_verifier: verifier,
-      }).toString(),
+    const tok = await postAsWebApp(t.app, '/tenant-a/api/oauth/token', {
+      grant_type: 'authorization_code',
+      code: loc.searchParams.get('code')!,
+      redirect_uri: 'https://app.example.com/cb',
+      code_verifier: verifier,
     });
     expect(tok.statusCode).toBe(200);
     expect(tok.json().id_token).toBeTypeOf('string');
@@ -118,12 +113,7 @@ describe('an issuer with a path', () => {
     expect(logout.body).toContain('action="/tenant-a/api/oauth/logout"');
     const device = await t.app.inject({ method: 'GET', url: '/tenant-a/api/oauth/device' });
     expect(device.body).toContain('action="/tenant-a/api/oauth/device"');
-    const start = await t.app.inject({
-      method: 'POST',
-      url: '/tenant-a/api/oauth/device_authorization',
-      headers: { ...FORM, authorization: basic('web-app', 'web-secret') },
-      payload: 'scope=openid',
-    });
+    const start = await postAsWebApp(t.app, '/tenant-a/api/oauth/device_authorization', { scope: 'openid' });
     expect(start.json().verification_uri).toBe(`${ISSUER}/api/oauth/device`);
   });
 });

@@ -13,11 +13,11 @@ import {
 import { sha256Key } from '../src/service/hash.js';
 import { createContext } from '../src/state/index.js';
 import { buildApp } from '../src/web/router.js';
-import { basic, testConfig } from './helpers.js';
+import { testConfig } from './helpers.js';
 import {
   Browser,
-  FORM,
   pkce,
+  postAsWebApp,
   redeemWebAppCode,
   signInThroughForms,
   WEB_APP,
@@ -45,17 +45,13 @@ async function startNode(database: Record<string, unknown>, redisUrl?: string) {
     testConfig({ ...database, redis: { url: redisUrl }, clients: [WEB], users: [USER] }),
   );
   const app = await buildApp(ctx);
-  const refresh = (refreshToken: string) =>
-    app.inject({
-      method: 'POST',
-      url: '/api/oauth/token',
-      headers: { ...FORM, authorization: basic('web-app', 'web-secret') },
-      payload: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
-    });
+  const post = (url: string, form: Record<string, string>) => postAsWebApp(app, url, form);
   return {
     ctx,
     app,
-    refresh,
+    post,
+    refresh: (refreshToken: string) =>
+      post('/api/oauth/token', { grant_type: 'refresh_token', refresh_token: refreshToken }),
     async close() {
       await app.close();
       await ctx.close();
@@ -214,15 +210,10 @@ describe('refresh tokens and the in-process store', () => {
   it('answers a reused token sent with a wider scope as reuse (invalid_grant, family revoked), not invalid_scope', async () => {
     const first = await signIn(node);
     const second = (await node.refresh(first)).json().refresh_token as string;
-    const reuse = await node.app.inject({
-      method: 'POST',
-      url: '/api/oauth/token',
-      headers: { ...FORM, authorization: basic('web-app', 'web-secret') },
-      payload: new URLSearchParams({
-        grant_type: 'refresh_token',
-        refresh_token: first,
-        scope: 'openid admin',
-      }).toString(),
+    const reuse = await node.post('/api/oauth/token', {
+      grant_type: 'refresh_token',
+      refresh_token: first,
+      scope: 'openid admin',
     });
     expect(reuse.json().error).toBe('invalid_grant');
     expect((await node.refresh(second)).json().error).toBe('invalid_grant');
@@ -264,18 +255,8 @@ describe('a refresh token from before the upgrade whose user was deleted since',
       );
       expect(await node.ctx.users.delete(USER.username)).toBe(true);
       expect((await node.refresh(legacy)).json().error).toBe('invalid_grant');
-      const form = { ...FORM, authorization: basic('web-app', 'web-secret') };
-      const payload = new URLSearchParams({ token: legacy }).toString();
-      expect(
-        (await node.app.inject({ method: 'POST', url: '/api/oauth/revoke', headers: form, payload }))
-          .statusCode,
-      ).toBe(200);
-      const introspection = await node.app.inject({
-        method: 'POST',
-        url: '/api/oauth/introspect',
-        headers: form,
-        payload,
-      });
+      expect((await node.post('/api/oauth/revoke', { token: legacy })).statusCode).toBe(200);
+      const introspection = await node.post('/api/oauth/introspect', { token: legacy });
       expect(introspection.json()).toEqual({ active: false });
     } finally {
       await node.close();
@@ -331,14 +312,7 @@ describe.skipIf(missing('postgres') || missing('redis'))(
 describe('a grant revoked before a restart on the in-process store', () => {
   it("keeps its access tokens inactive after the restart (the markers are restored from the grant's rows)", async () => {
     const config = { database: { url: undefined }, data_dir: mkdtempSync(join(tmpdir(), 'gh-revoked-')) };
-    const form = { ...FORM, authorization: basic('web-app', 'web-secret') };
-    const call = (node: Node, url: string, token: string) =>
-      node.app.inject({
-        method: 'POST',
-        url,
-        headers: form,
-        payload: new URLSearchParams({ token }).toString(),
-      });
+    const call = (node: Node, url: string, token: string) => node.post(url, { token });
     const first = await startNode(config);
     let accessToken: string;
     try {
@@ -366,14 +340,7 @@ describe('withdrawing consent', () => {
       const first = await signIn(node);
       const second = await signIn(node);
       const refreshed = (await node.refresh(second)).json();
-      const form = { ...FORM, authorization: basic('web-app', 'web-secret') };
-      const introspect = (token: string) =>
-        node.app.inject({
-          method: 'POST',
-          url: '/api/oauth/introspect',
-          headers: form,
-          payload: new URLSearchParams({ token }).toString(),
-        });
+      const introspect = (token: string) => node.post('/api/oauth/introspect', { token });
       expect((await introspect(refreshed.access_token)).json().active).toBe(true);
       expect(await revokeClientGrantsOf(node.ctx, USER.username, 'web-app')).toBe(2);
       expect((await node.refresh(first)).json().error).toBe('invalid_grant');

@@ -78,17 +78,22 @@ export async function signInThroughForms(
   return res;
 }
 
-/** Redeems an authorization code as the tests' confidential `web-app` client (Basic, https://app.example.com/cb). */
-export function redeemWebAppCode(app: FastifyInstance, code: string, verifier: string) {
+/** POSTs `form` to `url` (token, introspection, revocation…) as the confidential `web-app` client (Basic). */
+export function postAsWebApp(app: FastifyInstance, url: string, form: Record<string, string>) {
   return app.inject({
     method: 'POST',
-    url: '/api/oauth/token',
+    url,
     headers: { ...FORM, authorization: basic('web-app', 'web-secret') },
-    payload: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: 'https://app.example.com/cb',
-      code_verifier: verifier,
-    }).toString(),
+    payload: new URLSearchParams(form).toString(),
+  });
+}
+
+/** Redeems an authorization code as the tests' confidential `web-app` client (Basic, https://app.example.com/cb). */
+export function redeemWebAppCode(app: FastifyInstance, code: string, verifier: string) {
+  return postAsWebApp(app, '/api/oauth/token', {
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: 'https://app.example.com/cb',
+    code_verifier: verifier,
   });
 }
