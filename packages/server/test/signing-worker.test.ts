@@ -89,7 +89,49 @@ describe('SigningWorker', () => {
     ]);
     expect(ok.status).toBe('fulfilled');
     expect(bad.status).toBe('rejected');
-    expect((bad as PromiseRejectedResult).reason).toBeInstanceOf(SigningError);
+    const reason = (bad as PromiseRejectedResult).reason;
+    expect(reason).toBeInstanceOf(SigningError);
+    // node:crypto's own reason travels back with it (truncated to the 64 bytes of a ring slot).
+    expect(reason.message).toMatch(/^ES256 signing failed: \S.{4,}/);
+  });
+
+  it('holds back the signatures that do not fit in the ring until earlier ones are done, then signs them all', async () => {
+    signer = new SigningWorker();
+    const { privateKey, publicKey } = es256();
+    const post = vi.spyOn(Worker.prototype, 'postMessage');
+    const key = { kid: 'k', alg: 'ES256', privateKey } as const;
+    const all = Promise.all(
+      Array.from({ length: 5000 }, (_, i) => signEs256JwtInWorker(signer, key, 'JWT', { i })),
+    );
+    await new Promise((resolve) => setImmediate(resolve)); // the turn's batches have been posted
+    expect(post).toHaveBeenCalledTimes(4096 / 8); // the ring's 4096 slots; 904 signatures wait
+    const jwts = await all;
+    expect(post).toHaveBeenCalledTimes(Math.ceil(5000 / 8));
+    // Each signature is its own input's, including those whose slot was used before.
+    for (const i of [0, 1, 4095, 4096, 4097, 4999]) {
+      const { payload } = await compactVerify(jwts[i]!, publicKey);
+      expect(JSON.parse(Buffer.from(payload).toString())).toEqual({ i });
+    }
+    const [header, payload] = jwts[1]!.split('.');
+    await expect(
+      compactVerify(`${header}.${payload}.${jwts[0]!.split('.')[2]}`, publicKey),
+    ).rejects.toThrow();
+  });
+
+  it('fails a batch whose message cannot be posted, and sends the key again with the next one', async () => {
+    signer = new SigningWorker();
+    const { privateKey, publicKey } = es256();
+    const post = vi.spyOn(Worker.prototype, 'postMessage').mockImplementationOnce(() => {
+      throw new Error('DataCloneError');
+    });
+    await expect(signer.sign(privateKey, 'a.b')).rejects.toThrow(
+      'signing worker could not be sent the batch',
+    );
+    post.mockRestore();
+    const resent = vi.spyOn(Worker.prototype, 'postMessage');
+    const jwt = await signEs256JwtInWorker(signer, { kid: 'k', alg: 'ES256', privateKey }, 'JWT', {});
+    await compactVerify(jwt, publicKey);
+    expect(resent.mock.calls[0]?.[0].key).toBeDefined();
   });
 
   it('fails the signatures in flight when the worker dies, and starts a new worker for the next ones', async () => {

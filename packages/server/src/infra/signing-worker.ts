@@ -2,28 +2,44 @@ import type { KeyObject } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { perTurn } from './per-turn.js';
 
+/** Signatures in flight at most; a turn's signatures beyond it wait for room. Divides {@link SEQUENCE}. */
+const RING = 4096;
+/** Signature sequence numbers count modulo this (they fit an Int32 and never run out). */
+const SEQUENCE = 2 ** 30;
+/** One ring slot: a status byte (0 signed, 1 failed) and the 64-byte signature, or the error's text. */
+const SLOT = 65;
+
 /*
  * The worker's whole program (CommonJS, evaluated: no file to resolve from src/ or dist/, no TypeScript
- * loader needed in the thread). One message = one batch of signing inputs under one key; one reply = their
- * base64url ES256 signatures (RFC 7518 §3.4: R || S, 64 bytes), or an error message per input that failed.
+ * loader needed in the thread). One message = one batch of signing inputs under one key, numbered from
+ * `first` in the signature sequence. Signatures do not come back as messages: each goes into its ring slot
+ * in the shared memory (RFC 7518 §3.4: R || S, 64 bytes), then the count of signatures done is published
+ * with Atomics.store (which makes the slots' bytes visible to the event loop) and Atomics.notify wakes it.
  * The key travels only when it differs from the previous batch's (cloning a KeyObject into every message
  * cost the event loop ≈ 0.5 µs per message); otherwise the worker signs with the one it last received.
  */
 const PROGRAM = `
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const { sign } = require('node:crypto');
+const done = new Int32Array(workerData.shared, 0, 1);
+const slots = Buffer.from(workerData.shared, 4);
 let key;
 parentPort.on('message', (message) => {
   if (message.key !== undefined) key = message.key;
-  const { batch, inputs } = message;
-  const results = inputs.map((input) => {
+  const { first, inputs } = message;
+  inputs.forEach((input, i) => {
+    const at = ((first + i) % ${RING}) * ${SLOT};
     try {
-      return { signature: sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url') };
+      sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).copy(slots, at + 1);
+      slots[at] = 0;
     } catch (err) {
-      return { error: String(err && err.message) };
+      slots.fill(0, at, at + ${SLOT});
+      slots[at] = 1;
+      slots.write(String(err && err.message), at + 1, ${SLOT - 1});
     }
   });
-  parentPort.postMessage({ batch, results });
+  Atomics.store(done, 0, (first + inputs.length) % ${SEQUENCE});
+  Atomics.notify(done, 0);
 });
 `;
 
@@ -43,16 +59,35 @@ interface Job {
   reject(err: Error): void;
 }
 
+/** What the worker receives. */
 interface Batch {
-  batch: number;
+  /** Sequence number of the first input's signature (its ring slot is `first % RING`). */
+  first: number;
   /** Present when it is not the key of the previous batch sent to this worker. */
   key?: KeyObject;
   inputs: string[];
 }
 
-interface Reply {
-  batch: number;
-  results: ({ signature: string } | { error: string })[];
+/** One running worker thread and the ring it shares with the event loop. */
+interface Thread {
+  worker: Worker;
+  /** `done[0]`: how many signatures the worker has finished, modulo SEQUENCE. */
+  done: Int32Array;
+  slots: Buffer;
+  /** The key the worker last received (it signs with it until sent another). */
+  key: KeyObject | undefined;
+  /** Sequence number of the next signature to send. */
+  next: number;
+  /** `done[0]` as last read by the event loop. */
+  seen: number;
+  /** Batches sent and not yet settled, oldest first (the worker finishes them in this order). */
+  sent: { first: number; jobs: Job[] }[];
+  /** Signatures sent and not yet settled (at most RING). */
+  inFlight: number;
+  /** Batches waiting for room in the ring, oldest first. */
+  queued: Job[][];
+  /** Whether an Atomics.waitAsync on `done` is pending. */
+  waiting: boolean;
 }
 
 /** A signature the worker could not make (a broken key), or a worker that died or was closed meanwhile. */
@@ -62,21 +97,21 @@ export class SigningError extends Error {
 
 /**
  * ES256 signatures on one dedicated worker thread, in batches: the signatures asked for during one
- * event-loop turn go to the worker together, up to {@link MAX_BATCH} per message, and come back the same way.
+ * event-loop turn go to the worker together, up to {@link MAX_BATCH} per message, and come back through
+ * shared memory: the worker writes them into a ring of slots and wakes the event loop with Atomics.notify,
+ * which reads every signature finished since it last looked.
  *
  * Why not the synchronous `crypto.sign`: an ECDSA signature is ~30 µs of CPU that would block every other
  * request. Why not its callback form (libuv's thread pool): each call is its own hand-off — a thread wake-up
  * out and an event-loop wake-up back — which on the client-credentials path cost more CPU than the signature
- * itself; a batch pays for one hand-off (bench/README.md). The worker starts on first use (CLI commands never
- * start it) and keeps the process alive only while signatures are pending. If it dies, the signatures in
- * flight fail with {@link SigningError} and the next call starts a new one.
+ * itself; a batch pays for one hand-off. Why shared memory for the way back: a reply message costs the event
+ * loop a structured-clone read and a MessagePort event per batch, a wake-up through Atomics.waitAsync only
+ * the wake-up (bench/README.md). The worker starts on first use (CLI commands never start it) and keeps the
+ * process alive only while signatures are pending. If it dies, the signatures in flight fail with
+ * {@link SigningError} and the next call starts a new one.
  */
 export class SigningWorker {
-  #worker: Worker | undefined;
-  /** The key the running worker last received (it signs with it until sent another). */
-  #workerKey: KeyObject | undefined;
-  readonly #inFlight = new Map<number, Job[]>();
-  #nextBatch = 0;
+  #thread: Thread | undefined;
   #closed = false;
   readonly #enqueue = perTurn<Job>((jobs) => this.#send(jobs), MAX_BATCH);
 
@@ -89,10 +124,12 @@ export class SigningWorker {
   /** Stops the worker; pending and later signatures fail. */
   async close(): Promise<void> {
     this.#closed = true;
-    const worker = this.#worker;
-    this.#worker = undefined;
-    this.#failAll(new SigningError('signing worker is closed'));
-    if (worker) await worker.terminate();
+    const thread = this.#thread;
+    this.#thread = undefined;
+    if (thread) {
+      this.#failAll(thread, new SigningError('signing worker is closed'));
+      await thread.worker.terminate();
+    }
   }
 
   #send(jobs: Job[]): void {
@@ -100,16 +137,9 @@ export class SigningWorker {
       for (const job of jobs) job.reject(new SigningError('signing worker is closed'));
       return;
     }
-    // One message per key: a rotation can land between two requests of the same turn.
-    const byKey = new Map<KeyObject, Job[]>();
-    for (const job of jobs) {
-      const same = byKey.get(job.key);
-      if (same) same.push(job);
-      else byKey.set(job.key, [job]);
-    }
-    let worker: Worker;
+    let thread: Thread;
     try {
-      worker = this.#running();
+      thread = this.#running();
     } catch (cause) {
       // A thread that cannot be started (resource limits): these signatures fail, the server stays up and
       // the next turn tries again.
@@ -117,55 +147,125 @@ export class SigningWorker {
       for (const job of jobs) job.reject(err);
       return;
     }
-    if (this.#inFlight.size === 0) worker.ref();
-    for (const [key, batchJobs] of byKey) {
-      const batch = this.#nextBatch++;
-      this.#inFlight.set(batch, batchJobs);
-      const message: Batch = { batch, inputs: batchJobs.map((j) => j.input) };
-      const sendsKey = key !== this.#workerKey;
-      if (sendsKey) message.key = key;
-      worker.postMessage(message);
-      // Only once the message is on its way: a failed post must not leave the worker thought to hold it.
-      if (sendsKey) this.#workerKey = key;
+    // One batch per key: a rotation can land between two requests of the same turn.
+    const byKey = new Map<KeyObject, Job[]>();
+    for (const job of jobs) {
+      const same = byKey.get(job.key);
+      if (same) same.push(job);
+      else byKey.set(job.key, [job]);
     }
+    thread.queued.push(...byKey.values());
+    this.#post(thread);
   }
 
-  #running(): Worker {
-    if (this.#worker) return this.#worker;
-    // execArgv: [] — the parent's flags (`--import tsx`, `--input-type=module`…) would change how the
-    // evaluated CommonJS program loads; it needs none of them.
-    const worker = new Worker(PROGRAM, { eval: true, name: 'gatehouse-signing', execArgv: [] });
-    this.#workerKey = undefined;
-    worker.unref();
-    worker.on('message', (reply: Reply) => this.#settle(reply));
-    // An uncaught error ends the worker ('exit' follows): what was in flight is lost.
-    worker.on('error', (err) => this.#lost(worker, err));
-    worker.on('exit', (code) => this.#lost(worker, new Error(`signing worker exited with code ${code}`)));
-    this.#worker = worker;
-    return worker;
+  /** Sends the queued batches that fit in the ring. */
+  #post(thread: Thread): void {
+    while (thread.queued.length > 0 && thread.inFlight + thread.queued[0]!.length <= RING) {
+      const jobs = thread.queued.shift()!;
+      const key = jobs[0]!.key;
+      const message: Batch = { first: thread.next, inputs: jobs.map((j) => j.input) };
+      const sendsKey = key !== thread.key;
+      if (sendsKey) message.key = key;
+      try {
+        thread.worker.postMessage(message);
+      } catch (cause) {
+        const err = new SigningError('signing worker could not be sent the batch', { cause });
+        for (const job of jobs) job.reject(err);
+        continue;
+      }
+      // Only once the message is on its way: a failed post must not leave the worker thought to hold it.
+      if (sendsKey) thread.key = key;
+      if (thread.inFlight === 0) thread.worker.ref();
+      thread.sent.push({ first: thread.next, jobs });
+      thread.inFlight += jobs.length;
+      thread.next = (thread.next + jobs.length) % SEQUENCE;
+    }
+    this.#wait(thread);
   }
 
-  #settle({ batch, results }: Reply): void {
-    const jobs = this.#inFlight.get(batch);
-    if (!jobs) return;
-    this.#inFlight.delete(batch);
-    if (this.#inFlight.size === 0) this.#worker?.unref();
-    jobs.forEach((job, i) => {
-      const result = results[i];
-      if (result && 'signature' in result) job.resolve(result.signature);
-      else job.reject(new SigningError(`ES256 signing failed: ${result?.error ?? 'no result'}`));
+  /** Waits (without blocking the event loop) for the worker to finish more signatures. */
+  #wait(thread: Thread): void {
+    if (thread.waiting || thread.inFlight === 0) return;
+    const result = Atomics.waitAsync(thread.done, 0, thread.seen);
+    if (!result.async) {
+      // Already moved on since the last look.
+      this.#settle(thread);
+      return;
+    }
+    thread.waiting = true;
+    void result.value.then(() => {
+      thread.waiting = false;
+      this.#settle(thread);
     });
   }
 
-  #lost(worker: Worker, cause: Error): void {
-    if (this.#worker !== worker) return;
-    this.#worker = undefined;
-    this.#failAll(new SigningError('signing worker stopped', { cause }));
+  /** Resolves every batch the worker has finished, then sends what was waiting for room. */
+  #settle(thread: Thread): void {
+    if (this.#thread !== thread) return; // lost or closed meanwhile: its jobs have failed already
+    thread.seen = Atomics.load(thread.done, 0);
+    const finished = (thread.seen - (thread.sent[0]?.first ?? thread.seen) + SEQUENCE) % SEQUENCE;
+    let left = finished;
+    while (thread.sent.length > 0 && thread.sent[0]!.jobs.length <= left) {
+      const { first, jobs } = thread.sent.shift()!;
+      left -= jobs.length;
+      thread.inFlight -= jobs.length;
+      jobs.forEach((job, i) => {
+        const at = ((first + i) % RING) * SLOT;
+        if (thread.slots[at] === 0) job.resolve(thread.slots.toString('base64url', at + 1, at + SLOT));
+        else {
+          const reason = thread.slots.toString('utf8', at + 1, at + SLOT).replace(/\0+$/, '');
+          job.reject(new SigningError(`ES256 signing failed: ${reason}`));
+        }
+      });
+    }
+    if (thread.inFlight === 0) thread.worker.unref();
+    this.#post(thread);
   }
 
-  #failAll(err: SigningError): void {
-    const jobs = [...this.#inFlight.values()].flat();
-    this.#inFlight.clear();
+  #running(): Thread {
+    if (this.#thread) return this.#thread;
+    const shared = new SharedArrayBuffer(4 + RING * SLOT);
+    // execArgv: [] — the parent's flags (`--import tsx`, `--input-type=module`…) would change how the
+    // evaluated CommonJS program loads; it needs none of them.
+    const worker = new Worker(PROGRAM, {
+      eval: true,
+      name: 'gatehouse-signing',
+      execArgv: [],
+      workerData: { shared },
+    });
+    worker.unref();
+    const thread: Thread = {
+      worker,
+      done: new Int32Array(shared, 0, 1),
+      slots: Buffer.from(shared, 4),
+      key: undefined,
+      next: 0,
+      seen: 0,
+      sent: [],
+      inFlight: 0,
+      queued: [],
+      waiting: false,
+    };
+    // An uncaught error ends the worker ('exit' follows): what was in flight is lost.
+    worker.on('error', (err) => this.#lost(thread, err));
+    worker.on('exit', (code) => this.#lost(thread, new Error(`signing worker exited with code ${code}`)));
+    this.#thread = thread;
+    return thread;
+  }
+
+  #lost(thread: Thread, cause: Error): void {
+    if (this.#thread !== thread) return;
+    this.#thread = undefined;
+    this.#failAll(thread, new SigningError('signing worker stopped', { cause }));
+  }
+
+  #failAll(thread: Thread, err: SigningError): void {
+    const jobs = [...thread.sent.flatMap((b) => b.jobs), ...thread.queued.flat()];
+    thread.sent = [];
+    thread.queued = [];
+    thread.inFlight = 0;
+    // Wakes a pending waitAsync, whose settle then finds the thread gone and does nothing.
+    Atomics.notify(thread.done, 0);
     for (const job of jobs) job.reject(err);
   }
 }
