@@ -45,12 +45,13 @@ parentPort.on('message', (message) => {
 
 /**
  * Signatures per message at most. Sending the whole turn at once leaves the worker idle while the event loop
- * takes in the turn's requests, and the loop idle while the worker signs them; batches of 8 (~250 µs of
- * signing, about what the loop spends on the next 8 requests) let the two overlap. Measured (bench/README.md,
- * client-credentials grant, 50 connections): batches of 4 / 8 / 16 / unbounded → 19.2k / 19.9k / 18.9k /
- * 15.6k requests per second.
+ * takes in the turn's requests, and the loop idle while the worker signs them; small batches let the two
+ * overlap. Measured (bench/README.md, client-credentials grant, 50 connections, standalone harness): with
+ * replies as messages, batches of 4 / 8 / 16 / unbounded gave 19.2k / 19.9k / 18.9k / 15.6k requests per
+ * second; since the replies come through shared memory a hand-off is cheaper and smaller batches win:
+ * 1 / 2 / 3 / 4 / 8 / 16 → 22.3k / 22.7k / 22.4k / 22.1k / 21.6k / 20.8k (means of 3–9 interleaved runs).
  */
-const MAX_BATCH = 8;
+const MAX_BATCH = 4;
 
 interface Job {
   key: KeyObject;
