@@ -9,6 +9,9 @@ const SEQUENCE = 2 ** 30;
 /** One ring slot: a status byte (0 signed, 1 failed) and the 64-byte signature, or the error's text. */
 const SLOT = 65;
 
+/** How many signatures lie from sequence number `from` up to `to` (sequence numbers wrap at SEQUENCE). */
+const ahead = (from: number, to: number) => (to - from + SEQUENCE) % SEQUENCE;
+
 /*
  * The worker's whole program (CommonJS, evaluated: no file to resolve from src/ or dist/, no TypeScript
  * loader needed in the thread). One message = one batch of signing inputs under one key, numbered from
@@ -83,12 +86,16 @@ interface Thread {
   seen: number;
   /** Batches sent and not yet settled, oldest first (the worker finishes them in this order). */
   sent: { first: number; jobs: Job[] }[];
-  /** Signatures sent and not yet settled (at most RING). */
-  inFlight: number;
   /** Batches waiting for room in the ring, oldest first. */
   queued: Job[][];
   /** Whether an Atomics.waitAsync on `done` is pending. */
   waiting: boolean;
+}
+
+/** Signatures sent to the worker and not yet settled (at most RING). */
+function inFlight(thread: Thread): number {
+  const oldest = thread.sent[0];
+  return oldest === undefined ? 0 : ahead(oldest.first, thread.next);
 }
 
 /** A signature the worker could not make (a broken key), or a worker that died or was closed meanwhile. */
@@ -161,7 +168,7 @@ export class SigningWorker {
 
   /** Sends the queued batches that fit in the ring. */
   #post(thread: Thread): void {
-    while (thread.queued.length > 0 && thread.inFlight + thread.queued[0]!.length <= RING) {
+    while (thread.queued.length > 0 && inFlight(thread) + thread.queued[0]!.length <= RING) {
       const jobs = thread.queued.shift()!;
       const key = jobs[0]!.key;
       const message: Batch = { first: thread.next, inputs: jobs.map((j) => j.input) };
@@ -176,9 +183,8 @@ export class SigningWorker {
       }
       // Only once the message is on its way: a failed post must not leave the worker thought to hold it.
       if (sendsKey) thread.key = key;
-      if (thread.inFlight === 0) thread.worker.ref();
+      if (inFlight(thread) === 0) thread.worker.ref();
       thread.sent.push({ first: thread.next, jobs });
-      thread.inFlight += jobs.length;
       thread.next = (thread.next + jobs.length) % SEQUENCE;
     }
     this.#wait(thread);
@@ -186,7 +192,7 @@ export class SigningWorker {
 
   /** Waits (without blocking the event loop) for the worker to finish more signatures. */
   #wait(thread: Thread): void {
-    if (thread.waiting || thread.inFlight === 0) return;
+    if (thread.waiting || inFlight(thread) === 0) return;
     const result = Atomics.waitAsync(thread.done, 0, thread.seen);
     if (!result.async) {
       // Already moved on since the last look.
@@ -204,12 +210,12 @@ export class SigningWorker {
   #settle(thread: Thread): void {
     if (this.#thread !== thread) return; // lost or closed meanwhile: its jobs have failed already
     thread.seen = Atomics.load(thread.done, 0);
-    const finished = (thread.seen - (thread.sent[0]?.first ?? thread.seen) + SEQUENCE) % SEQUENCE;
-    let left = finished;
-    while (thread.sent.length > 0 && thread.sent[0]!.jobs.length <= left) {
+    // The worker publishes whole batches only: the finished ones are those that end at or before `seen`.
+    while (
+      thread.sent.length > 0 &&
+      thread.sent[0]!.jobs.length <= ahead(thread.sent[0]!.first, thread.seen)
+    ) {
       const { first, jobs } = thread.sent.shift()!;
-      left -= jobs.length;
-      thread.inFlight -= jobs.length;
       jobs.forEach((job, i) => {
         const at = ((first + i) % RING) * SLOT;
         if (thread.slots[at] === 0) job.resolve(thread.slots.toString('base64url', at + 1, at + SLOT));
@@ -219,7 +225,7 @@ export class SigningWorker {
         }
       });
     }
-    if (thread.inFlight === 0) thread.worker.unref();
+    if (inFlight(thread) === 0) thread.worker.unref();
     this.#post(thread);
   }
 
@@ -243,7 +249,6 @@ export class SigningWorker {
       next: 0,
       seen: 0,
       sent: [],
-      inFlight: 0,
       queued: [],
       waiting: false,
     };
@@ -264,7 +269,6 @@ export class SigningWorker {
     const jobs = [...thread.sent.flatMap((b) => b.jobs), ...thread.queued.flat()];
     thread.sent = [];
     thread.queued = [];
-    thread.inFlight = 0;
     // Wakes a pending waitAsync, whose settle then finds the thread gone and does nothing.
     Atomics.notify(thread.done, 0);
     for (const job of jobs) job.reject(err);
