@@ -10,7 +10,7 @@ import {
   withResilience,
 } from '../src/resilience/index.js';
 
-type Step = number | 'network';
+type Step = number | 'network' | 'aborted';
 
 /** A transport answering from a script (default 200), counting what reaches the "provider". */
 function scripted() {
@@ -19,6 +19,7 @@ function scripted() {
     state.hits++;
     const step = state.plan.shift() ?? 200;
     if (step === 'network') throw new NetworkError('connection refused', { code: 'network_error' });
+    if (step === 'aborted') throw new NetworkError('aborted by the caller', { code: 'aborted' });
     return { status: step, headers: {}, body: '{}' } as unknown as HttpResponse;
   };
   return { state, transport };
@@ -133,6 +134,24 @@ describe('circuit breaker defaults (seed §8.2)', () => {
     expect(t.breakerState('token')).toBe(CircuitState.Open);
     await expect(t(req())).rejects.toMatchObject({ code: 'circuit_open' });
     expect(state.hits).toBe(6);
+  });
+
+  it('a half-open probe the caller aborts closes the circuit without counting as a recovery success', async () => {
+    const { state, transport } = scripted();
+    const t = withCircuitBreaker(transport, { failureThreshold: 2, resetTimeoutMs: 80 });
+    state.plan = [500, 500];
+    await t(req());
+    await t(req());
+    await sleep(120);
+    state.plan = ['aborted'];
+    await expect(t(req())).rejects.toMatchObject({ code: 'aborted' });
+    expect(t.breakerState('token')).toBe(CircuitState.Closed);
+    // No recovery under way: one failure alone does not reopen it, failureThreshold failures do.
+    state.plan = [500, 500];
+    await t(req());
+    expect(t.breakerState('token')).toBe(CircuitState.Closed);
+    await t(req());
+    expect(t.breakerState('token')).toBe(CircuitState.Open);
   });
 
   it('WindowedRecoveryBreaker round-trips its state', () => {

@@ -90,6 +90,17 @@ export class WindowedRecoveryBreaker implements IBreaker {
     }
   }
 
+  /**
+   * The half-open probe ended in an error that is not a provider failure (e.g. the caller aborted it).
+   * cockatiel closes the circuit on such an error and reports it to {@link success} as a half-open
+   * success; it proves nothing about the provider, so it starts no recovery: the circuit is closed with
+   * an empty failure window, and only `failureThreshold` new failures open it again.
+   */
+  probeInconclusive(): void {
+    this.#recovering = false;
+    this.#recoverySuccesses = 0;
+  }
+
   failure(state: CircuitState): boolean {
     if (state === CircuitState.HalfOpen || this.#recovering) {
       this.#recovering = false;
@@ -177,9 +188,15 @@ export function withCircuitBreaker(
     });
 
   const guarded = async (request: HttpRequest): Promise<HttpResponse> => {
+    const { policy, breaker } = entryFor(request.endpoint);
+    let probe = false;
     try {
-      return await entryFor(request.endpoint).policy.execute(() => transport(request));
+      return await policy.execute(() => {
+        probe = policy.state === CircuitState.HalfOpen;
+        return transport(request);
+      });
     } catch (error) {
+      if (probe && !isProviderFailure(error)) breaker.probeInconclusive();
       if (error instanceof BrokenCircuitError) {
         throw new ProviderError(`${request.endpoint} circuit is open: the provider is failing`, {
           code: 'circuit_open',
