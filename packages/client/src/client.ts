@@ -21,8 +21,8 @@ import { RedisTokenStorage } from './storage/redis-storage.js';
 import { withHttpTelemetry } from './telemetry/http-telemetry.js';
 import { tokenMetricsHooks } from './telemetry/token-telemetry.js';
 import { TokenManager } from './token/manager.js';
+import type { TokenResponse } from './token/records.js';
 import { RedisTokenLock } from './token/redis-lock.js';
-import type { TokenResponse } from './token/types.js';
 
 /** An OAuth 2 / OIDC client bound to one configuration and one transport. */
 export interface OAuth2Client {

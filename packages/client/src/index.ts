@@ -93,4 +93,4 @@ export {
   type TokenManagerOptions,
   tokenKey,
 } from './token/index.js';
-export type { AccessToken, StoredTokens, TokenMetadata, TokenResponse } from './token/types.js';
+export type { AccessToken, StoredTokens, TokenMetadata, TokenResponse } from './token/records.js';

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StorageError } from '../src/errors/index.js';
 import { FileTokenStorage } from '../src/storage/index.js';
-import type { StoredTokens } from '../src/token/types.js';
+import type { StoredTokens } from '../src/token/records.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const tokens = (at: string): StoredTokens => ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryTokenStorage } from '../src/storage/index.js';
-import type { StoredTokens } from '../src/token/types.js';
+import type { StoredTokens } from '../src/token/records.js';
 
 const tokens = (at: string): StoredTokens => ({
   accessToken: at,

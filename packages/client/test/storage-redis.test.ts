@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
 import { RedisTokenStorage } from '../src/storage/index.js';
-import type { StoredTokens } from '../src/token/types.js';
+import type { StoredTokens } from '../src/token/records.js';
 
 const prefix = `test:storage:${randomBytes(6).toString('hex')}:`;
 const tokens = (at: string, extra: Partial<StoredTokens> = {}): StoredTokens => ({

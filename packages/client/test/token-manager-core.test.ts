@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TokenError } from '../src/errors/index.js';
 import { MemoryTokenStorage } from '../src/storage/index.js';
 import { type TokenEndpoint, TokenManager, tokenKey } from '../src/token/index.js';
-import type { TokenResponse } from '../src/token/types.js';
+import type { TokenResponse } from '../src/token/records.js';
 
 function fakeEndpoint(opts: { rotate?: boolean; fail?: unknown; delayMs?: number } = {}) {
   const calls = { refresh: 0, cc: 0, revoked: [] as string[], lastRefreshToken: '' };

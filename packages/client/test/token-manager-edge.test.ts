@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryTokenStorage } from '../src/storage/index.js';
 import { type TokenLock, TokenManager } from '../src/token/index.js';
-import type { StoredTokens } from '../src/token/types.js';
+import type { StoredTokens } from '../src/token/records.js';
 
 const stored = (expiresInMs: number, refreshToken?: string): StoredTokens => ({
   accessToken: 'current',

@@ -2,7 +2,7 @@ import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createOAuth2Client, NetworkError, ProviderError } from '../src/index.js';
 import { MemoryTokenStorage } from '../src/storage/index.js';
-import type { StoredTokens } from '../src/token/types.js';
+import type { StoredTokens } from '../src/token/records.js';
 import { type LocalServer, startLocalServer } from './support/local-server.js';
 
 /**

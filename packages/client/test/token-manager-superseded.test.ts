@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createOAuth2Client } from '../src/index.js';
 import { MemoryTokenStorage } from '../src/storage/index.js';
 import { TokenManager } from '../src/token/index.js';
-import type { TokenResponse } from '../src/token/types.js';
+import type { TokenResponse } from '../src/token/records.js';
 import {
   expiredLogin,
   type RotatingTokenServer,

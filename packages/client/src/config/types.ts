@@ -5,7 +5,7 @@ import type { TokenStorage } from '../storage/token-storage.js';
 import type { Logger } from '../telemetry/logging.js';
 import type { TelemetryOptions } from '../telemetry/otel.js';
 import type { TokenLock } from '../token/lock.js';
-import type { TokenHooks } from '../token/manager.js';
+import type { TokenHooks } from '../token/types.js';
 
 /** RFC 6749 §2.3 / OIDC Core §9 client authentication methods. */
 export type ClientAuthMethod =

@@ -7,7 +7,7 @@ import { idTokenKeys } from '../oidc/client-keys.js';
 import { validateIdToken } from '../oidc/id-token.js';
 import { issuerMatches } from '../oidc/issuer.js';
 import { MemoryStateStore, type StateStore } from '../oidc/state-store.js';
-import type { TokenResponse } from '../token/types.js';
+import type { TokenResponse } from '../token/records.js';
 import { type CallbackInput, readCallback } from './callback.js';
 import { codeChallengeS256, generateCodeVerifier, randomToken } from './pkce.js';
 

@@ -1,6 +1,6 @@
 import { type ClientContext, postAuthenticatedForm } from '../http/context.js';
 import { parseTokenResponse } from '../http/response.js';
-import type { TokenResponse } from '../token/types.js';
+import type { TokenResponse } from '../token/records.js';
 
 /** Options of a client credentials request. */
 export interface ClientCredentialsOptions {

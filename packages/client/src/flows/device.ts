@@ -1,7 +1,7 @@
 import { NetworkError, type OAuth2Error, ProtocolError, ProviderError, TokenError } from '../errors/index.js';
 import { type ClientContext, postAuthenticatedForm, requireEndpoint } from '../http/context.js';
 import { parseTokenResponse, readSeconds, readSuccessBody } from '../http/response.js';
-import type { TokenResponse } from '../token/types.js';
+import type { TokenResponse } from '../token/records.js';
 
 /** RFC 8628 §3.2 device authorization response. */
 export interface DeviceAuthorizationResponse {

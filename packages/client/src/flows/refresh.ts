@@ -2,7 +2,7 @@ import { type ClientContext, postAuthenticatedForm } from '../http/context.js';
 import { parseTokenResponse } from '../http/response.js';
 import { idTokenKeys } from '../oidc/client-keys.js';
 import { validateIdToken } from '../oidc/id-token.js';
-import type { TokenResponse } from '../token/types.js';
+import type { TokenResponse } from '../token/records.js';
 
 /** Options of a refresh request. */
 export interface RefreshOptions {

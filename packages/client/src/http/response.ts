@@ -7,7 +7,7 @@ import {
   TokenError,
 } from '../errors/index.js';
 import { retryAfterSecs } from '../resilience/classify.js';
-import type { TokenResponse } from '../token/types.js';
+import type { TokenResponse } from '../token/records.js';
 import type { HttpResponse } from './transport.js';
 
 /** Parses a JSON or form-encoded body into an object; `undefined` when it is neither (e.g. an HTML page). */

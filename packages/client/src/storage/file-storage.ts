@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { StorageError } from '../errors/index.js';
-import type { StoredTokens } from '../token/types.js';
+import type { StoredTokens } from '../token/records.js';
 import { decrypt, encrypt, isEnvelope } from './file-crypto.js';
 import type { TokenStorage } from './token-storage.js';
 import { isStoredTokens } from './validate.js';

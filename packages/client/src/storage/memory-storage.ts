@@ -1,4 +1,4 @@
-import type { StoredTokens } from '../token/types.js';
+import type { StoredTokens } from '../token/records.js';
 import type { TokenStorage } from './token-storage.js';
 
 /** Options of {@link MemoryTokenStorage}. */

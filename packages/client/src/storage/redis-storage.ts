@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { StorageError } from '../errors/index.js';
-import type { StoredTokens } from '../token/types.js';
+import type { StoredTokens } from '../token/records.js';
 import type { TokenStorage } from './token-storage.js';
 import { isStoredTokens } from './validate.js';
 

@@ -1,4 +1,4 @@
-import type { StoredTokens } from '../token/types.js';
+import type { StoredTokens } from '../token/records.js';
 
 /**
  * Pluggable token persistence (seed §7.2). Implementations: memory, encrypted file, Redis.

@@ -1,4 +1,4 @@
-import type { StoredTokens } from '../token/types.js';
+import type { StoredTokens } from '../token/records.js';
 
 /** Minimal structural check of a value read back from storage. */
 export function isStoredTokens(value: unknown): value is StoredTokens {

@@ -1,4 +1,4 @@
-import type { TokenHooks } from '../token/manager.js';
+import type { TokenHooks } from '../token/types.js';
 import { resolveMeter, type TelemetryOptions } from './otel.js';
 
 /**

@@ -1,5 +1,5 @@
 import { readSeconds } from '../http/response.js';
-import type { AccessToken, StoredTokens, TokenResponse } from './types.js';
+import type { AccessToken, StoredTokens, TokenResponse } from './records.js';
 
 /** Reads an optional lifetime in seconds from the raw response (`refresh_expires_in` and friends). */
 function refreshLifetimeSecs(raw: Record<string, unknown>): number | undefined {

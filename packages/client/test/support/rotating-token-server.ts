@@ -1,4 +1,4 @@
-import type { StoredTokens } from '../../src/token/types.js';
+import type { StoredTokens } from '../../src/token/records.js';
 import { type LocalServer, startLocalServer } from './local-server.js';
 
 /** What a {@link startRotatingTokenServer} saw and did. */
