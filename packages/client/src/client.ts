@@ -115,8 +115,8 @@ function assertDisjointRedisKeys(config: OAuth2ClientConfig): void {
 }
 
 /**
- * platform fetch → retry → circuit breaker → rate limiter (seed §8.1), with one telemetry span around the
- * whole exchange. A custom `transport` in the config replaces all of it.
+ * platform fetch → retry → circuit breaker → concurrency limit → rate limiter (`withResilience`), with one
+ * telemetry span around the whole exchange. A custom `transport` in the config replaces all of it.
  */
 function defaultTransport(config: Partial<OAuth2ClientConfig>): Transport {
   const fetchTransport = createFetchTransport({

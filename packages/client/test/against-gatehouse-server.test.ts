@@ -213,10 +213,7 @@ describe('@gatehouse/client against @gatehouse/server: authorization code + PKCE
     });
     await expect(notes.refresh(issued.refreshToken ?? '')).rejects.toMatchObject({ code: 'invalid_grant' });
   });
-  // SERVER BUG (found by this test; packages/server/src is being restructured, so not fixed here):
-  // POST /api/oauth/revoke only understands JWT access tokens (TokenService.revoke verifies a JWT and
-  // silently ignores anything else), so revoking an opaque refresh token answers 200 and does nothing; the
-  // token still refreshes. RFC 7009 §2.1: a server that issues refresh tokens MUST support revoking them.
+  // RFC 7009 §2.1: a server that issues refresh tokens MUST support revoking them.
   it('a revoked refresh token can no longer be used (RFC 7009 §2.1)', async () => {
     const revokeFlow = notes.authorizationCodePkce();
     const req = await revokeFlow.buildAuthorizationUrl({ scopes: SCOPES });

@@ -67,7 +67,7 @@ describe('client.tokens() against a real oidc-provider', () => {
 
     await tokens.clearTokens(key, { revoke: true });
     expect(await tokens.getStoredTokens(key)).toBeUndefined();
-    // RFC 7009: the revoked refresh token no longer works at the server.
+    // RFC 7009: the server refuses the revoked refresh token.
     await expect(client.refresh(stored?.refreshToken ?? '')).rejects.toMatchObject({ code: 'invalid_grant' });
   });
 

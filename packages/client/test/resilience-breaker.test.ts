@@ -58,7 +58,7 @@ function fakeMeter() {
   return { meter, counts, observe };
 }
 
-describe('circuit breaker defaults (seed §8.2)', () => {
+describe('circuit breaker defaults', () => {
   it('opens after 5 failures (5xx or network) and not before', async () => {
     const { state, transport } = scripted();
     const t = withCircuitBreaker(transport);
@@ -106,7 +106,7 @@ describe('circuit breaker defaults (seed §8.2)', () => {
     expect((await t(req())).status).toBe(200);
     expect(t.breakerState('token')).toBe(CircuitState.Closed);
     expect(state.hits).toBe(5);
-    // Closed again: one failure alone no longer opens it.
+    // Closed: one failure alone does not open it.
     state.plan = [500];
     await t(req());
     expect(t.breakerState('token')).toBe(CircuitState.Closed);

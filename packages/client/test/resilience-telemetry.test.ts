@@ -59,7 +59,7 @@ describe('telemetry', () => {
     expect(
       r.points.filter((p) => p.name === 'oauth2_http_requests_total').map((p) => p.attrs['status']),
     ).toEqual(['200', '503', 'error']);
-    // The requests are refresh_token grants at the token endpoint (seed §13 token metrics).
+    // The requests are refresh_token grants at the token endpoint, so they are token metrics too.
     expect(
       r.points.filter((p) => p.name === 'oauth2_token_requests_total').map((p) => p.attrs['outcome']),
     ).toEqual(['success', 'error', 'error']);

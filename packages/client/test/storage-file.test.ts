@@ -120,7 +120,7 @@ describe('FileTokenStorage', () => {
   it('a process SIGKILLed while writing in a loop leaves a readable file', async () => {
     const keyHex = randomBytes(32).toString('hex');
     const s = new FileTokenStorage({ path, encryptionKey: Buffer.from(keyHex, 'hex') });
-    await s.store('seed', tokens('seed'));
+    await s.store('initial', tokens('initial'));
     for (let round = 0; round < 3; round++) {
       const child = spawn(
         process.execPath,
@@ -135,8 +135,8 @@ describe('FileTokenStorage', () => {
       child.kill('SIGKILL');
       await exited;
       const keys = await s.listKeys();
-      expect(keys).toContain('seed');
-      expect((await s.get('seed'))?.accessToken).toBe('seed');
+      expect(keys).toContain('initial');
+      expect((await s.get('initial'))?.accessToken).toBe('initial');
     }
   });
 });

@@ -80,8 +80,9 @@ export interface OAuth2ClientConfig extends ProviderEndpoints {
   /** Replace the whole transport (e.g. wrapped with resilience/telemetry). */
   transport?: Transport;
   /**
-   * Resilience around every outbound call (rate limiter → circuit breaker → retry, seed §8); on by
-   * default with the seed's limits, `false` turns the whole stack off. Not applied to a custom `transport`.
+   * Resilience around every outbound call (rate limiter → concurrency limit → circuit breaker → retry,
+   * see `withResilience`); on by default with each layer's defaults, `false` turns the whole stack off.
+   * Not applied to a custom `transport`.
    */
   resilience?: ResilienceOptions | false;
   /** OpenTelemetry tracer/meter; defaults to the global providers (no-ops until the app registers one). */

@@ -11,7 +11,7 @@ import { NetworkError, ProviderError } from '../errors/index.js';
 import type { EndpointKind, HttpRequest, HttpResponse, Transport } from '../http/transport.js';
 import { resolveMeter } from '../telemetry/otel.js';
 
-/** Circuit breaker settings (seed §8.2). */
+/** Circuit breaker settings. */
 export interface CircuitBreakerOptions {
   /**
    * Failures (network errors, 5xx; never a request the caller aborted) within `failureWindowMs` that

@@ -3,10 +3,10 @@ import type { HttpRequest, HttpResponse, Transport } from '../http/transport.js'
 import { untilAborted } from './abort.js';
 
 /**
- * At most `maxConcurrent` requests in flight at once (seed §8.1: 10); the rest wait in line, in order.
- * A cockatiel bulkhead with an unbounded queue: callers are delayed, never rejected. A queued request
- * whose `signal` fires leaves at once with NetworkError `aborted` (cockatiel would only notice when its
- * turn came) and never takes a slot.
+ * At most `maxConcurrent` requests in flight at once (10 in `withResilience`); the rest wait in line, in
+ * order. A cockatiel bulkhead with an unbounded queue: callers are delayed, never rejected. A queued
+ * request whose `signal` fires leaves at once with NetworkError `aborted` (cockatiel would only notice
+ * when its turn came) and never takes a slot.
  */
 export function withConcurrencyLimit(transport: Transport, maxConcurrent: number): Transport {
   const gate = bulkhead(maxConcurrent, Number.POSITIVE_INFINITY);

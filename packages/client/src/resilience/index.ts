@@ -26,13 +26,13 @@ export interface ResilienceOptions {
   retry?: RetryOptions | false;
   circuitBreaker?: CircuitBreakerOptions | false;
   rateLimit?: RateLimiterOptions | false;
-  /** Most requests in flight at once (seed §8.1); default 10, `false` for no limit. */
+  /** Most requests in flight at once; default 10, `false` for no limit. */
   maxConcurrent?: number | false;
   /** Meter for the breaker and rate-limit metrics, unless set in their own options. */
   meter?: Meter;
 }
 
-/** Default client-side limits (seed §8.1). */
+/** Default client-side rate limits per endpoint kind. */
 export const DEFAULT_RATE_LIMITS: RateLimiterOptions = {
   limits: {
     token: { requestsPerMinute: 60 },
@@ -43,7 +43,7 @@ export const DEFAULT_RATE_LIMITS: RateLimiterOptions = {
 };
 
 /**
- * Wraps a transport in the resilience stack of seed §8.1: rate limiter → circuit breaker → retry →
+ * Wraps a transport in the resilience stack: rate limiter → concurrency limit → circuit breaker → retry →
  * transport. A whole retried exchange counts as one success or failure for the breaker.
  */
 export function withResilience(transport: Transport, options: ResilienceOptions = {}): Transport {

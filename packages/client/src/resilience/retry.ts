@@ -3,7 +3,7 @@ import type { HttpRequest, HttpResponse, Transport } from '../http/transport.js'
 import { waitUnlessAborted } from './abort.js';
 import { isRetryableError, isRetryableResponse, retryAfterSecs } from './classify.js';
 
-/** Retry settings (seed §8.3). */
+/** Retry settings. */
 export interface RetryOptions {
   /** Retries after the first attempt. Default 3. */
   maxRetries?: number;
@@ -17,7 +17,7 @@ export interface RetryOptions {
   maxRetryAfterSecs?: number;
 }
 
-/** Defaults of {@link RetryOptions} (seed §8.3). */
+/** Defaults of {@link RetryOptions}. */
 export const DEFAULT_RETRY = {
   maxRetries: 3,
   initialDelayMs: 500,

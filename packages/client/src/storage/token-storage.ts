@@ -1,7 +1,7 @@
 import type { StoredTokens } from '../token/records.js';
 
 /**
- * Pluggable token persistence (seed §7.2). Implementations: memory, encrypted file, Redis.
+ * Pluggable token persistence. Implementations: memory, encrypted file, Redis.
  * Every method rejects with `StorageError` on failure; none may lose data silently.
  */
 export interface TokenStorage {

@@ -7,7 +7,7 @@ import { resolveMeter, resolveTracer, safeUrl, type TelemetryOptions } from './o
  * Wraps a transport so every request gets an `oauth2.http` client span and is counted in
  * `oauth2_http_requests_total{endpoint, method, status}` and `oauth2_http_request_duration_seconds{endpoint}`;
  * token-endpoint requests also in `oauth2_token_requests_total{grant_type, outcome}` and
- * `oauth2_token_request_duration_seconds{grant_type}` (seed §13).
+ * `oauth2_token_request_duration_seconds{grant_type}`.
  * Only the URL's origin and path are recorded; bodies and headers never are.
  */
 export function withHttpTelemetry(transport: Transport, options: TelemetryOptions = {}): Transport {
