@@ -1,9 +1,10 @@
 // Starts Gatehouse the way every server benchmark measures it: built from the TypeScript sources
 // (run with `node --import tsx`), logging off, rate limiting ON with limits no benchmark reaches (its
 // per-IP and per-client checks still run on every request; oidc-provider has none).
+
+import { openGatehouse } from '../../packages/server/src/app/gatehouse.ts';
+import { buildApp } from '../../packages/server/src/app/server.ts';
 import { loadConfig } from '../../packages/server/src/config/index.ts';
-import { createContext } from '../../packages/server/src/state/index.ts';
-import { buildApp } from '../../packages/server/src/web/router.ts';
 
 /**
  * @param {{ port?: number, issuer?: string, databaseUrl?: string, redisUrl?: string,
@@ -32,7 +33,7 @@ export async function startGatehouseUnderTest({
       users,
     },
   });
-  const ctx = await createContext(config);
+  const ctx = await openGatehouse(config);
   const app = await buildApp(ctx);
   await app.listen({ host: '127.0.0.1', port });
   return {

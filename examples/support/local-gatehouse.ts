@@ -3,7 +3,7 @@
  * database, and the clients and users given in the config-file shape (`clients:` / `users:`).
  */
 import { createServer } from 'node:net';
-import { buildApp, createContext, loadConfig } from '@gatehouse/server';
+import { buildApp, loadConfig, openGatehouse } from '@gatehouse/server';
 
 export interface LocalGatehouse {
   /** The issuer URL, which is also where the server listens. */
@@ -38,7 +38,7 @@ export async function startLocalGatehouse(seed: {
       users: seed.users ?? [],
     },
   });
-  const context = await createContext(config);
+  const context = await openGatehouse(config);
   const app = await buildApp(context);
   await app.listen({ host: '127.0.0.1', port });
   return {

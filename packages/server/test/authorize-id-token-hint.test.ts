@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nowSecs } from '../src/service/hash.js';
-import { signEs256Jwt } from '../src/service/jwt.js';
+import { nowSecs } from '../src/service/clock.js';
+import { signEs256Jwt } from '../src/service/tokens/jwt.js';
 import { CLIENTS, testApp } from './helpers.js';
 import {
   authorizeUrl,

@@ -316,22 +316,27 @@ describe('authorization endpoint and authorization_code grant', () => {
   });
 
   it('rejects an expired code (lifetime 60 s by default)', async () => {
-    const oauth = t.ctx.config.oauth;
-    expect(oauth.authorization_code_ttl_secs).toBe(60);
-    oauth.authorization_code_ttl_secs = 1;
+    expect(t.ctx.config.oauth.authorization_code_ttl_secs).toBe(60);
+    // The lifetime is read when the server starts: a second server with 1 s codes.
+    const short = await testApp({
+      oauth: { issuer: ISSUER, authorization_code_ttl_secs: 1 },
+      clients: [...CLIENTS, WEB, NATIVE, FIRST_PARTY],
+      users: USERS,
+    });
     try {
       const { challenge, verifier } = pkce();
-      const res = await loginAndConsent(new Browser(t), baseParams(challenge));
+      const res = await loginAndConsent(new Browser(short), baseParams(challenge));
       const code = new URL(res.headers.location as string).searchParams.get('code')!;
       await new Promise((r) => setTimeout(r, 1100));
-      const tok = await exchange({
+      const tok = await webAppToken(short, {
+        grant_type: 'authorization_code',
         code,
         redirect_uri: 'https://app.example.com/cb',
         code_verifier: verifier,
       });
       expect(tok.json().error).toBe('invalid_grant');
     } finally {
-      oauth.authorization_code_ttl_secs = 60;
+      await short.close();
     }
   });
 

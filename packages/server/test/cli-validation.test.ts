@@ -2,14 +2,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createContext } from '../src/state/index.js';
+import { openGatehouse } from '../src/app/gatehouse.js';
 import { testConfig } from './helpers.js';
 import { runCli as run } from './support/cli.js';
 
 const env = () => ({ DATA_DIR: mkdtempSync(join(tmpdir(), 'gh-cli-')), JWT_SECRET: 'y'.repeat(40) });
 /** An app context on the CLI's data folder and secret (what a node started there would see). */
 const contextOn = (e: ReturnType<typeof env>) =>
-  createContext(
+  openGatehouse(
     testConfig({
       database: { url: `pglite:${join(e.DATA_DIR, 'pglite')}` },
       security: { jwt_secret: e.JWT_SECRET },

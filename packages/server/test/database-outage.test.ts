@@ -1,8 +1,8 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing, testDatabaseUrl } from '../../../test-support/services.js';
-import { createContext } from '../src/state/index.js';
-import { buildApp } from '../src/web/router.js';
+import { openGatehouse } from '../src/app/gatehouse.js';
+import { buildApp } from '../src/app/server.js';
 import { basic, freePort, testConfig } from './helpers.js';
 import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
 
@@ -53,7 +53,7 @@ describe.skipIf(missing('postgres'))('database outage', () => {
   afterAll(async () => schema.drop());
 
   it('answers 503 temporarily_unavailable while PostgreSQL is unreachable, and recovers', async () => {
-    const ctx = await createContext(testConfig({ database: { url } }));
+    const ctx = await openGatehouse(testConfig({ database: { url } }));
     const app = await buildApp(ctx);
     // An unknown client is looked up in the database on every request (nothing cached).
     const token = () =>

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { decideDeviceRequest } from '../src/service/grants/device-code.js';
-import { createSession } from '../src/service/sessions.js';
+import { createSession } from '../src/service/sessions/sessions.js';
 import { testApp } from './helpers.js';
 import { FORM } from './support/form-login.js';
 
@@ -52,7 +51,7 @@ describe('device user codes (RFC 8628 §3.3)', () => {
       t.ctx.store,
       (await t.ctx.users.verifyPassword('dave', USER.password))!.id,
     );
-    expect(await decideDeviceRequest(t.ctx, victim.user_code, session, true)).toBe(true);
+    expect(await t.ctx.deviceRequests.decide(victim.user_code, session, true)).toBe(true);
     const poll = (client_id: string, device_code: string) =>
       post({ grant_type: DEVICE, client_id, device_code }, '/api/oauth/token');
     expect((await poll('victim-tv', victim.device_code)).statusCode).toBe(200);

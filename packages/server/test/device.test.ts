@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { decideDeviceRequest, deviceCodeGrant } from '../src/service/grants/device-code.js';
-import { sha256Key } from '../src/service/hash.js';
-import { createSession } from '../src/service/sessions.js';
-import { CLIENTS, testApp } from './helpers.js';
+import { DEVICE_CODE_GRANT_TYPE } from '../src/domain/index.js';
+import { sha256Key } from '../src/service/crypto/hash.js';
+import { createSession } from '../src/service/sessions/sessions.js';
+import { CLIENTS, testApp, tokenRequest } from './helpers.js';
 import { Browser, FORM, hiddenFields as hidden } from './support/form-login.js';
 
 const DEVICE = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -172,7 +172,7 @@ describe('device authorization grant (RFC 8628)', () => {
       const value = await get(k);
       if (k === key) {
         spy.mockRestore();
-        expect(await decideDeviceRequest(t.ctx, d.user_code, session, true)).toBe(true);
+        expect(await t.ctx.deviceRequests.decide(d.user_code, session, true)).toBe(true);
       }
       return value;
     });
@@ -210,14 +210,14 @@ describe('device authorization grant (RFC 8628)', () => {
       (await t.ctx.users.verifyPassword('carol', USER.password))!.id,
     );
     const decisions = await Promise.all([
-      decideDeviceRequest(t.ctx, d.user_code, session, true),
-      decideDeviceRequest(t.ctx, d.user_code, session, true),
+      t.ctx.deviceRequests.decide(d.user_code, session, true),
+      t.ctx.deviceRequests.decide(d.user_code, session, true),
     ]);
     expect(decisions.sort()).toEqual([false, true]);
     const tv = (await t.ctx.clients.find('tv'))!;
     const polls = await Promise.allSettled([
-      deviceCodeGrant(t.ctx, tv, d.device_code),
-      deviceCodeGrant(t.ctx, tv, d.device_code),
+      t.ctx.grants.find(DEVICE_CODE_GRANT_TYPE).exchange(tv, tokenRequest({ device_code: d.device_code })),
+      t.ctx.grants.find(DEVICE_CODE_GRANT_TYPE).exchange(tv, tokenRequest({ device_code: d.device_code })),
     ]);
     expect(polls.map((p) => p.status).sort()).toEqual(['fulfilled', 'rejected']);
   });
@@ -240,7 +240,7 @@ describe('device authorization grant (RFC 8628)', () => {
         t.ctx.store,
         (await t.ctx.users.verifyPassword('carol', USER.password))!.id,
       );
-      expect(await decideDeviceRequest(t.ctx, approved.user_code, session, true)).toBe(true);
+      expect(await t.ctx.deviceRequests.decide(approved.user_code, session, true)).toBe(true);
       at(601);
       for (const d of [pending, approved]) {
         const res = await poll(d.device_code);
@@ -261,7 +261,7 @@ describe('device authorization grant (RFC 8628)', () => {
     expect(rec['expiresAt']).toBeTypeOf('number');
     await t.ctx.store.set(key, JSON.stringify({ ...rec, expiresAt: Math.floor(Date.now() / 1000) - 1 }), 600);
     expect((await poll(d.device_code)).json().error).toBe('expired_token');
-    expect(await decideDeviceRequest(t.ctx, d.user_code, await createSession(t.ctx.store, 'x'), true)).toBe(
+    expect(await t.ctx.deviceRequests.decide(d.user_code, await createSession(t.ctx.store, 'x'), true)).toBe(
       false,
     );
   });

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openGatehouse } from '../src/app/gatehouse.js';
 import { ConfigError } from '../src/config/index.js';
-import { createContext } from '../src/state/index.js';
 import { testConfig } from './helpers.js';
 import { runCli } from './support/cli.js';
 
@@ -15,7 +15,7 @@ import { runCli } from './support/cli.js';
 
 const folder = () => mkdtempSync(join(tmpdir(), 'gh-lock-'));
 const contextIn = (dataDir: string) =>
-  createContext(testConfig({ database: { url: undefined }, data_dir: dataDir }));
+  openGatehouse(testConfig({ database: { url: undefined }, data_dir: dataDir }));
 
 let sleeper: ChildProcess | undefined;
 afterEach(() => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { signEs256Jwt } from '../src/service/jwt.js';
+import { signEs256Jwt } from '../src/service/tokens/jwt.js';
 
 describe('ES256 signing on the imported key', () => {
   it('produces a compact JWS that jose verifies, without undefined claims', async () => {

@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
-import { sha256Key } from '../src/service/hash.js';
-import { createContext } from '../src/state/index.js';
-import { buildApp } from '../src/web/router.js';
+import { openGatehouse } from '../src/app/gatehouse.js';
+import { buildApp } from '../src/app/server.js';
+import { sha256Key } from '../src/service/crypto/hash.js';
 import { basic, CLIENTS, testConfig } from './helpers.js';
 import {
   Browser,
@@ -48,7 +48,7 @@ interface Nodes {
 }
 
 async function oneInProcessNode(): Promise<Nodes> {
-  const ctx = await createContext(testConfig(overrides));
+  const ctx = await openGatehouse(testConfig(overrides));
   const app = await buildApp(ctx);
   return {
     issuer: app,
@@ -64,8 +64,8 @@ async function twoNodesOnPostgresAndRedis(): Promise<Nodes> {
   const schema: FreshSchema = await createFreshSchema();
   const config = () =>
     testConfig({ ...overrides, database: { url: schema.url }, redis: { url: testRedisUrl } });
-  const a = await createContext(config());
-  const b = await createContext(config());
+  const a = await openGatehouse(config());
+  const b = await openGatehouse(config());
   const [issuer, checker] = [await buildApp(a), await buildApp(b)];
   return {
     issuer,
@@ -311,7 +311,7 @@ describe.each([
 
 describe('the cost of the grant check at introspection', () => {
   it('reads the store once for a client-credentials token, and once (two keys) for a user token', async () => {
-    const ctx = await createContext(testConfig(overrides));
+    const ctx = await openGatehouse(testConfig(overrides));
     const app = await buildApp(ctx);
     try {
       // Counts the store calls liveClaims makes (each one is a Redis round trip on a shared store).
@@ -334,7 +334,7 @@ describe('the cost of the grant check at introspection', () => {
       });
       const introspect = async (accessToken: string) => {
         calls.length = 0;
-        await ctx.tokens.liveClaims(accessToken);
+        await ctx.accessTokens.liveClaims(accessToken);
         return [...calls];
       };
       expect(await introspect(cc.json().access_token)).toEqual(['get']);

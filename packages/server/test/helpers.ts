@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
+import { type Gatehouse, openGatehouse } from '../src/app/gatehouse.js';
+import { buildApp } from '../src/app/server.js';
 import { type AppConfig, loadConfig } from '../src/config/index.js';
-import { type AppContext, createContext } from '../src/state/index.js';
-import { buildApp } from '../src/web/router.js';
+import type { Client } from '../src/domain/index.js';
+import type { TokenRequest } from '../src/service/grants/grant.js';
 
 export const SECRET = 'test-jwt-secret-that-is-long-enough-0123456789';
 
@@ -37,7 +39,7 @@ export function testConfig(overrides: Record<string, unknown> = {}, env: NodeJS.
 }
 
 export async function testApp(overrides: Record<string, unknown> = {}) {
-  const ctx = await createContext(testConfig(overrides));
+  const ctx = await openGatehouse(testConfig(overrides));
   const app = await buildApp(ctx);
   return {
     ctx,
@@ -66,4 +68,18 @@ export const basic = (id: string, secret: string) =>
 
 export const randomSchema = () => `t_${randomBytes(6).toString('hex')}`;
 
-export type { AppContext };
+export type { Gatehouse };
+
+/** A token request made of these parameters, as the token endpoint hands it to a grant. */
+export function tokenRequest(params: Record<string, string> = {}): TokenRequest {
+  return {
+    param: (name) => params[name],
+    params: (name) => (params[name] === undefined ? [] : [params[name]]),
+  };
+}
+
+/** A client credentials token for `client`, issued by the grant itself (no HTTP). */
+export async function clientCredentialsToken(gatehouse: Gatehouse, client: Client): Promise<string> {
+  const res = await gatehouse.grants.find('client_credentials').exchange(client, tokenRequest());
+  return res['access_token'] as string;
+}

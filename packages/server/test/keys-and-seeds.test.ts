@@ -5,16 +5,16 @@ import { verify } from '@node-rs/argon2';
 import { eq } from 'drizzle-orm';
 import { decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { openGatehouse } from '../src/app/gatehouse.js';
 import { clients, signingKeys, users } from '../src/repo/schema.js';
-import { CLOCK_SKEW_SECS, KEY_RELOAD_INTERVAL_SECS } from '../src/service/keys.js';
-import { createContext } from '../src/state/index.js';
-import { testConfig } from './helpers.js';
+import { CLOCK_SKEW_SECS, KEY_RELOAD_INTERVAL_SECS } from '../src/service/keys/keys.js';
+import { clientCredentialsToken, testConfig } from './helpers.js';
 
 describe('signing keys and config seeds', () => {
   it('creates one ES256 key at first start, encrypted at rest, and keeps it across restarts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gh-pglite-'));
     const cfg = testConfig({ database: { url: `pglite:${dir}` } });
-    const first = await createContext(cfg);
+    const first = await openGatehouse(cfg);
     const kid = first.keys.active().kid;
     const rows = await first.database.db.select().from(signingKeys);
     expect(rows).toHaveLength(1);
@@ -30,7 +30,7 @@ describe('signing keys and config seeds', () => {
     });
     await first.close();
 
-    const second = await createContext(cfg);
+    const second = await openGatehouse(cfg);
     expect(second.keys.active().kid).toBe(kid);
     await second.close();
 
@@ -38,14 +38,14 @@ describe('signing keys and config seeds', () => {
       database: { url: `pglite:${dir}` },
       security: { jwt_secret: 'another-secret-that-is-at-least-32-chars' },
     });
-    await expect(createContext(wrongSecret)).rejects.toThrow();
+    await expect(openGatehouse(wrongSecret)).rejects.toThrow();
   });
 
   it('rotation publishes the new key first, signs with it after the delay, and keeps the old one in the JWKS', async () => {
-    const ctx = await createContext(testConfig({ oauth: { key_publish_delay_secs: 2 } }));
+    const ctx = await openGatehouse(testConfig({ oauth: { key_publish_delay_secs: 2 } }));
     try {
       const client = (await ctx.clients.list()).find((c) => c.clientId === 'svc-basic')!;
-      const old = await ctx.tokens.issueClientCredentials(client, undefined, []);
+      const old = await clientCredentialsToken(ctx, client);
       const oldKid = ctx.keys.active().kid;
       const { kid: newKid } = await ctx.keys.rotate();
       expect(newKid).not.toBe(oldKid);
@@ -56,8 +56,8 @@ describe('signing keys and config seeds', () => {
       await new Promise((r) => setTimeout(r, 2100));
       await ctx.keys.reload();
       expect(ctx.keys.active().kid).toBe(newKid);
-      const fresh = await ctx.tokens.issueClientCredentials(client, undefined, []);
-      expect(decodeProtectedHeader(fresh.access_token).kid).toBe(newKid);
+      const fresh = await clientCredentialsToken(ctx, client);
+      expect(decodeProtectedHeader(fresh).kid).toBe(newKid);
       expect(
         ctx.keys
           .jwks()
@@ -65,7 +65,7 @@ describe('signing keys and config seeds', () => {
           .sort(),
       ).toEqual([oldKid, newKid].sort());
       expect((await ctx.keys.list()).find((k) => k.kid === oldKid)?.status).toBe('retired');
-      expect((await ctx.tokens.introspect(old.access_token)).active).toBe(true);
+      expect((await ctx.accessTokens.introspect(old)).active).toBe(true);
       // Other nodes may sign with it until their next reload, and clocks differ: it stays published for the
       // access-token lifetime + reload interval + clock skew after retirement …
       const retention = ctx.config.oauth.access_token_ttl_secs + KEY_RELOAD_INTERVAL_SECS + CLOCK_SKEW_SECS;
@@ -81,7 +81,7 @@ describe('signing keys and config seeds', () => {
       await retireAgo(retention + 1);
       await ctx.keys.reload();
       expect(ctx.keys.jwks().keys.map((k) => k.kid)).toEqual([newKid]);
-      expect((await ctx.tokens.introspect(old.access_token)).active).toBe(false);
+      expect((await ctx.accessTokens.introspect(old)).active).toBe(false);
     } finally {
       await ctx.close();
     }
@@ -93,7 +93,7 @@ describe('signing keys and config seeds', () => {
         { username: 'alice', password: 'correct-horse-battery', email: 'alice@example.com', name: 'Alice' },
       ],
     });
-    const ctx = await createContext(cfg);
+    const ctx = await openGatehouse(cfg);
     try {
       const rows = await ctx.database.db.select().from(clients);
       const basicRow = rows.find((r) => r.clientId === 'svc-basic');
@@ -117,13 +117,13 @@ describe('signing keys and config seeds', () => {
       expect(created.secret).toBeDefined();
       const rotated = await ctx.clients.rotateSecret('cli-made');
       await expect(
-        ctx.clients.authenticate({
+        ctx.clientAuthentication.authenticate({
           authorization: undefined,
           body: { client_id: 'cli-made', client_secret: created.secret },
         }),
       ).rejects.toMatchObject({ code: 'invalid_client' });
       await expect(
-        ctx.clients.authenticate({
+        ctx.clientAuthentication.authenticate({
           authorization: undefined,
           body: { client_id: 'cli-made', client_secret: rotated },
         }),
@@ -134,7 +134,7 @@ describe('signing keys and config seeds', () => {
     }
   });
   it('serves authenticated clients from a short-lived cache, invalidated at once by rotate and delete', async () => {
-    const ctx = await createContext(testConfig());
+    const ctx = await openGatehouse(testConfig());
     try {
       const created = await ctx.clients.create({
         client_id: 'cached-svc',
@@ -144,7 +144,7 @@ describe('signing keys and config seeds', () => {
         redirect_uris: [],
       });
       const auth = (secret: string | undefined) =>
-        ctx.clients.authenticate({
+        ctx.clientAuthentication.authenticate({
           authorization: undefined,
           body: { client_id: 'cached-svc', client_secret: secret },
         });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing } from '../../../test-support/services.js';
-import { createContext } from '../src/state/index.js';
+import { openGatehouse } from '../src/app/gatehouse.js';
 import { testConfig } from './helpers.js';
 import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
 
@@ -10,7 +10,7 @@ describe.skipIf(missing('postgres'))('nodes starting together on an empty Postgr
   beforeAll(async () => {
     schema = await createFreshSchema();
     // Migrate once so that concurrent starts only race on key creation.
-    const first = await createContext(testConfig({ database: { url: schema.url } }), { seed: false });
+    const first = await openGatehouse(testConfig({ database: { url: schema.url } }), { seed: false });
     await first.close();
   });
   afterAll(async () => {
@@ -19,7 +19,7 @@ describe.skipIf(missing('postgres'))('nodes starting together on an empty Postgr
 
   it('agree on a single active signing key', async () => {
     const cfg = testConfig({ database: { url: schema.url }, clients: [] });
-    const nodes = await Promise.all([createContext(cfg), createContext(cfg), createContext(cfg)]);
+    const nodes = await Promise.all([openGatehouse(cfg), openGatehouse(cfg), openGatehouse(cfg)]);
     try {
       const kids = new Set(nodes.map((n) => n.keys.active().kid));
       expect(kids.size).toBe(1);

@@ -3,14 +3,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openGatehouse } from '../src/app/gatehouse.js';
+import { buildApp } from '../src/app/server.js';
 import { ConfigError } from '../src/config/index.js';
 import { createLogger } from '../src/infra/logger.js';
 import { KeyRepo } from '../src/repo/keys.js';
 import { signingKeys } from '../src/repo/schema.js';
-import { KeyService } from '../src/service/keys.js';
-import { encryptWithSecret } from '../src/service/secrets.js';
-import { createContext } from '../src/state/index.js';
-import { buildApp } from '../src/web/router.js';
+import { encryptWithSecret } from '../src/service/crypto/secrets.js';
+import { KeyService } from '../src/service/keys/keys.js';
 import { testConfig } from './helpers.js';
 
 /**
@@ -27,7 +27,7 @@ describe('signing keys under the wrong JWT secret', () => {
   });
 
   async function node() {
-    const ctx = await createContext(testConfig({ oauth: { key_publish_delay_secs: 0 } }));
+    const ctx = await openGatehouse(testConfig({ oauth: { key_publish_delay_secs: 0 } }));
     open.push(ctx);
     return ctx;
   }
@@ -66,9 +66,9 @@ describe('signing keys under the wrong JWT secret', () => {
 
   it('stops a node started with the wrong secret with a message naming security.jwt_secret', async () => {
     const dir = `pglite:${mkdtempSync(join(tmpdir(), 'gh-keys-'))}`;
-    const first = await createContext(testConfig({ database: { url: dir } }));
+    const first = await openGatehouse(testConfig({ database: { url: dir } }));
     await first.close();
-    const wrong = createContext(testConfig({ database: { url: dir }, security: { jwt_secret: WRONG } }));
+    const wrong = openGatehouse(testConfig({ database: { url: dir }, security: { jwt_secret: WRONG } }));
     await expect(wrong).rejects.toBeInstanceOf(ConfigError);
     await expect(wrong).rejects.toThrow(/security\.jwt_secret/);
   });
@@ -76,7 +76,7 @@ describe('signing keys under the wrong JWT secret', () => {
   it('serves the keys it has when a reload fails (database gone), without retrying on every request', async () => {
     const logged: { msg: string; err?: unknown }[] = [];
     const sink = { write: (line: string) => void logged.push(JSON.parse(line)) };
-    const ctx = await createContext(testConfig({ oauth: { key_publish_delay_secs: 0 } }), {
+    const ctx = await openGatehouse(testConfig({ oauth: { key_publish_delay_secs: 0 } }), {
       logger: createLogger('warn', sink),
     });
     open.push(ctx);

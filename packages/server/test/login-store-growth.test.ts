@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { MemoryStore, StoreFullError } from '../src/infra/store.js';
+import { MemoryStore, StoreFullError } from '../src/infra/store/index.js';
 import { testApp } from './helpers.js';
 import {
   authorizeUrl,

@@ -2,8 +2,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KeyRepo } from '../src/repo/keys.js';
-import { signEs256Jwt } from '../src/service/jwt.js';
-import { KeyService } from '../src/service/keys.js';
+import { KeyService } from '../src/service/keys/keys.js';
+import { signEs256Jwt } from '../src/service/tokens/jwt.js';
 import { CLIENTS, SECRET, testApp } from './helpers.js';
 import {
   authorizeUrl,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryStore } from '../src/infra/store.js';
+import { MemoryStore } from '../src/infra/store/index.js';
 
 describe('in-process store with many live entries', () => {
   // Before: past 10,000 live entries every set rescanned the whole map (~O(n²): 20,000 sets over 20,000+

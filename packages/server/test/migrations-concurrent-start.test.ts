@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing, testDatabaseUrl } from '../../../test-support/services.js';
+import { openGatehouse } from '../src/app/gatehouse.js';
 import { ConfigError } from '../src/config/index.js';
-import { createContext } from '../src/state/index.js';
 import { randomSchema, testConfig } from './helpers.js';
 import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
 
@@ -15,9 +15,9 @@ describe.skipIf(missing('postgres'))('nodes starting together on an empty Postgr
   it('all start: migrations run one node at a time and the others find them applied', async () => {
     const config = testConfig({ database: { url: schema.url } });
     const started = await Promise.allSettled([
-      createContext(config),
-      createContext(config),
-      createContext(config),
+      openGatehouse(config),
+      openGatehouse(config),
+      openGatehouse(config),
     ]);
     for (const s of started) if (s.status === 'fulfilled') await s.value.close();
     expect(started.map((s) => (s.status === 'rejected' ? String(s.reason) : 'ok'))).toEqual([
@@ -36,7 +36,7 @@ describe.skipIf(missing('postgres'))('a database.url whose search_path names no 
   it('stops with a ConfigError naming the search_path, before taking any lock or creating any table', async () => {
     const url = new URL(testDatabaseUrl!);
     url.searchParams.set('options', `-c search_path=${randomSchema()}`);
-    const started = createContext(testConfig({ database: { url: url.toString() } }));
+    const started = openGatehouse(testConfig({ database: { url: url.toString() } }));
     await expect(started).rejects.toBeInstanceOf(ConfigError);
     await expect(started).rejects.toThrow(/search_path/);
   });

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppContext, createContext } from '../src/state/index.js';
-import { buildApp } from '../src/web/router.js';
+import { type Gatehouse, openGatehouse } from '../src/app/gatehouse.js';
+import { buildApp } from '../src/app/server.js';
 import { basic, testConfig } from './helpers.js';
 import { Browser, FORM, hiddenFields, pkce, signInThroughForms } from './support/form-login.js';
 
@@ -17,7 +17,7 @@ const WEB = {
 
 describe('server logs', () => {
   const lines: string[] = [];
-  let ctx: AppContext;
+  let ctx: Gatehouse;
   let app: Awaited<ReturnType<typeof buildApp>>;
 
   beforeAll(async () => {
@@ -41,7 +41,7 @@ describe('server logs', () => {
       ],
       users: [{ ...ALICE, email: 'alice@example.com' }],
     });
-    ctx = await createContext(config, { logger: pino({ level: 'trace' }, sink) });
+    ctx = await openGatehouse(config, { logger: pino({ level: 'trace' }, sink) });
     app = await buildApp(ctx, { logger: true });
   });
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
-import { createContext } from '../src/state/index.js';
-import { buildApp } from '../src/web/router.js';
+import { openGatehouse } from '../src/app/gatehouse.js';
+import { buildApp } from '../src/app/server.js';
 import { basic, testConfig } from './helpers.js';
 import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
 
@@ -19,8 +19,8 @@ describe.skipIf(missing('postgres') || missing('redis'))('on PostgreSQL and Redi
     });
 
   it('migrates into the fresh schema, and a revocation is seen by a second node', async () => {
-    const a = await createContext(config());
-    const b = await createContext(config());
+    const a = await openGatehouse(config());
+    const b = await openGatehouse(config());
     const appA = await buildApp(a);
     const appB = await buildApp(b);
     try {

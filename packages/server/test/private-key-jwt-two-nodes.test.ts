@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { type CryptoKey, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
-import { type AppContext, createContext } from '../src/state/index.js';
-import { buildApp } from '../src/web/router.js';
+import { type Gatehouse, openGatehouse } from '../src/app/gatehouse.js';
+import { buildApp } from '../src/app/server.js';
 import { testConfig } from './helpers.js';
 import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
 
@@ -14,7 +14,7 @@ describe.skipIf(missing('postgres') || missing('redis'))(
   'private_key_jwt jti replay across nodes sharing PostgreSQL and Redis',
   () => {
     let schema: FreshSchema;
-    const nodes: { ctx: AppContext; app: Awaited<ReturnType<typeof buildApp>> }[] = [];
+    const nodes: { ctx: Gatehouse; app: Awaited<ReturnType<typeof buildApp>> }[] = [];
     let privateKey: CryptoKey;
 
     beforeAll(async () => {
@@ -35,7 +35,7 @@ describe.skipIf(missing('postgres') || missing('redis'))(
       });
       // Sequentially: both nodes run the migrations on the same fresh schema.
       for (let i = 0; i < 2; i++) {
-        const ctx = await createContext(config);
+        const ctx = await openGatehouse(config);
         nodes.push({ ctx, app: await buildApp(ctx) });
       }
     });

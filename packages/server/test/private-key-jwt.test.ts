@@ -86,7 +86,7 @@ describe('private_key_jwt client authentication (RFC 7523 §2.2)', () => {
       ],
     });
     // An unknown kid may refetch the jwks_uri at once (production default: at most every 30 s).
-    t.ctx.clients.assertions!.options.jwksCooldownMs = 0;
+    t.ctx.clientAuthentication.assertions.options.jwksCooldownMs = 0;
   });
   afterAll(async () => {
     await t.close();

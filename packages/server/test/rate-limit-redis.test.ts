@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
-import { createContext } from '../src/state/index.js';
-import { buildApp } from '../src/web/router.js';
+import { openGatehouse } from '../src/app/gatehouse.js';
+import { buildApp } from '../src/app/server.js';
 import { basic, CLIENTS, testConfig } from './helpers.js';
 
 describe.skipIf(missing('redis'))('rate limit on Redis', () => {
@@ -19,7 +19,7 @@ describe.skipIf(missing('redis'))('rate limit on Redis', () => {
       redis: { url: testRedisUrl },
       rate_limit: { per_ip_per_minute: 2, per_client_per_minute: 1000 },
     });
-    const nodes = await Promise.all([config, config, ipConfig, ipConfig].map((c) => createContext(c)));
+    const nodes = await Promise.all([config, config, ipConfig, ipConfig].map((c) => openGatehouse(c)));
     const apps = await Promise.all(nodes.map((ctx) => buildApp(ctx)));
     try {
       const token = (i: number, from: string, authorization = basic(clientId, 'rl-secret')) =>

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
-import { RedisStore } from '../src/infra/store.js';
+import { RedisStore } from '../src/infra/store/index.js';
 import { capturedLogger } from './support/log-capture.js';
 
 describe.skipIf(missing('redis'))('Redis error replies in the logs', () => {

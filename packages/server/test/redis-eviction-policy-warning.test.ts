@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
-import { createContext } from '../src/state/index.js';
+import { openGatehouse } from '../src/app/gatehouse.js';
 import { testConfig } from './helpers.js';
 
 /** Starts a context on the test Redis with the given maxmemory-policy and returns what it logged at warn. */
@@ -19,7 +19,7 @@ async function startupWarnings(policy: string): Promise<Record<string, unknown>[
   });
   try {
     await admin.config('SET', 'maxmemory-policy', policy);
-    const ctx = await createContext(testConfig({ redis: { url: testRedisUrl } }), {
+    const ctx = await openGatehouse(testConfig({ redis: { url: testRedisUrl } }), {
       logger: pino({ level: 'warn' }, sink),
     });
     await ctx.close();

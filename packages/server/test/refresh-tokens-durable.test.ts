@@ -3,17 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
-import { MEMORY_STORE_MAX_ENTRIES } from '../src/infra/store.js';
-import {
-  issueRefreshToken,
-  newFamily,
-  revokeClientGrantsOf,
-  revokeGrant,
-} from '../src/service/grants/refresh-token.js';
-import { sha256Key } from '../src/service/hash.js';
-import { createContext } from '../src/state/index.js';
-import { buildApp } from '../src/web/router.js';
+import { type Gatehouse, openGatehouse } from '../src/app/gatehouse.js';
+import { buildApp } from '../src/app/server.js';
+import { MEMORY_STORE_MAX_ENTRIES } from '../src/infra/store/index.js';
+import { RefreshTokenRepo } from '../src/repo/refresh-tokens.js';
+import { sha256Key } from '../src/service/crypto/hash.js';
 import { testConfig } from './helpers.js';
+
+/** The `refresh_tokens` rows of a node's database, read directly. */
+const rows = (node: { ctx: Gatehouse }) => new RefreshTokenRepo(node.ctx.database.db);
+
 import {
   Browser,
   pkce,
@@ -41,7 +40,7 @@ const USER = { username: 'dora', password: 'explorer password 1' };
 type Node = Awaited<ReturnType<typeof startNode>>;
 
 async function startNode(database: Record<string, unknown>, redisUrl?: string) {
-  const ctx = await createContext(
+  const ctx = await openGatehouse(
     testConfig({ ...database, redis: { url: redisUrl }, clients: [WEB], users: [USER] }),
   );
   const app = await buildApp(ctx);
@@ -155,44 +154,13 @@ describe('refresh tokens and the in-process store', () => {
 
   it('are stored by hash only', async () => {
     const refreshToken = await signIn(node);
-    const row = await node.ctx.refreshTokens.find(sha256Key(refreshToken));
+    const row = await rows(node).find(sha256Key(refreshToken));
     expect(row).toMatchObject({ clientId: 'web-app', rotatedAt: null, revokedAt: null });
     expect(JSON.stringify(row)).not.toContain(refreshToken);
   });
 
-  it('adopts a refresh token issued before the upgrade (a record in the store), rotated state included', async () => {
-    const refreshToken = await signIn(node);
-    const hash = sha256Key(refreshToken);
-    const row = (await node.ctx.refreshTokens.find(hash))!;
-    // What the previous version kept in the store instead of the table.
-    const legacy = (token: string, rotated: boolean) =>
-      node.ctx.store.set(
-        `rt:${sha256Key(token)}`,
-        JSON.stringify({
-          clientId: 'web-app',
-          family: `legacy-family-${token.slice(0, 8)}`,
-          userId: row.userId,
-          scope: 'openid offline_access',
-          authTime: row.authTime,
-          sid: row.sid,
-          nonce: undefined,
-          absExp: Math.floor(Date.now() / 1000) + 3600,
-          ...(rotated ? { rotated: true } : {}),
-        }),
-        3600,
-      );
-    const live = 'legacy-live-token-0123456789abcdefghijklmnopqrstu';
-    const rotatedAway = 'legacy-rotated-token-0123456789abcdefghijklmno';
-    await legacy(live, false);
-    await legacy(rotatedAway, true);
-    expect((await node.refresh(live)).statusCode).toBe(200);
-    // Moved into the table: it is now rotated there, so using it again is reuse.
-    expect((await node.refresh(live)).json().error).toBe('invalid_grant');
-    expect((await node.refresh(rotatedAway)).json().error).toBe('invalid_grant');
-  });
-
   it('issues the first token of a grant already revoked (a code replay that won the race) revoked', async () => {
-    const row = (await node.ctx.refreshTokens.find(sha256Key(await signIn(node))))!;
+    const row = (await rows(node).find(sha256Key(await signIn(node))))!;
     const client = (await node.ctx.clients.find('web-app'))!;
     const grant = {
       userId: row.userId,
@@ -202,8 +170,8 @@ describe('refresh tokens and the in-process store', () => {
       nonce: undefined,
     };
     // The replay's revocation lands before the redemption's insert (the other order is the ordinary one).
-    await revokeGrant(node.ctx, 'raced-grant');
-    const token = await issueRefreshToken(node.ctx, newFamily(node.ctx, client, grant, 'raced-grant'));
+    await node.ctx.grantRevocation.revoke('raced-grant');
+    const token = await node.ctx.refreshTokens.issueFirst(client, grant, 'raced-grant');
     expect((await node.refresh(token)).json().error).toBe('invalid_grant');
   });
 
@@ -222,45 +190,15 @@ describe('refresh tokens and the in-process store', () => {
   it('purges rows whose family has expired, and only those', async () => {
     const refreshToken = await signIn(node);
     const hash = sha256Key(refreshToken);
-    const row = (await node.ctx.refreshTokens.find(hash))!;
-    await node.ctx.refreshTokens.insert({
+    const row = (await rows(node).find(hash))!;
+    await rows(node).insert({
       ...row,
       tokenHash: 'expired-hash',
       expiresAt: new Date(Date.now() - 1000),
     });
     expect(await node.ctx.refreshTokens.purgeExpired()).toBeGreaterThanOrEqual(1);
-    expect(await node.ctx.refreshTokens.find('expired-hash')).toBeUndefined();
-    expect(await node.ctx.refreshTokens.find(hash)).toBeDefined();
-  });
-});
-
-describe('a refresh token from before the upgrade whose user was deleted since', () => {
-  it('is an unknown token (invalid_grant, revocation 200, introspection inactive), not a 500', async () => {
-    const node = await startNode({});
-    try {
-      const row = (await node.ctx.refreshTokens.find(sha256Key(await signIn(node))))!;
-      const legacy = 'legacy-token-of-a-deleted-user-0123456789abcdef';
-      await node.ctx.store.set(
-        `rt:${sha256Key(legacy)}`,
-        JSON.stringify({
-          clientId: 'web-app',
-          family: 'legacy-family',
-          userId: row.userId,
-          scope: 'openid offline_access',
-          authTime: row.authTime,
-          sid: row.sid,
-          absExp: Math.floor(Date.now() / 1000) + 3600,
-        }),
-        3600,
-      );
-      expect(await node.ctx.users.delete(USER.username)).toBe(true);
-      expect((await node.refresh(legacy)).json().error).toBe('invalid_grant');
-      expect((await node.post('/api/oauth/revoke', { token: legacy })).statusCode).toBe(200);
-      const introspection = await node.post('/api/oauth/introspect', { token: legacy });
-      expect(introspection.json()).toEqual({ active: false });
-    } finally {
-      await node.close();
-    }
+    expect(await rows(node).find('expired-hash')).toBeUndefined();
+    expect(await rows(node).find(hash)).toBeDefined();
   });
 });
 
@@ -291,7 +229,7 @@ describe.skipIf(missing('postgres') || missing('redis'))(
         await schema.admin.query('commit');
         const [rotated, reused] = await Promise.all([rotation, reuse]);
         expect(reused.json().error).toBe('invalid_grant');
-        const family = (await node.ctx.refreshTokens.find(sha256Key(current)))!.family;
+        const family = (await rows(node).find(sha256Key(current)))!.family;
         const live = await schema.admin.query(
           `select count(*)::int as n from "${schema.name}".refresh_tokens where family = $1 and revoked_at is null`,
           [family],
@@ -342,11 +280,11 @@ describe('withdrawing consent', () => {
       const refreshed = (await node.refresh(second)).json();
       const introspect = (token: string) => node.post('/api/oauth/introspect', { token });
       expect((await introspect(refreshed.access_token)).json().active).toBe(true);
-      expect(await revokeClientGrantsOf(node.ctx, USER.username, 'web-app')).toBe(2);
+      expect(await node.ctx.grantRevocation.revokeClientGrantsOf(USER.username, 'web-app')).toBe(2);
       expect((await node.refresh(first)).json().error).toBe('invalid_grant');
       expect((await node.refresh(refreshed.refresh_token)).json().error).toBe('invalid_grant');
       expect((await introspect(refreshed.access_token)).json()).toEqual({ active: false });
-      expect(await revokeClientGrantsOf(node.ctx, USER.username, 'web-app')).toBe(0);
+      expect(await node.ctx.grantRevocation.revokeClientGrantsOf(USER.username, 'web-app')).toBe(0);
     } finally {
       await node.close();
     }

@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { compactVerify } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SigningError, SigningWorker } from '../src/infra/signing-worker.js';
-import { signEs256JwtInWorker } from '../src/service/jwt.js';
+import { signEs256JwtInWorker } from '../src/service/tokens/jwt.js';
 
 const es256 = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
 

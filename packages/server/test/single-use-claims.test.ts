@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
-import { MemoryStore, RedisStore, type Store } from '../src/infra/store.js';
-import { nowSecs } from '../src/service/hash.js';
+import { MemoryStore, RedisStore, type Store } from '../src/infra/store/index.js';
+import { nowSecs } from '../src/service/clock.js';
 import { claimOnce, wasClaimed } from '../src/service/single-use.js';
 
 const opened: Store[] = [];

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
-import { MemoryStore, RedisStore, type Store } from '../src/infra/store.js';
+import { MemoryStore, RedisStore, type Store } from '../src/infra/store/index.js';
 
 /** getMany answers like one get per key, in the order asked (liveClaims reads two keys with it). */
 async function readsSeveralKeysAtOnce(store: Store): Promise<void> {

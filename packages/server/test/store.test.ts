@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
-import { MemoryStore, openStore, RedisStore, type Store } from '../src/infra/store.js';
+import { MemoryStore, openStore, RedisStore, type Store } from '../src/infra/store/index.js';
 
 async function behavesLikeAStore(store: Store): Promise<void> {
   const key = `k-${randomUUID()}`;

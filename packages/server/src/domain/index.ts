@@ -67,11 +67,14 @@ export interface AccessTokenClaims {
   grant_id?: string;
 }
 
+/** RFC 8628 §3.4 `grant_type` of the device access token request. */
+export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
+
 export const GRANT_TYPES_SUPPORTED = [
   'client_credentials',
   'authorization_code',
   'refresh_token',
-  'urn:ietf:params:oauth:grant-type:device_code',
+  DEVICE_CODE_GRANT_TYPE,
 ] as const;
 
 /**

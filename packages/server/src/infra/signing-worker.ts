@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { perTurn } from './per-turn.js';
+import { batchedPerTurn } from './turn-batches.js';
 
 /** Signatures in flight at most; a turn's signatures beyond it wait for room. Divides {@link SEQUENCE}. */
 const RING = 4096;
@@ -121,7 +121,7 @@ export class SigningError extends Error {
 export class SigningWorker {
   #thread: Thread | undefined;
   #closed = false;
-  readonly #enqueue = perTurn<Job>((jobs) => this.#send(jobs), MAX_BATCH);
+  readonly #enqueue = batchedPerTurn<Job>((jobs) => this.#send(jobs), MAX_BATCH);
 
   /** Signs `input` (a JWS signing input) with the ES256 `key`; resolves to the base64url signature. */
   sign(key: KeyObject, input: string): Promise<string> {

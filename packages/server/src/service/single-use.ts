@@ -1,14 +1,14 @@
-import type { Store } from '../infra/store.js';
-import { nowSecs } from './hash.js';
+import { type Store, storeKeys } from '../infra/store/index.js';
+import { nowSecs } from './clock.js';
 
 /*
  * "First one wins" for single-use artefacts: authorization codes, refresh-token rotations, device-code
  * decisions and redemptions, private_key_jwt `jti`s (RFC 7523 §3 item 7). The marker lives in the store, next
  * to the artefact it guards (Redis with several nodes: `SET NX` is atomic on the primary), until the
- * artefact would be refused anyway. See docs/decisions.md "Single use".
+ * artefact would be refused anyway.
  */
 
-const claimKey = (kind: string, id: string) => `claim:${kind}:${id}`;
+const claimKey = storeKeys.claim;
 
 /** True for exactly one caller per (kind, id) on every node sharing the store, until `expiresAt` (seconds). */
 export function claimOnce(store: Store, kind: string, id: string, expiresAt: number): Promise<boolean> {

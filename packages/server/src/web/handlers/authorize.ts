@@ -1,20 +1,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { invalidRequest, invalidTarget, OAuthError, type OAuthErrorCode } from '../../error/index.js';
 import {
   AUTHORIZATION_PARAMETERS,
+  type AuthorizationRequests,
   type AuthRequest,
   isHintedUser,
-  PageError,
-  RedirectError,
-  resolveClient,
   sessionSatisfies,
-  validateAuthorizationRequest,
-} from '../../service/authorization-request.js';
-import { issueAuthorizationCode } from '../../service/grants/authorization-code.js';
-import { login } from '../../service/login.js';
-import { loginProof, loginProofValid } from '../../service/login-proof.js';
-import type { Session } from '../../service/sessions.js';
-import type { AppContext } from '../../state/index.js';
-import { type BrowserKit, type Params, readParams } from '../browser-kit.js';
+} from '../../service/authorization/authorization-request.js';
+import type { ConsentService } from '../../service/consent/consent.js';
+import type { AuthorizationCodeGrant } from '../../service/grants/authorization-code.js';
+import type { Session } from '../../service/sessions/sessions.js';
+import { loginProof, loginProofValid } from '../../service/sign-in/login-proof.js';
+import type { PasswordSignIn } from '../../service/sign-in/password-sign-in.js';
+import type { BrowserContext } from '../browser/browser-context.js';
+import { type Params, readParams } from '../browser/params.js';
 import { issuerPath } from '../issuer-path.js';
 import { consentPage, errorPage, loginPage } from '../pages/index.js';
 
@@ -29,12 +28,30 @@ function requestFields(params: Params): Record<string, string> {
   return out;
 }
 
+/** Titles of the error page shown for a request whose client or redirect_uri cannot be trusted. */
+const PAGE_TITLES: Partial<Record<OAuthErrorCode, string>> = {
+  invalid_client: 'Unknown application',
+  invalid_redirect_uri: 'Invalid redirect',
+};
+
+/** An error of the request itself, not of the server (a store outage stays a 503 for the error handler). */
+const requestError = (err: unknown): err is OAuthError => err instanceof OAuthError && err.status < 500;
+
+export interface AuthorizeDependencies {
+  issuer: string;
+  /** The server secret (login proofs). */
+  secret: string;
+  requests: AuthorizationRequests;
+  codes: Pick<AuthorizationCodeGrant, 'issueCode'>;
+  consents: Pick<ConsentService, 'needsConsent' | 'remember'>;
+  signIn: PasswordSignIn;
+}
+
 /** `GET/POST /api/oauth/authorize`: the authorization endpoint with its login and consent pages. */
-export function authorizeRoutes(ctx: AppContext, kit: BrowserKit) {
+export function authorizeRoutes(deps: AuthorizeDependencies, kit: BrowserContext) {
+  const { issuer, secret, requests, codes, consents, signIn } = deps;
   return async (app: FastifyInstance): Promise<void> => {
-    const issuer = ctx.config.oauth.issuer;
-    const secret = ctx.config.security.jwt_secret;
-    // The forms post back to this endpoint, which is served under the issuer's path (router.ts).
+    // The forms post back to this endpoint, which is served under the issuer's path (web/app.ts).
     const action = `${issuerPath(issuer)}${AUTHORIZE_PATH}`;
 
     /** Back to the client with `iss` (RFC 9207); 303 after a POST so the browser does not re-post. */
@@ -87,7 +104,7 @@ export function authorizeRoutes(ctx: AppContext, kit: BrowserKit) {
           state: ar.state,
         });
       }
-      if (!consentGiven && (await ctx.consents.needsConsent(ar, session))) {
+      if (!consentGiven && (await consents.needsConsent(ar, session))) {
         if (ar.prompt.includes('none')) {
           return redirect(reply, req.method, ar.redirectUri, { error: 'consent_required', state: ar.state });
         }
@@ -106,7 +123,7 @@ export function authorizeRoutes(ctx: AppContext, kit: BrowserKit) {
           }),
         );
       }
-      const code = await issueAuthorizationCode(ctx, ar, session);
+      const code = await codes.issueCode(ar, session);
       return redirect(reply, req.method, ar.redirectUri, { code, state: ar.state });
     };
 
@@ -116,38 +133,34 @@ export function authorizeRoutes(ctx: AppContext, kit: BrowserKit) {
       // error that names it, safely: its name is one of ours, never the requester's words.
       const repeated = repeatedAny.filter((n) => AUTHORIZATION_PARAMETERS.has(n) || FORM_ONLY.has(n));
       // Until the client and redirect_uri are trusted, errors are a page, never a redirect (RFC 6749 §4.1.2.1).
-      let client: Awaited<ReturnType<typeof resolveClient>>;
+      let client: Awaited<ReturnType<AuthorizationRequests['resolveClient']>>;
       try {
         if (repeated.includes('client_id') || repeated.includes('redirect_uri')) {
-          throw new PageError('Invalid request', 'client_id and redirect_uri must not be repeated.');
+          throw invalidRequest('client_id and redirect_uri must not be repeated.');
         }
-        client = await resolveClient(ctx, params);
+        client = await requests.resolveClient(params);
       } catch (err) {
-        if (err instanceof PageError) return kit.html(reply, 400, errorPage(err.title, err.detail));
-        throw err;
+        if (!requestError(err)) throw err;
+        return kit.html(reply, 400, errorPage(PAGE_TITLES[err.code] ?? 'Invalid request', err.description));
       }
       let ar: AuthRequest;
       try {
-        if (repeated.length > 0)
-          throw new RedirectError('invalid_request', `repeated parameter: ${repeated[0]}`);
+        if (repeated.length > 0) throw invalidRequest(`repeated parameter: ${repeated[0]}`);
         // RFC 8707 §2: resource indicators are honoured for client credentials only (the token endpoint
         // refuses them for the user grants too); a client naming a resource here is told so, not handed a
         // token for another audience than the one it asked for. Repeating it is allowed by §2, so both count.
         if (params['resource'] !== undefined || repeatedAny.includes('resource'))
-          throw new RedirectError(
-            'invalid_target',
-            'resource is supported with the client_credentials grant only',
-          );
-        ar = await validateAuthorizationRequest(ctx, client.client, client.redirectUri, params);
+          throw invalidTarget('resource is supported with the client_credentials grant only');
+        ar = await requests.validate(client.client, client.redirectUri, params);
       } catch (err) {
-        if (err instanceof RedirectError) {
-          return redirect(reply, req.method, client.redirectUri, {
-            error: err.code,
-            error_description: err.description,
-            state: params['state'],
-          });
-        }
-        throw err;
+        if (!requestError(err)) throw err;
+        // RFC 6749 §4.1.2.1: the descriptions are fixed texts, never values from the request (the browser
+        // carries them to the client, which may show them to the user).
+        return redirect(reply, req.method, client.redirectUri, {
+          error: err.code,
+          error_description: err.description,
+          state: params['state'],
+        });
       }
 
       const isPost = req.method === 'POST';
@@ -156,7 +169,7 @@ export function authorizeRoutes(ctx: AppContext, kit: BrowserKit) {
       // Login form submission.
       if (isPost && params['username'] !== undefined) {
         if (!csrfOk) return showLogin(req, reply, ar, params, 403, 'Your session expired. Please try again.');
-        const result = await login(ctx, params['username'] ?? '', params['password'] ?? '', req.ip);
+        const result = await signIn.signIn(params['username'] ?? '', params['password'] ?? '', req.ip);
         if (!result.ok) {
           return result.locked
             ? showLogin(
@@ -198,7 +211,7 @@ export function authorizeRoutes(ctx: AppContext, kit: BrowserKit) {
             state: ar.state,
           });
         }
-        await ctx.consents.remember(ar, session);
+        await consents.remember(ar, session);
         return finish(req, reply, ar, session, params, true);
       }
 

@@ -1,5 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../../state/index.js';
+/** What the health check pings. */
+export interface Pingable {
+  ping(): Promise<void>;
+}
 
 async function check(fn: () => Promise<void>): Promise<'ok' | 'error'> {
   try {
@@ -14,12 +17,12 @@ async function check(fn: () => Promise<void>): Promise<'ok' | 'error'> {
 }
 
 /** `GET /api/healthz`: database and store checks; 503 when one fails. */
-export function healthRoutes(ctx: AppContext) {
+export function healthRoutes(deps: { database: Pingable; store: Pingable }) {
   return async (app: FastifyInstance): Promise<void> => {
     app.get('/api/healthz', async (_req, reply) => {
       const [database, store] = await Promise.all([
-        check(() => ctx.database.ping()),
-        check(() => ctx.store.ping()),
+        check(() => deps.database.ping()),
+        check(() => deps.store.ping()),
       ]);
       const ok = database === 'ok' && store === 'ok';
       return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'error', checks: { database, store } });

@@ -1,18 +1,28 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { namesUnknownKey, verifyIdTokenHint } from '../../service/id-token-hint.js';
-import { hintMatchesSession, logoutRedirectAllowed } from '../../service/logout.js';
-import type { AppContext } from '../../state/index.js';
-import { type BrowserKit, readParams } from '../browser-kit.js';
+import type { ClientService } from '../../service/clients/clients.js';
+import { hintMatchesSession, logoutRedirectAllowed } from '../../service/sessions/logout.js';
+import type { IdTokenHints } from '../../service/tokens/id-token-hint.js';
+import type { BrowserContext } from '../browser/browser-context.js';
+import { readParams } from '../browser/params.js';
 import { issuerPath } from '../issuer-path.js';
 import { errorPage, logoutPage, messagePage } from '../pages/index.js';
 
 const LOGOUT_PATH = '/api/oauth/logout';
 
 /** `GET/POST /api/oauth/logout`: OpenID Connect RP-Initiated Logout 1.0 (`end_session_endpoint`). */
-export function logoutRoutes(ctx: AppContext, kit: BrowserKit) {
+export interface LogoutDependencies {
+  issuer: string;
+  /** The server secret (the ID token's `sid` is derived under it). */
+  secret: string;
+  idTokenHints: IdTokenHints;
+  clients: Pick<ClientService, 'find'>;
+}
+
+export function logoutRoutes(deps: LogoutDependencies, kit: BrowserContext) {
+  const { issuer, secret, idTokenHints, clients } = deps;
   return async (app: FastifyInstance): Promise<void> => {
-    // The confirmation form posts back here, under the issuer's path (router.ts).
-    const action = `${issuerPath(ctx.config.oauth.issuer)}${LOGOUT_PATH}`;
+    // The confirmation form posts back here, under the issuer's path (web/app.ts).
+    const action = `${issuerPath(issuer)}${LOGOUT_PATH}`;
     const invalid = (reply: FastifyReply, detail: string) =>
       kit.html(reply, 400, errorPage('Invalid logout request', detail));
 
@@ -23,12 +33,12 @@ export function logoutRoutes(ctx: AppContext, kit: BrowserKit) {
     const handle = async (req: FastifyRequest, reply: FastifyReply) => {
       const { params } = readParams(req.method === 'POST' ? req.body : req.query);
       const hintRaw = params['id_token_hint'];
-      const hint = hintRaw ? await verifyIdTokenHint(ctx, hintRaw) : undefined;
+      const hint = hintRaw ? await idTokenHints.verify(hintRaw) : undefined;
       if (hintRaw && !hint) {
         // An ID token signed by a key we no longer publish (a relying party's session outlived it) can no
         // longer be checked: the user is asked as if there were no hint, and since nothing about the
         // request was validated there is no post-logout redirection (§4), only our own "signed out" page.
-        if (namesUnknownKey(ctx, hintRaw)) return confirmationPage(req, reply, {});
+        if (idTokenHints.namesUnknownKey(hintRaw)) return confirmationPage(req, reply, {});
         return invalid(reply, 'The id_token_hint is not valid.');
       }
       if (hint && params['client_id'] !== undefined && params['client_id'] !== hint.aud) {
@@ -39,7 +49,7 @@ export function logoutRoutes(ctx: AppContext, kit: BrowserKit) {
       // §3: only a URI registered for the client, compared exactly (no open redirect).
       if (
         target !== undefined &&
-        (clientId === undefined || !(await logoutRedirectAllowed(ctx, clientId, target)))
+        (clientId === undefined || !(await logoutRedirectAllowed(clients, clientId, target)))
       ) {
         return invalid(reply, 'The post_logout_redirect_uri is not registered.');
       }
@@ -48,8 +58,7 @@ export function logoutRoutes(ctx: AppContext, kit: BrowserKit) {
       // silently. With no session there is nothing to end, so a valid hint needs no confirmation either.
       const session = hint !== undefined ? await kit.session(req) : undefined;
       const hintVouches =
-        hint !== undefined &&
-        (session === undefined || hintMatchesSession(hint, session, ctx.config.security.jwt_secret));
+        hint !== undefined && (session === undefined || hintMatchesSession(hint, session, secret));
       const confirmed = hintVouches || (req.method === 'POST' && kit.csrfValid(req, params['csrf_token']));
       if (!confirmed) {
         // The form carries the hint's client as client_id (never the ID token itself), so the confirmed

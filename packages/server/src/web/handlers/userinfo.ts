@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { userinfo } from '../../service/userinfo.js';
-import type { AppContext } from '../../state/index.js';
+import type { Userinfo } from '../../service/accounts/userinfo.js';
 
 type BearerTransport = { token: string } | { invalid: string } | { none: true };
 
@@ -32,7 +31,7 @@ function bearerTransport(req: FastifyRequest): BearerTransport {
 }
 
 /** `GET/POST /api/oauth/userinfo` (OIDC Core §5.3) with a Bearer access token (RFC 6750). */
-export function userinfoRoutes(ctx: AppContext) {
+export function userinfoRoutes(userinfo: Userinfo) {
   return async (app: FastifyInstance): Promise<void> => {
     const handle = async (req: FastifyRequest, reply: FastifyReply) => {
       reply.header('cache-control', 'no-store');
@@ -48,7 +47,7 @@ export function userinfoRoutes(ctx: AppContext) {
         // RFC 6750 §3.1: no authentication information → a challenge without an error code or description.
         return reply.code(401).header('www-authenticate', 'Bearer realm="gatehouse"').send();
       }
-      const r = await userinfo(ctx, transport.token);
+      const r = await userinfo.claims(transport.token);
       if (!r.ok) {
         // RFC 6750 §3.1: 401 invalid_token, 403 insufficient_scope.
         const status = r.error === 'insufficient_scope' ? 403 : 401;

@@ -1,0 +1,27 @@
+import type { Store } from '../../infra/store/index.js';
+
+/**
+ * Counting guesses (passwords, device user codes) in a fixed window in the shared store, so every node
+ * sees the same count. An attempt is taken *before* the check — counting afterwards let any number of
+ * guesses sent at once read the same count and all pass — and a success may give it back.
+ */
+export interface AttemptLimit {
+  key: string;
+  limit: number;
+  windowSecs: number;
+}
+
+/** Counts one attempt; false when it is over the limit (the caller refuses without checking anything). */
+export async function takeAttempt(store: Store, a: AttemptLimit): Promise<boolean> {
+  return (await store.increment(a.key, 1, a.windowSecs)) <= a.limit;
+}
+
+/** Uncounts an attempt that turned out to be legitimate. */
+export async function giveBackAttempt(store: Store, a: AttemptLimit): Promise<void> {
+  await store.increment(a.key, -1, a.windowSecs);
+}
+
+/** Forgets every attempt counted so far (a successful sign-in clears the account's failures). */
+export async function clearAttempts(store: Store, a: AttemptLimit): Promise<void> {
+  await store.delete(a.key);
+}
