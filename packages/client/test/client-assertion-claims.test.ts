@@ -1,19 +1,14 @@
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createOAuth2Client } from '../src/index.js';
-import { type LocalServer, startLocalServer } from './support/local-server.js';
+import { type LocalServer, startJsonServer } from './support/local-server.js';
 
 let server: LocalServer | undefined;
 afterEach(async () => {
   await server?.close();
 });
 
-const ok = () =>
-  startLocalServer((_req, res) => {
-    res
-      .writeHead(200, { 'content-type': 'application/json' })
-      .end('{"access_token":"a","token_type":"Bearer"}');
-  });
+const ok = () => startJsonServer({ access_token: 'a', token_type: 'Bearer' });
 
 describe('client assertions (RFC 7523 §3)', () => {
   it('private_key_jwt sends a fresh jti and a short exp for each request', async () => {

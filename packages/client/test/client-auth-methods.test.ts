@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type ClientAuthMethod, createOAuth2Client, TokenError } from '../src/index.js';
-import { SECRET, startProvider, type TestProvider } from './support/oidc-provider.js';
+import { SECRET, useTestProvider } from './support/oidc-provider.js';
 
-let op: TestProvider;
-beforeAll(async () => {
-  op = await startProvider();
-});
-afterAll(async () => {
-  await op.close();
-});
+const op = useTestProvider();
 
 function client(clientId: string, method: ClientAuthMethod, extra: Record<string, unknown> = {}) {
   return createOAuth2Client({

@@ -1,35 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createOAuth2Client, createOAuth2ClientFromDiscovery, TokenError } from '../src/index.js';
-import { type LocalServer, startLocalServer } from './support/local-server.js';
+import { createOAuth2ClientFromDiscovery, TokenError } from '../src/index.js';
 import { SECRET, useTestProvider } from './support/oidc-provider.js';
+import { startScriptedDevice } from './support/scripted-device.js';
 
 const op = useTestProvider();
-
-function scripted(answers: Record<string, unknown>[]): Promise<LocalServer> {
-  let i = 0;
-  return startLocalServer((req, res) => {
-    const body =
-      req.url === '/device'
-        ? {
-            device_code: 'dc',
-            user_code: 'ABCD-EFGH',
-            verification_uri: 'https://x/device',
-            expires_in: 60,
-            interval: 0,
-          }
-        : answers[Math.min(i++, answers.length - 1)];
-    const status = body && 'error' in body ? 400 : 200;
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-  });
-}
-
-function clientFor(server: LocalServer) {
-  return createOAuth2Client({
-    clientId: 'tv',
-    tokenEndpoint: `${server.url}/token`,
-    deviceAuthorizationEndpoint: `${server.url}/device`,
-  });
-}
 
 describe('device flow (RFC 8628)', () => {
   it('gets a device code from a real oidc-provider and polls pending', async () => {
@@ -45,12 +19,12 @@ describe('device flow (RFC 8628)', () => {
   });
 
   it('polls through pending and slow_down to success, adding 5 s on slow_down', async () => {
-    const server = await scripted([
+    const { server, client } = await startScriptedDevice([
       { error: 'authorization_pending' },
       { error: 'slow_down' },
       { access_token: 'at', token_type: 'Bearer' },
     ]);
-    const device = clientFor(server).deviceAuthorization();
+    const device = client.deviceAuthorization();
     const response = await device.requestDeviceCode();
     const started = Date.now();
     const tokens = await device.awaitAuthorization(response);
@@ -60,24 +34,24 @@ describe('device flow (RFC 8628)', () => {
   }, 20_000);
 
   it('reports denied and expired as results, and awaitAuthorization throws them', async () => {
-    const denied = await scripted([{ error: 'access_denied' }]);
-    const flow = clientFor(denied).deviceAuthorization();
+    const denied = await startScriptedDevice([{ error: 'access_denied' }]);
+    const flow = denied.client.deviceAuthorization();
     expect(await flow.pollToken('dc')).toMatchObject({ status: 'denied' });
     const error = await flow.awaitAuthorization(await flow.requestDeviceCode()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TokenError);
     expect(error).toMatchObject({ code: 'access_denied' });
-    await denied.close();
+    await denied.server.close();
 
-    const expired = await scripted([{ error: 'expired_token' }]);
-    expect(await clientFor(expired).deviceAuthorization().pollToken('dc')).toMatchObject({
+    const expired = await startScriptedDevice([{ error: 'expired_token' }]);
+    expect(await expired.client.deviceAuthorization().pollToken('dc')).toMatchObject({
       status: 'expired',
     });
-    await expired.close();
+    await expired.server.close();
   });
 
   it('stops polling when the signal aborts', async () => {
-    const server = await scripted([{ error: 'authorization_pending' }]);
-    const flow = clientFor(server).deviceAuthorization();
+    const { server, client } = await startScriptedDevice([{ error: 'authorization_pending' }]);
+    const flow = client.deviceAuthorization();
     const response = { ...(await flow.requestDeviceCode()), interval: 1 };
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('stop')), 50);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   clearDiscoveryCache,
   createOAuth2ClientFromDiscovery,
@@ -7,15 +7,9 @@ import {
   ProtocolError,
 } from '../src/index.js';
 import { type LocalServer, startLocalServer } from './support/local-server.js';
-import { SECRET, startProvider, type TestProvider } from './support/oidc-provider.js';
+import { SECRET, useTestProvider } from './support/oidc-provider.js';
 
-let op: TestProvider;
-beforeAll(async () => {
-  op = await startProvider();
-});
-afterAll(async () => {
-  await op.close();
-});
+const op = useTestProvider();
 beforeEach(() => clearDiscoveryCache());
 
 describe('discovery', () => {

@@ -1,7 +1,6 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createOAuth2ClientFromDiscovery } from '../src/index.js';
+import { capturedPino } from './support/log-capture.js';
 import { authorize, REDIRECT_URI, SECRET, useTestProvider } from './support/oidc-provider.js';
 import { recorder } from './support/telemetry-recorder.js';
 
@@ -9,14 +8,7 @@ const op = useTestProvider();
 
 describe('a full flow leaves no secret in logs, spans or metrics', () => {
   it('login + code exchange + refresh + userinfo + introspection + revocation + re-login demand', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-        done();
-      },
-    });
-    const logger = pino({ level: 'trace' }, sink);
+    const { logger, lines } = capturedPino('trace');
     const { tracer, meter, spans, points } = recorder();
     const client = await createOAuth2ClientFromDiscovery(
       op.issuer,

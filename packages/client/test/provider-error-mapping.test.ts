@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ConfigurationError,
@@ -7,7 +6,12 @@ import {
   ProviderError,
   TokenError,
 } from '../src/index.js';
-import { type LocalServer, startLocalServer } from './support/local-server.js';
+import {
+  closedPortUrl,
+  type LocalServer,
+  startJsonServer,
+  startLocalServer,
+} from './support/local-server.js';
 
 let server: LocalServer | undefined;
 afterEach(async () => {
@@ -15,12 +19,6 @@ afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-function json(status: number, body: unknown, headers: Record<string, string> = {}) {
-  return startLocalServer((_req, res) => {
-    res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-  });
-}
 
 function clientFor(url: string) {
   return createOAuth2Client({
@@ -36,7 +34,7 @@ function clientFor(url: string) {
 
 describe('provider error mapping', () => {
   it('maps 429 to ProviderError rate_limited with Retry-After', async () => {
-    server = await json(429, {}, { 'retry-after': '7' });
+    server = await startJsonServer({}, 429, { 'retry-after': '7' });
     const error = await clientFor(server.url)
       .clientCredentials()
       .requestToken()
@@ -46,7 +44,10 @@ describe('provider error mapping', () => {
   });
 
   it('maps temporarily_unavailable to a retryable ProviderError', async () => {
-    server = await json(503, { error: 'temporarily_unavailable', error_description: 'maintenance' });
+    server = await startJsonServer(
+      { error: 'temporarily_unavailable', error_description: 'maintenance' },
+      503,
+    );
     const error = await clientFor(server.url)
       .clientCredentials()
       .requestToken()
@@ -60,7 +61,7 @@ describe('provider error mapping', () => {
   });
 
   it('maps a userinfo 401 to TokenError invalid_token', async () => {
-    server = await json(401, {});
+    server = await startJsonServer({}, 401);
     await expect(clientFor(server.url).userinfo('at')).rejects.toMatchObject({
       name: 'TokenError',
       code: 'invalid_token',
@@ -73,18 +74,14 @@ describe('provider error mapping', () => {
       ProviderError,
     );
     await server.close();
-    server = await json(400, { error: 'unsupported_token_type' });
+    server = await startJsonServer({ error: 'unsupported_token_type' }, 400);
     await expect(clientFor(server.url).revocation().revoke({ token: 't' })).rejects.toBeInstanceOf(
       TokenError,
     );
   });
 
   it('maps connection refused to NetworkError network_error', async () => {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as { port: number };
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const error = await clientFor(`http://127.0.0.1:${port}`)
+    const error = await clientFor(await closedPortUrl())
       .clientCredentials()
       .requestToken()
       .catch((e: unknown) => e);
@@ -101,7 +98,7 @@ describe('provider error mapping', () => {
   });
 
   it('rejects a state older than 10 minutes', async () => {
-    server = await json(200, {});
+    server = await startJsonServer({});
     const flow = clientFor(server.url).authorizationCodePkce();
     const { state } = await flow.buildAuthorizationUrl();
     const now = Date.now();
@@ -113,7 +110,7 @@ describe('provider error mapping', () => {
   });
 
   it('rejects a callback without state', async () => {
-    server = await json(200, {});
+    server = await startJsonServer({});
     await expect(
       clientFor(server.url).authorizationCodePkce().handleCallback({ code: 'c' }),
     ).rejects.toMatchObject({

@@ -1,4 +1,4 @@
-import type { Meter, ObservableCallback, ObservableResult } from '@opentelemetry/api';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CircuitState } from 'cockatiel';
 import { describe, expect, it } from 'vitest';
 import { NetworkError } from '../src/errors/index.js';
@@ -9,6 +9,7 @@ import {
   withRateLimit,
   withResilience,
 } from '../src/resilience/index.js';
+import { recorder } from './support/telemetry-recorder.js';
 
 type Step = number | 'network' | 'aborted';
 
@@ -33,30 +34,6 @@ const req = (endpoint: HttpRequest['endpoint'] = 'token'): HttpRequest => ({
   endpoint,
   retry: 'never',
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function fakeMeter() {
-  const gauges = new Map<string, ObservableCallback[]>();
-  const counts: { name: string; value: number; attrs: Record<string, unknown> }[] = [];
-  const meter = {
-    createObservableGauge: (name: string) => ({
-      addCallback: (cb: ObservableCallback) => gauges.set(name, [...(gauges.get(name) ?? []), cb]),
-    }),
-    createCounter: (name: string) => ({
-      add: (value: number, attrs: Record<string, unknown> = {}) => counts.push({ name, value, attrs }),
-    }),
-  } as unknown as Meter;
-  const observe = async (name: string) => {
-    const seen: { value: number; attrs: Record<string, unknown> }[] = [];
-    const result = {
-      observe: (value: number, attrs: Record<string, unknown> = {}) => seen.push({ value, attrs }),
-    } as unknown as ObservableResult;
-    for (const cb of gauges.get(name) ?? []) await cb(result);
-    return seen;
-  };
-  return { meter, counts, observe };
-}
 
 describe('circuit breaker defaults', () => {
   it('opens after 5 failures (5xx or network) and not before', async () => {
@@ -171,7 +148,7 @@ describe('circuit breaker defaults', () => {
 describe('resilience metrics', () => {
   it('oauth2_circuit_breaker_state reports 0 closed, 1 open, 2 half-open per endpoint', async () => {
     const { state, transport } = scripted();
-    const { meter, observe } = fakeMeter();
+    const { meter, observe } = recorder();
     const t = withCircuitBreaker(transport, { failureThreshold: 1, resetTimeoutMs: 60, meter });
     expect(await observe('oauth2_circuit_breaker_state')).toEqual([]);
     await t(req('introspection'));
@@ -191,7 +168,7 @@ describe('resilience metrics', () => {
 
   it('oauth2_rate_limited_total counts client refusals and provider 429s', async () => {
     const { state, transport } = scripted();
-    const { meter, counts } = fakeMeter();
+    const { meter, points: counts } = recorder();
     const t = withRateLimit(transport, {
       limits: { token: { requestsPerMinute: 60, burst: 2 } },
       maxWaitMs: 10,
@@ -209,7 +186,7 @@ describe('resilience metrics', () => {
 
   it('withResilience passes its meter to both layers', async () => {
     const { transport } = scripted();
-    const { meter, observe } = fakeMeter();
+    const { meter, observe } = recorder();
     const t = withResilience(transport, { retry: false, meter });
     await t(req());
     expect(await observe('oauth2_circuit_breaker_state')).toEqual([

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CircuitState } from 'cockatiel';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HttpRequest } from '../src/http/transport.js';
@@ -142,7 +143,7 @@ describe('the caller’s abort signal ends every wait of the resilience layers',
     expect(error).toMatchObject({ name: 'NetworkError', code: 'aborted' });
     expect(ms).toBeLessThan(400); // before the first request (500 ms) frees the slot
     expect((await first).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     expect(server.requests).toHaveLength(1);
   });
 });

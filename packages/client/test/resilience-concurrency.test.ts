@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { HttpRequest, HttpResponse } from '../src/http/transport.js';
 import { withConcurrencyLimit, withResilience } from '../src/resilience/index.js';
@@ -17,7 +18,7 @@ function slowTransport() {
   const transport = async (): Promise<HttpResponse> => {
     inFlight++;
     peak = Math.max(peak, inFlight);
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
     inFlight--;
     return { status: 200, headers: new Headers(), body: '{}' };
   };

@@ -1,26 +1,20 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFetchTransport } from '../src/http/fetch-transport.js';
 import type { HttpRequest } from '../src/http/transport.js';
 import { MemoryTokenStorage } from '../src/storage/index.js';
 import { safeUrl, tokenMetricsHooks, withHttpTelemetry } from '../src/telemetry/index.js';
 import { TokenManager } from '../src/token/index.js';
+import { type LocalServer, sendJson, startLocalServer } from './support/local-server.js';
 import { recorder } from './support/telemetry-recorder.js';
 
-let server: Server;
+let server: LocalServer;
 let base: string;
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    req.resume();
-    res.writeHead(req.url?.startsWith('/fail') ? 503 : 200, { 'content-type': 'application/json' });
-    res.end('{}');
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startLocalServer((req, res) => sendJson(res, {}, req.url?.startsWith('/fail') ? 503 : 200));
+  base = server.url;
 });
 afterAll(async () => {
-  await new Promise((r) => server.close(r));
+  await server.close();
 });
 
 const request = (url: string): HttpRequest => ({

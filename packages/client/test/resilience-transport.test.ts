@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFetchTransport } from '../src/http/fetch-transport.js';
 import type { HttpRequest, RetryPolicy, Transport } from '../src/http/transport.js';
@@ -10,18 +9,18 @@ import {
   withResilience,
   withRetry,
 } from '../src/resilience/index.js';
+import { closedPortUrl, type LocalServer, startLocalServer } from './support/local-server.js';
 
 type Step = { status: number; body?: string; headers?: Record<string, string> } | 'destroy';
 
-let server: Server;
+let server: LocalServer;
 let url: string;
 let plan: Step[] = [];
 let hits = 0;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  server = await startLocalServer((req, res) => {
     hits++;
-    req.resume();
     const step = plan.shift() ?? { status: 200, body: '{"ok":true}' };
     if (step === 'destroy') {
       req.socket.destroy();
@@ -30,11 +29,10 @@ beforeAll(async () => {
     res.writeHead(step.status, { 'content-type': 'application/json', ...step.headers });
     res.end(step.body ?? '{}');
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`;
+  url = `${server.url}/token`;
 });
 afterAll(async () => {
-  await new Promise((r) => server.close(r));
+  await server.close();
 });
 beforeEach(() => {
   plan = [];
@@ -87,7 +85,7 @@ describe('withRetry', () => {
     let attempts = 0;
     const slow: Transport = async (r) => {
       attempts++;
-      await new Promise((res) => setTimeout(res, 50));
+      await sleep(50);
       return base(r);
     };
     const controller = new AbortController();
@@ -113,10 +111,7 @@ describe('withRetry', () => {
     expect(hits).toBe(2);
 
     // a port nobody listens on: refused, so resent (and refused again each time)
-    const probe = createServer();
-    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-    const closedUrl = `http://127.0.0.1:${(probe.address() as AddressInfo).port}/token`;
-    await new Promise((r) => probe.close(r));
+    const closedUrl = `${await closedPortUrl()}/token`;
     let attempts = 0;
     const counting: Transport = (r) => {
       attempts++;
@@ -144,7 +139,7 @@ describe('withCircuitBreaker', () => {
     });
     expect(hits).toBe(2);
     expect(t.breakerState('token')).toBeDefined();
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
     expect((await t(req('never'))).status).toBe(200);
     expect((await t(req('never'))).status).toBe(200);
     expect(hits).toBe(4);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createOAuth2Client, ProviderError } from '../src/index.js';
-import { type LocalServer, startLocalServer } from './support/local-server.js';
+import { type LocalServer, sendJson, startJsonServer, startLocalServer } from './support/local-server.js';
 
 let server: LocalServer | undefined;
 afterEach(async () => {
@@ -10,9 +10,7 @@ afterEach(async () => {
 
 /** Every request gets `status`, `headers` and the JSON `body`. */
 async function answering(body: Record<string, unknown>, status = 200, headers: Record<string, string> = {}) {
-  server = await startLocalServer((_req, res) => {
-    res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-  });
+  server = await startJsonServer(body, status, headers);
   return createOAuth2Client({
     clientId: 'c',
     clientSecret: 's',
@@ -81,9 +79,7 @@ describe('token response expires_in (RFC 6749 §5.1)', () => {
     let issued = 0;
     server = await startLocalServer((_req, res) => {
       issued++;
-      res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ access_token: `at-${issued}`, token_type: 'Bearer', expires_in: null }));
+      sendJson(res, { access_token: `at-${issued}`, token_type: 'Bearer', expires_in: null });
     });
     const client = createOAuth2Client({
       clientId: 'c',

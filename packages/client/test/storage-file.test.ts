@@ -1,23 +1,16 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StorageError } from '../src/errors/index.js';
 import { FileTokenStorage } from '../src/storage/index.js';
-import type { StoredTokens } from '../src/token/records.js';
+import { startProgram } from './support/programs.js';
+import { storedTokens } from './support/stored-tokens.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const tokens = (at: string): StoredTokens => ({
-  accessToken: at,
-  refreshToken: `rt-${at}`,
-  tokenType: 'Bearer',
-  expiresAt: Date.now() + 3_600_000,
-  scopes: ['openid'],
-  metadata: { createdAt: Date.now(), refreshCount: 0 },
-});
+const tokens = (at: string) =>
+  storedTokens({ accessToken: at, refreshToken: `rt-${at}`, expiresAt: Date.now() + 3_600_000 });
 
 let dir: string;
 let path: string;
@@ -122,18 +115,11 @@ describe('FileTokenStorage', () => {
     const s = new FileTokenStorage({ path, encryptionKey: Buffer.from(keyHex, 'hex') });
     await s.store('initial', tokens('initial'));
     for (let round = 0; round < 3; round++) {
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', join(here, 'fixtures/file-writer.ts'), path, keyHex],
-        {
-          stdio: ['ignore', 'pipe', 'inherit'],
-        },
-      );
-      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
-      await new Promise((r) => setTimeout(r, 150 + Math.random() * 200));
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGKILL');
-      await exited;
+      const writer = startProgram('file-writer.ts', [path, keyHex]);
+      await writer.printed('ready');
+      await sleep(150 + Math.random() * 200);
+      writer.child.kill('SIGKILL');
+      await writer.exited;
       const keys = await s.listKeys();
       expect(keys).toContain('initial');
       expect((await s.get('initial'))?.accessToken).toBe('initial');

@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryTokenStorage } from '../src/storage/index.js';
-import type { StoredTokens } from '../src/token/records.js';
+import { storedTokens } from './support/stored-tokens.js';
 
-const tokens = (at: string): StoredTokens => ({
-  accessToken: at,
-  tokenType: 'Bearer',
-  scopes: ['a'],
-  metadata: { createdAt: 1, refreshCount: 0 },
-});
+const tokens = (at: string) => storedTokens({ accessToken: at, scopes: ['a'] });
 
 describe('MemoryTokenStorage', () => {
   it('stores, reads, lists, deletes and clears', async () => {

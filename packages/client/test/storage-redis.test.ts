@@ -4,15 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
 import { RedisTokenStorage } from '../src/storage/index.js';
 import type { StoredTokens } from '../src/token/records.js';
+import { storedTokens } from './support/stored-tokens.js';
 
 const prefix = `test:storage:${randomBytes(6).toString('hex')}:`;
-const tokens = (at: string, extra: Partial<StoredTokens> = {}): StoredTokens => ({
-  accessToken: at,
-  tokenType: 'Bearer',
-  scopes: [],
-  metadata: { createdAt: Date.now(), refreshCount: 0 },
-  ...extra,
-});
+const tokens = (at: string, fields: Partial<StoredTokens> = {}) =>
+  storedTokens({ accessToken: at, ...fields });
 
 describe.skipIf(missing('redis'))('RedisTokenStorage', () => {
   let redis: Redis;

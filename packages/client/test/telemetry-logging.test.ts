@@ -1,10 +1,10 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ProviderError, TokenError } from '../src/errors/index.js';
 import { MemoryTokenStorage } from '../src/storage/index.js';
 import { noopLogger, REDACTED, redact, redactString, safeLogger } from '../src/telemetry/logging.js';
 import { TokenManager } from '../src/token/index.js';
+import { capturedPino } from './support/log-capture.js';
+import { storedTokens } from './support/stored-tokens.js';
 
 const SECRETS = [
   'at-SECRET-1',
@@ -18,18 +18,6 @@ const SECRETS = [
   'bearer-SECRET-9',
   'tok-SECRET-10',
 ];
-
-function capturedPino() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      done();
-    },
-  });
-  const logger = pino({ level: 'debug' }, stream);
-  return { logger, lines };
-}
 
 describe('redact', () => {
   it('replaces every secret key, at any depth, without touching the input', () => {
@@ -189,14 +177,12 @@ describe('TokenManager logger', () => {
       },
     });
     const now = Date.now();
-    const expired = {
+    const expired = storedTokens({
       accessToken: 'at-SECRET-old',
       refreshToken: 'rt-SECRET-old',
-      tokenType: 'Bearer',
       expiresAt: now - 1000,
-      scopes: [],
       metadata: { createdAt: now - 10_000, refreshCount: 0 },
-    };
+    });
     await storage.store('u1', expired);
     expect((await manager.getAccessToken('u1')).token).toBe('at-SECRET-new');
     fail = true;

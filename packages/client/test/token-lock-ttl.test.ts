@@ -1,20 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
 import { createOAuth2Client, type OAuth2ClientConfig } from '../src/index.js';
 import { RedisTokenStorage } from '../src/storage/index.js';
 import { RedisTokenLock, TokenManager } from '../src/token/index.js';
-import {
-  expiredLogin,
-  type RotatingTokenServer,
-  startRotatingTokenServer,
-} from './support/rotating-token-server.js';
+import { type RotatingTokenServer, startRotatingTokenServer } from './support/rotating-token-server.js';
+import { expiredLogin } from './support/stored-tokens.js';
+import { until } from './support/waiting.js';
 
 const prefix = `test:lockttl:${randomBytes(6).toString('hex')}:`;
-async function until(done: () => boolean): Promise<void> {
-  while (!done()) await new Promise((r) => setTimeout(r, 5));
-}
 
 describe.skipIf(missing('redis'))('refresh lock lifetime (Redis)', () => {
   let redis: Redis;
@@ -89,7 +85,7 @@ describe.skipIf(missing('redis'))('refresh lock lifetime (Redis)', () => {
         endpoint: { refresh: (rt) => client.refresh(rt) },
       });
     const [a, b] = [instance(), instance()];
-    server.hold(new Promise((r) => setTimeout(r, 800))); // the refresh outlives the 500 ms lock
+    server.hold(sleep(800)); // the refresh outlives the 500 ms lock
     const first = a.getAccessToken('k');
     await until(() => server.presented.length === 1);
     const second = b.getAccessToken('k');

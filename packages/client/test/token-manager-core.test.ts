@@ -1,8 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { TokenError } from '../src/errors/index.js';
 import { MemoryTokenStorage } from '../src/storage/index.js';
 import { type TokenEndpoint, TokenManager, tokenKey } from '../src/token/index.js';
 import type { TokenResponse } from '../src/token/records.js';
+import { storedTokens } from './support/stored-tokens.js';
 
 function fakeEndpoint(opts: { rotate?: boolean; fail?: unknown; delayMs?: number } = {}) {
   const calls = { refresh: 0, cc: 0, revoked: [] as string[], lastRefreshToken: '' };
@@ -10,7 +12,7 @@ function fakeEndpoint(opts: { rotate?: boolean; fail?: unknown; delayMs?: number
     async refresh(rt) {
       calls.refresh++;
       calls.lastRefreshToken = rt;
-      await new Promise((r) => setTimeout(r, opts.delayMs ?? 5));
+      await sleep(opts.delayMs ?? 5);
       if (opts.fail) throw opts.fail;
       const n = calls.refresh;
       return {
@@ -29,14 +31,15 @@ function fakeEndpoint(opts: { rotate?: boolean; fail?: unknown; delayMs?: number
 }
 
 const expired = (storage: MemoryTokenStorage, key: string, refreshToken?: string) =>
-  storage.store(key, {
-    accessToken: 'old',
-    tokenType: 'Bearer',
-    expiresAt: Date.now() - 1000,
-    scopes: ['openid'],
-    metadata: { createdAt: 0, refreshCount: 0 },
-    ...(refreshToken ? { refreshToken } : {}),
-  });
+  storage.store(
+    key,
+    storedTokens({
+      accessToken: 'old',
+      expiresAt: Date.now() - 1000,
+      scopes: ['openid'],
+      ...(refreshToken ? { refreshToken } : {}),
+    }),
+  );
 
 describe('TokenManager', () => {
   it('builds keys', () => {
@@ -90,14 +93,10 @@ describe('TokenManager', () => {
     const storage = new MemoryTokenStorage();
     const { endpoint, calls } = fakeEndpoint({ rotate: true });
     const m = new TokenManager({ storage, endpoint, skewSecs: 120 });
-    await storage.store('k', {
-      accessToken: 'old',
-      refreshToken: 'rt-0',
-      tokenType: 'Bearer',
-      expiresAt: Date.now() + 60_000,
-      scopes: [],
-      metadata: { createdAt: 0, refreshCount: 0 },
-    });
+    await storage.store(
+      'k',
+      storedTokens({ accessToken: 'old', refreshToken: 'rt-0', expiresAt: Date.now() + 60_000 }),
+    );
     expect((await m.getAccessToken('k')).token).toBe('at-1');
     expect(calls.lastRefreshToken).toBe('rt-0');
     expect(await storage.get('k')).toMatchObject({ accessToken: 'at-1', refreshToken: 'rt-1' });
@@ -149,7 +148,7 @@ describe('TokenManager', () => {
         refresh: () => Promise.reject(new Error('unused')),
         async clientCredentials() {
           cc++;
-          await new Promise((r) => setTimeout(r, 5));
+          await sleep(5);
           return { accessToken: `cc-${cc}`, tokenType: 'Bearer', expiresIn: 30, raw: {} };
         },
       },

@@ -1,16 +1,15 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { MemoryTokenStorage } from '../src/storage/index.js';
 import { type TokenLock, TokenManager } from '../src/token/index.js';
-import type { StoredTokens } from '../src/token/records.js';
+import { storedTokens } from './support/stored-tokens.js';
 
-const stored = (expiresInMs: number, refreshToken?: string): StoredTokens => ({
-  accessToken: 'current',
-  tokenType: 'Bearer',
-  expiresAt: Date.now() + expiresInMs,
-  scopes: [],
-  metadata: { createdAt: 0, refreshCount: 0 },
-  ...(refreshToken ? { refreshToken } : {}),
-});
+const stored = (expiresInMs: number, refreshToken?: string) =>
+  storedTokens({
+    accessToken: 'current',
+    expiresAt: Date.now() + expiresInMs,
+    ...(refreshToken ? { refreshToken } : {}),
+  });
 
 describe('TokenManager edge cases', () => {
   it('returns a still-valid token inside the skew when there is nothing to refresh with', async () => {
@@ -90,7 +89,7 @@ describe('TokenManager edge cases', () => {
       refresh: () => Promise.reject(new Error('unused')),
       async clientCredentials() {
         cc++;
-        await new Promise((r) => setTimeout(r, 30));
+        await sleep(30);
         return { accessToken: `cc-${cc}`, tokenType: 'Bearer', expiresIn: 30, raw: {} };
       },
     };

@@ -2,8 +2,9 @@ import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createOAuth2Client, NetworkError, ProviderError } from '../src/index.js';
 import { MemoryTokenStorage } from '../src/storage/index.js';
-import type { StoredTokens } from '../src/token/records.js';
-import { type LocalServer, startLocalServer } from './support/local-server.js';
+import { type LocalServer, sendJson, startLocalServer } from './support/local-server.js';
+import { recordingLogger } from './support/log-capture.js';
+import { storedTokens } from './support/stored-tokens.js';
 
 /**
  * A provider with single-use rotating refresh tokens (RFC 9700 §4.14.2) whose refresh responses carry an ID
@@ -39,8 +40,7 @@ beforeEach(async () => {
       .setExpirationTime('5m')
       .sign(forged ? foreign.privateKey : published.privateKey);
   const server = await startLocalServer((req, res, body) => {
-    const json = (status: number, value: unknown) =>
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+    const json = (status: number, value: unknown) => sendJson(res, value, status);
     const form = new URLSearchParams(body);
     if (req.url === '/jwks') {
       if (op.jwksDown) return void res.writeHead(503).end('down');
@@ -81,8 +81,7 @@ afterEach(async () => {
 });
 
 async function setUp() {
-  const logs: { level: string; obj: unknown; msg?: string | undefined }[] = [];
-  const log = (level: string) => (obj: unknown, msg?: string) => void logs.push({ level, obj, msg });
+  const { logger, logs } = recordingLogger();
   const expired: string[] = [];
   const storage = new MemoryTokenStorage();
   const client = createOAuth2Client({
@@ -95,20 +94,20 @@ async function setUp() {
     redirectUri: 'http://127.0.0.1/cb',
     storage,
     resilience: { retry: { initialDelayMs: 1 } },
-    logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+    logger,
     onTokenExpired: (key) => void expired.push(key),
   });
   const login = await op.idToken();
-  const stored: StoredTokens = {
-    accessToken: 'at-0',
-    refreshToken: 'rt-0',
-    idToken: login,
-    tokenType: 'Bearer',
-    expiresAt: Date.now() - 1000,
-    scopes: ['openid'],
-    metadata: { createdAt: 0, refreshCount: 0 },
-  };
-  await storage.store('k', stored);
+  await storage.store(
+    'k',
+    storedTokens({
+      accessToken: 'at-0',
+      refreshToken: 'rt-0',
+      idToken: login,
+      expiresAt: Date.now() - 1000,
+      scopes: ['openid'],
+    }),
+  );
   return { client, storage, manager: client.tokens(), login, logs, expired };
 }
 

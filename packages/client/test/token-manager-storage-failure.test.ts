@@ -3,11 +3,9 @@ import { createOAuth2Client, StorageError } from '../src/index.js';
 import { MemoryTokenStorage } from '../src/storage/index.js';
 import { TokenManager } from '../src/token/index.js';
 import type { StoredTokens } from '../src/token/records.js';
-import {
-  expiredLogin,
-  type RotatingTokenServer,
-  startRotatingTokenServer,
-} from './support/rotating-token-server.js';
+import { recordingLogger } from './support/log-capture.js';
+import { type RotatingTokenServer, startRotatingTokenServer } from './support/rotating-token-server.js';
+import { expiredLogin } from './support/stored-tokens.js';
 
 /** Real in-memory storage whose writes fail while `failures` > 0 (a backend outage). */
 class FlakyStorage extends MemoryTokenStorage {
@@ -36,15 +34,14 @@ async function setUp() {
   });
   const storage = new FlakyStorage();
   await storage.store('k', expiredLogin());
-  const logs: { level: string; obj: unknown; msg?: string | undefined }[] = [];
-  const log = (level: string) => (obj: unknown, msg?: string) => void logs.push({ level, obj, msg });
+  const { logger, logs } = recordingLogger();
   const manager = new TokenManager({
     storage,
     endpoint: {
       refresh: (rt) => client.refresh(rt),
       revoke: (token, hint) => client.revocation().revoke({ token, tokenTypeHint: hint }),
     },
-    logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+    logger,
   });
   return { storage, manager, logs };
 }

@@ -3,11 +3,9 @@ import { createOAuth2Client } from '../src/index.js';
 import { MemoryTokenStorage } from '../src/storage/index.js';
 import { TokenManager } from '../src/token/index.js';
 import type { TokenResponse } from '../src/token/records.js';
-import {
-  expiredLogin,
-  type RotatingTokenServer,
-  startRotatingTokenServer,
-} from './support/rotating-token-server.js';
+import { type RotatingTokenServer, startRotatingTokenServer } from './support/rotating-token-server.js';
+import { expiredLogin } from './support/stored-tokens.js';
+import { until } from './support/waiting.js';
 
 const newLogin: TokenResponse = {
   accessToken: 'at-login',
@@ -21,10 +19,6 @@ let server: RotatingTokenServer;
 afterEach(async () => {
   await server.close();
 });
-
-async function until(done: () => boolean): Promise<void> {
-  while (!done()) await new Promise((r) => setTimeout(r, 5));
-}
 
 /** Holds the next refresh at the server; resolves `release` to let it answer. */
 function holdNextRefresh(): () => void {

@@ -34,3 +34,31 @@ export async function startLocalServer(
       }),
   };
 }
+
+/** Answers with `body` as JSON, with `status` and `headers`. */
+export function sendJson(
+  res: ServerResponse,
+  body: unknown,
+  status = 200,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+}
+
+/** A local server answering every request with the same JSON `body`, `status` and `headers`. */
+export function startJsonServer(
+  body: unknown,
+  status = 200,
+  headers: Record<string, string> = {},
+): Promise<LocalServer> {
+  return startLocalServer((_req, res) => sendJson(res, body, status, headers));
+}
+
+/** The URL of a 127.0.0.1 port nobody listens on (it was free a moment ago): connecting is refused. */
+export async function closedPortUrl(): Promise<string> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import Provider from 'oidc-provider';
 import { afterAll, beforeAll } from 'vitest';
+import { HttpUserAgent } from '../../../../examples/support/http-user-agent.js';
 import { clearDiscoveryCache } from '../../src/index.js';
 
 export const SECRET = 'a-client-secret-that-is-long-enough-for-hs256-0123456789';
@@ -16,7 +17,7 @@ export interface TestProvider {
 }
 
 /** Starts a real oidc-provider on an ephemeral 127.0.0.1 port with one client per auth method. */
-export async function startProvider(): Promise<TestProvider> {
+async function startProvider(): Promise<TestProvider> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -96,23 +97,52 @@ export async function startProvider(): Promise<TestProvider> {
 
 /** Follows the authorization redirects (with cookies) until the client's redirect URI; returns it. */
 export async function authorize(url: string): Promise<URL> {
-  const jar = new Map<string, string>();
-  let next = url;
+  const browser = new HttpUserAgent();
+  let next = new URL(url);
   for (let i = 0; i < 10; i++) {
-    const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    const res = await fetch(next, { redirect: 'manual', headers: cookie ? { cookie } : {} });
-    for (const c of res.headers.getSetCookie()) {
-      const pair = c.split(';')[0] ?? '';
-      const idx = pair.indexOf('=');
-      jar.set(pair.slice(0, idx), pair.slice(idx + 1));
-    }
+    const res = await browser.request('GET', next);
     const location = res.headers.get('location');
     if (!location) throw new Error(`no redirect from ${next}: ${res.status} ${await res.text()}`);
+    await res.body?.cancel();
     const target = new URL(location, next);
     if (target.href.startsWith(REDIRECT_URI)) return target;
-    next = target.href;
+    next = target;
   }
   throw new Error('too many redirects');
+}
+
+/**
+ * Approves a device code on the provider's own pages as a person would: opens `start` (the verification
+ * URI), follows redirects with cookies and submits the first form of each page with its fields (user code
+ * confirmation; the login is approved automatically). Returns the HTML of the page it ends on.
+ */
+export async function approveOnDevicePages(start: string): Promise<string> {
+  const browser = new HttpUserAgent();
+  const open = async (url: URL, form?: Record<string, string>) => {
+    let at = url;
+    let res = await browser.request(form ? 'POST' : 'GET', at, form);
+    for (let i = 0; i < 15; i++) {
+      const location = res.headers.get('location');
+      if (!location) return { url: at, html: await res.text() };
+      await res.body?.cancel();
+      at = new URL(location, at);
+      res = await browser.request('GET', at);
+    }
+    throw new Error('too many redirects');
+  };
+  let page = await open(new URL(start));
+  for (let step = 0; step < 5; step++) {
+    const form = /<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/i.exec(page.html);
+    if (!form) return page.html;
+    const fields: Record<string, string> = {};
+    for (const input of (form[2] ?? '').matchAll(/<(?:input|button)[^>]*>/gi)) {
+      const name = /name="([^"]*)"/.exec(input[0])?.[1];
+      const value = /value="([^"]*)"/.exec(input[0])?.[1] ?? '';
+      if (name && !(name in fields)) fields[name] = value;
+    }
+    page = await open(new URL(form[1] ?? '', page.url), fields);
+  }
+  return page.html;
 }
 
 /**

@@ -1,5 +1,4 @@
-import type { StoredTokens } from '../../src/token/records.js';
-import { type LocalServer, startLocalServer } from './local-server.js';
+import { type LocalServer, sendJson, startLocalServer } from './local-server.js';
 
 /** What a {@link startRotatingTokenServer} saw and did. */
 export interface RotatingTokenServer extends LocalServer {
@@ -7,7 +6,7 @@ export interface RotatingTokenServer extends LocalServer {
   presented: string[];
   /** Every token revoked at `/revoke`, in order. */
   revoked: string[];
-  /** Issues `rt-0` as a live refresh token (e.g. for the stored "login"). */
+  /** Makes `refreshToken` a live refresh token (e.g. the one of the stored login). */
   issue(refreshToken: string): void;
   /** Sends the answer to the next refresh only when this resolves (to hold a refresh in flight). */
   hold(until: Promise<void>): void;
@@ -26,8 +25,6 @@ export async function startRotatingTokenServer(): Promise<RotatingTokenServer> {
   let n = 0;
   const server = await startLocalServer((req, res, body) => {
     const form = new URLSearchParams(body);
-    const json = (status: number, value: unknown) =>
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
     if (req.url === '/revoke') {
       const token = form.get('token') ?? '';
       revoked.push(token);
@@ -47,8 +44,8 @@ export async function startRotatingTokenServer(): Promise<RotatingTokenServer> {
     }
     const wait = gate;
     gate = undefined;
-    if (wait) void wait.then(() => json(status, answer));
-    else json(status, answer);
+    if (wait) void wait.then(() => sendJson(res, answer, status));
+    else sendJson(res, answer, status);
   });
   return {
     ...server,
@@ -60,13 +57,3 @@ export async function startRotatingTokenServer(): Promise<RotatingTokenServer> {
     },
   };
 }
-
-/** A stored login whose access token has expired and whose refresh token is `rt-0`. */
-export const expiredLogin = (): StoredTokens => ({
-  accessToken: 'at-0',
-  refreshToken: 'rt-0',
-  tokenType: 'Bearer',
-  expiresAt: Date.now() - 1000,
-  scopes: [],
-  metadata: { createdAt: 0, refreshCount: 0 },
-});

@@ -1,4 +1,4 @@
-import type { Meter, Tracer } from '@opentelemetry/api';
+import type { Meter, ObservableCallback, ObservableResult, Tracer } from '@opentelemetry/api';
 
 export interface RecordedSpan {
   name: string;
@@ -7,10 +7,21 @@ export interface RecordedSpan {
   ended: boolean;
 }
 
-/** A tracer and meter that record every span attribute and metric point, for assertions. */
+/** One value recorded on an instrument, or observed by a gauge. */
+export interface RecordedPoint {
+  name: string;
+  value: number;
+  attrs: Record<string, unknown>;
+}
+
+/**
+ * A tracer and meter that record every span attribute and metric point, for assertions. Observable
+ * gauges are read on demand with `observe(name)`.
+ */
 export function recorder() {
   const spans: RecordedSpan[] = [];
-  const points: { name: string; value: number; attrs: Record<string, unknown> }[] = [];
+  const points: RecordedPoint[] = [];
+  const gauges = new Map<string, ObservableCallback[]>();
   const tracer = {
     startActiveSpan(name: string, _opts: unknown, fn: (span: unknown) => unknown) {
       const rec: RecordedSpan = { name, attributes: {}, ended: false };
@@ -33,7 +44,7 @@ export function recorder() {
   const instrument = (name: string) => ({
     add: (value: number, attrs: Record<string, unknown> = {}) => points.push({ name, value, attrs }),
     record: (value: number, attrs: Record<string, unknown> = {}) => points.push({ name, value, attrs }),
-    addCallback: () => {},
+    addCallback: (cb: ObservableCallback) => gauges.set(name, [...(gauges.get(name) ?? []), cb]),
     removeCallback: () => {},
   });
   const meter = {
@@ -42,5 +53,14 @@ export function recorder() {
     createUpDownCounter: instrument,
     createObservableGauge: instrument,
   } as unknown as Meter;
-  return { tracer, meter, spans, points };
+  /** Runs the callbacks of the gauge `name` and returns what they observed. */
+  const observe = async (name: string): Promise<Omit<RecordedPoint, 'name'>[]> => {
+    const seen: Omit<RecordedPoint, 'name'>[] = [];
+    const result = {
+      observe: (value: number, attrs: Record<string, unknown> = {}) => seen.push({ value, attrs }),
+    } as unknown as ObservableResult;
+    for (const cb of gauges.get(name) ?? []) await cb(result);
+    return seen;
+  };
+  return { tracer, meter, spans, points, observe };
 }
