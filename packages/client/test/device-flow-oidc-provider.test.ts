@@ -17,7 +17,11 @@ describe('device flow against a real oidc-provider', () => {
     const device = client.deviceAuthorization();
     const code = await device.requestDeviceCode({ scopes: ['openid'] });
     expect(code.userCode).toBeTruthy();
-    const polling = device.awaitAuthorization(code, { signal: AbortSignal.timeout(25_000) });
+    // oidc-provider sends no interval (so 5 s by RFC 8628 §3.2); polling more often keeps the test short.
+    const polling = device.awaitAuthorization(
+      { ...code, interval: 0.2 },
+      { signal: AbortSignal.timeout(25_000) },
+    );
     const html = await approveOnDevicePages(code.verificationUriComplete ?? code.verificationUri);
     expect(html).toMatch(/success|sign-in|signed in/i);
     const tokens = await polling;

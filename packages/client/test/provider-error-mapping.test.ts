@@ -20,8 +20,13 @@ afterEach(async () => {
   server = undefined;
 });
 
+/**
+ * A client whose retries are quick and never wait for a `Retry-After`: the responses are mapped after the
+ * same attempts, without seconds of backoff.
+ */
 function clientFor(url: string) {
   return createOAuth2Client({
+    resilience: { retry: { initialDelayMs: 1, maxRetryAfterSecs: 0 } },
     clientId: 'app',
     clientSecret: 'secret',
     tokenEndpoint: `${url}/token`,

@@ -17,8 +17,10 @@ afterEach(async () => {
 
 const SECRET = 'super-secret-value';
 
+/** A client of `url`'s token endpoint whose retries back off for milliseconds, not seconds. */
 function clientFor(url: string, extra: { timeoutSecs?: number; maxResponseBytes?: number } = {}) {
   return createOAuth2Client({
+    resilience: { retry: { initialDelayMs: 1 } },
     clientId: 'app',
     clientSecret: SECRET,
     tokenEndpoint: `${url}/token`,
@@ -36,7 +38,7 @@ describe('token endpoint failure handling', () => {
     server = await startLocalServer(() => {
       /* never answers */
     });
-    const error = await clientFor(server.url, { timeoutSecs: 0.3 })
+    const error = await clientFor(server.url, { timeoutSecs: 0.1 })
       .clientCredentials()
       .requestToken()
       .catch((e: unknown) => e);
