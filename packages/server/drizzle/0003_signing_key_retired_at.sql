@@ -1,1 +1,0 @@
-ALTER TABLE "signing_keys" ADD COLUMN "retired_at" timestamp with time zone;

@@ -1,1 +1,0 @@
-ALTER TABLE "clients" ADD COLUMN "resources" jsonb DEFAULT '[]'::jsonb NOT NULL;
