@@ -89,13 +89,19 @@ describe('circuit breaker defaults', () => {
     expect(t.breakerState('token')).toBe(CircuitState.Closed);
   });
 
-  it('any failure in half-open reopens the circuit at once', async () => {
+  /** A breaker (2 failures, 80 ms reset) opened by two 5xx and past its reset timeout: the next request probes. */
+  async function openedAndDueForProbe() {
     const { state, transport } = scripted();
     const t = withCircuitBreaker(transport, { failureThreshold: 2, resetTimeoutMs: 80 });
     state.plan = [500, 500];
     await t(req());
     await t(req());
     await sleep(120);
+    return { state, t };
+  }
+
+  it('any failure in half-open reopens the circuit at once', async () => {
+    const { state, t } = await openedAndDueForProbe();
     // Probe fails → open again.
     state.plan = [503];
     expect((await t(req())).status).toBe(503);
@@ -114,12 +120,7 @@ describe('circuit breaker defaults', () => {
   });
 
   it('a half-open probe the caller aborts closes the circuit without counting as a recovery success', async () => {
-    const { state, transport } = scripted();
-    const t = withCircuitBreaker(transport, { failureThreshold: 2, resetTimeoutMs: 80 });
-    state.plan = [500, 500];
-    await t(req());
-    await t(req());
-    await sleep(120);
+    const { state, t } = await openedAndDueForProbe();
     state.plan = ['aborted'];
     await expect(t(req())).rejects.toMatchObject({ code: 'aborted' });
     expect(t.breakerState('token')).toBe(CircuitState.Closed);
