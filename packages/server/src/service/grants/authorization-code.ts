@@ -8,8 +8,9 @@ import { hmacKey, sha256Key } from '../crypto/hash.js';
 import type { Session } from '../sessions/sessions.js';
 import { claimOnce, wasClaimed } from '../single-use.js';
 import type { GrantRevocation } from '../tokens/grant-revocation.js';
-import { type RefreshTokens, wantsRefreshToken } from '../tokens/refresh-tokens.js';
+import type { RefreshTokens } from '../tokens/refresh-tokens.js';
 import type { UserGrant, UserTokens } from '../tokens/user-tokens.js';
+import { issueFirstTokens } from './first-tokens.js';
 import type { Grant, TokenEndpointResponse, TokenRequest } from './grant.js';
 
 /** An authorization code's server-side state, stored under the SHA-256 of the code. */
@@ -98,11 +99,7 @@ export class AuthorizationCodeGrant implements Grant {
     // Atomic single use across nodes: the first to set the store's marker wins.
     if (!(await claimOnce(this.store, CODE_USED, key, nowSecs() + USED_MARKER_SECS))) throw await replayed();
     await this.store.delete(storeKeys.authorizationCode(key));
-    const res = await this.userTokens.issue(client, rec, grantId);
-    if (wantsRefreshToken(client, rec.scope)) {
-      res['refresh_token'] = await this.refreshTokens.issueFirst(client, rec, grantId);
-    }
-    return res;
+    return issueFirstTokens(this.userTokens, this.refreshTokens, client, rec, grantId);
   }
 }
 

@@ -10,8 +10,9 @@ import {
 } from '../../error/index.js';
 import { sha256Key } from '../crypto/hash.js';
 import { type DeviceRequests, isExpired } from '../device/device-requests.js';
-import { type RefreshTokens, wantsRefreshToken } from '../tokens/refresh-tokens.js';
+import type { RefreshTokens } from '../tokens/refresh-tokens.js';
 import type { UserTokens } from '../tokens/user-tokens.js';
+import { issueFirstTokens } from './first-tokens.js';
 import type { Grant, TokenEndpointResponse, TokenRequest } from './grant.js';
 
 /** RFC 8628 §3.4–3.5 device access token request (polling). */
@@ -48,10 +49,6 @@ export class DeviceCodeGrant implements Grant {
     const grant = { ...rec.approvedBy, scope: rec.scope, nonce: undefined };
     // A random grant id: nothing ever needs to derive it again (the refresh record carries it).
     const grantId = randomUUID();
-    const res = await this.userTokens.issue(client, grant, grantId);
-    if (wantsRefreshToken(client, grant.scope)) {
-      res['refresh_token'] = await this.refreshTokens.issueFirst(client, grant, grantId);
-    }
-    return res;
+    return issueFirstTokens(this.userTokens, this.refreshTokens, client, grant, grantId);
   }
 }
