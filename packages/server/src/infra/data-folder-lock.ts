@@ -1,5 +1,5 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { ConfigError } from '../config/index.js';
+import { ConfigError } from '../error/index.js';
 
 /** Folders this process holds (a second open of one in the same process is refused like another process's). */
 const held = new Set<string>();

@@ -1,6 +1,6 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, createLocalJWKSet, errors, type JSONWebKeySet, type JWK } from 'jose';
-import { ConfigError } from '../../config/index.js';
+import { ConfigError } from '../../error/index.js';
 import type { SigningKeyInfo } from '../../domain/index.js';
 import type { KeyRepo, SigningKeyRow } from '../../repo/keys.js';
 import { decryptWithSecret, encryptWithSecret } from '../crypto/secrets.js';
@@ -80,7 +80,7 @@ export class KeyService {
     );
     const active = rows.find((r) => r.status === 'active');
     this.#active = active ? { kid: active.kid, alg: 'ES256', privateKey: this.#decrypt(active) } : undefined;
-    // A new verifier only when the published key set changed: the token service drops its cache of verified
+    // A new verifier only when the published key set changed: AccessTokens drops its cache of verified
     // tokens whenever the verifier changes, and a routine reload must not empty it.
     const published = rows.map((r) => r.kid).join(' ');
     if (published !== this.#published) {
