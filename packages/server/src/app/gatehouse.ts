@@ -19,13 +19,19 @@ export type Gatehouse = Omit<Services, 'close'> & {
 
 export interface OpenGatehouseOptions {
   logger?: Logger;
-  /** Upsert config-file clients/users and create the first signing key (default true). */
+  /**
+   * Upsert config-file clients/users, create the first signing key and, with the in-process store, restore
+   * grant revocations from the database (default true).
+   */
   seed?: boolean;
   /** Also collect Node's default process metrics (`gatehouse serve`). */
   defaultMetrics?: boolean;
 }
 
-/** Start-up order: database (+ migrations), store, services, seeds, signing key. */
+/**
+ * Start-up order: database (+ migrations), store, services, then the seeds (config-file clients and users),
+ * the signing key and, with the in-process store, the grant revocations it lost at the last stop.
+ */
 export async function openGatehouse(
   config: AppConfig,
   options: OpenGatehouseOptions = {},

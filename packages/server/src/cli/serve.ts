@@ -5,8 +5,8 @@ import { loadCliConfig } from './gatehouse.js';
 
 /**
  * How long a stop signal waits for requests in flight. An orchestrator sends SIGKILL after its own grace
- * period (Kubernetes: 30 s), which would skip `ctx.close()`; a client trickling a body (see
- * REQUEST_TIMEOUT_MS in web/router.ts) must not hold the process past this either.
+ * period (Kubernetes: 30 s), which would skip `gatehouse.close()`; a client trickling a body (see
+ * REQUEST_TIMEOUT_MS in web/app.ts) must not hold the process past this either.
  */
 const SHUTDOWN_DEADLINE_MS = 10_000;
 

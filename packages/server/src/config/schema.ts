@@ -121,7 +121,10 @@ export const configSchema = z
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     database: z
       .strictObject({
-        /** postgres://… for PostgreSQL; `memory://` or `pglite:<dir>` for embedded PGlite; unset → PGlite in data_dir. */
+        /**
+         * postgres://… for PostgreSQL; `memory://` or `pglite:<dir>` for embedded PGlite; unset → PGlite in
+         * data_dir.
+         */
         url: z
           .string()
           .refine(

@@ -26,10 +26,11 @@ interface Sample {
  * method, route and status, recorded on every response.
  *
  * Why not prom-client's Counter and Histogram: their labelled children still validate and hash the label set
- * on every `inc()` / `observe()`, which measured 8–12 % of the introspection endpoint's throughput
- * (bench/README.md). Here a response costs one Map lookup and three additions, and the registry builds the
- * exposition from these totals at scrape time, through the `get()` every prom-client metric offers (the same
- * samples, names and label order prom-client's own Counter and Histogram produce). The series are bounded:
+ * on every `inc()` / `observe()`, which measured 8–12 % of the introspection endpoint's throughput (with
+ * bench/server/token-and-introspection.bench.mjs). Here a response costs one Map lookup and three additions,
+ * and the registry builds the exposition from these totals at scrape time, through the `get()` every
+ * prom-client metric offers (the same samples, names and label order prom-client's own Counter and Histogram
+ * produce). The series are bounded:
  * routes are a fixed set (`unmatched` for the rest) and Node's HTTP parser admits only known methods.
  */
 export class HttpRequestMetrics {

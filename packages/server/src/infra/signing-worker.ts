@@ -49,10 +49,11 @@ parentPort.on('message', (message) => {
 /**
  * Signatures per message at most. Sending the whole turn at once leaves the worker idle while the event loop
  * takes in the turn's requests, and the loop idle while the worker signs them; small batches let the two
- * overlap. Measured (bench/README.md, client-credentials grant, 50 connections, standalone harness): with
+ * overlap. Measured (client-credentials grant, 50 connections, standalone harness): with
  * replies as messages, batches of 4 / 8 / 16 / unbounded gave 19.2k / 19.9k / 18.9k / 15.6k requests per
  * second; since the replies come through shared memory a hand-off is cheaper and smaller batches win:
- * 1 / 2 / 3 / 4 / 8 / 16 → 22.3k / 22.7k / 22.4k / 22.1k / 21.6k / 20.8k (means of 3–9 interleaved runs).
+ * 1 / 2 / 3 / 4 / 8 / 16 → 22.3k / 22.7k / 22.4k / 22.1k / 21.6k / 20.8k (means of 3–9 interleaved runs);
+ * 4 sends fewer messages than 2 or 3 for the same throughput, within the noise.
  */
 const MAX_BATCH = 4;
 
@@ -114,7 +115,7 @@ export class SigningError extends Error {
  * out and an event-loop wake-up back — which on the client-credentials path cost more CPU than the signature
  * itself; a batch pays for one hand-off. Why shared memory for the way back: a reply message costs the event
  * loop a structured-clone read and a MessagePort event per batch, a wake-up through Atomics.waitAsync only
- * the wake-up (bench/README.md). The worker starts on first use (CLI commands never start it) and keeps the
+ * the wake-up. The worker starts on first use (CLI commands never start it) and keeps the
  * process alive only while signatures are pending. If it dies, the signatures in flight fail with
  * {@link SigningError} and the next call starts a new one.
  */

@@ -45,14 +45,14 @@ import { issuerPath } from './issuer-path.js';
 
 /**
  * Longest a request may take to arrive, headers and body. Fastify's default is 0 (none): a client sending a
- * body a byte every few seconds (slowloris) held its connection, and a graceful shutdown, for as long as it
- * liked. Every body here is a small form or JSON (64 KiB at most), so 30 s is far more than any real client
- * needs; it is answered 408 and the connection closed.
+ * body a byte every few seconds (slowloris) would hold its connection, and a graceful shutdown, for as long
+ * as it liked. Every body here is a small form or JSON (64 KiB at most), so 30 s is far more than any real
+ * client needs; it is answered 408 and the connection closed.
  */
 export const REQUEST_TIMEOUT_MS = 30_000;
 /**
  * Longest the request line and headers may take. Node's own default (60 s) is *above* the request timeout,
- * and Node then swaps the two (ConnectionsList::Expired): a trickled body was only cut off after 60 s.
+ * and Node then swaps the two (ConnectionsList::Expired): a trickled body would only be cut off after 60 s.
  */
 export const HEADERS_TIMEOUT_MS = 10_000;
 /** How often Node looks for requests past those limits (default 30 s: a 30 s limit would act at 30–60 s). */

@@ -118,8 +118,8 @@ export class MemoryStore implements Store {
 
   /**
    * Room for one more key. Expired entries are swept when the map reaches `#sweepAt`, which then becomes
-   * twice the live size: amortised O(1) per set. (A fixed threshold rescanned every entry on every set once
-   * 10,000 were live.) At the cap, a sweep is repeated only after an eighth of the cap in new keys (again
+   * twice the live size: amortised O(1) per set (a fixed threshold would rescan every entry on every set once
+   * that many were live). At the cap, a sweep is repeated only after an eighth of the cap in new keys (again
    * amortised O(1)); in between, the oldest droppable entry goes. A write is refused only after a last sweep.
    */
   #makeRoom(): void {

@@ -10,8 +10,8 @@ return value`;
 
 /**
  * Longest a Redis command may take, queued while reconnecting included. Redis answers in well under a
- * millisecond; without a bound, a Redis outage held every request for 12–45 s (ioredis's offline queue and
- * reconnection back-off) before it failed with a 500.
+ * millisecond; without a bound, a Redis outage would hold every request for 12–45 s (ioredis's offline queue
+ * and reconnection back-off) before it failed with a 500.
  */
 export const REDIS_COMMAND_TIMEOUT_MS = 1_000;
 

@@ -11,9 +11,10 @@ const ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 }
 /**
  * How long a user record found by id may be served from this node's memory. Every single sign-on and every
  * token issued for a user checks that the user still exists; without this cache that is a database read per
- * authorization request and per token (the embedded PGlite spends ~0.5 ms on it). Changes made through this service take effect on this node at
- * once; a user deleted on another node or directly in the database loses single sign-on and new tokens within
- * this time — well inside the lifetime of the access tokens they already hold.
+ * authorization request and per token (the embedded PGlite spends ~0.5 ms on it). Changes made through this
+ * service take effect on this node at once; a user deleted on another node or directly in the database loses
+ * single sign-on and new tokens within this time — well inside the lifetime of the access tokens they already
+ * hold.
  */
 export const USER_CACHE_TTL_MS = 30_000;
 const USER_CACHE_MAX = 10_000;

@@ -2,8 +2,8 @@ import type { Store } from '../../infra/store/index.js';
 
 /**
  * Counting guesses (passwords, device user codes) in a fixed window in the shared store, so every node
- * sees the same count. An attempt is taken *before* the check — counting afterwards let any number of
- * guesses sent at once read the same count and all pass — and a success may give it back.
+ * sees the same count. An attempt is taken *before* the check — counting afterwards would let any number
+ * of guesses sent at once read the same count and all pass — and a success may give it back.
  */
 export interface AttemptLimit {
   key: string;

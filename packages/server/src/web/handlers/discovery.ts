@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { ASSERTION_SIGNING_ALGS } from '../../service/clients/client-assertion.js';
 import { issuerPath } from '../issuer-path.js';
 
-/** Methods accepted by ClientService.authenticate at endpoints where confidential clients authenticate. */
+/**
+ * Methods accepted by ClientAuthentication.authenticate at endpoints where confidential clients authenticate.
+ */
 const CONFIDENTIAL_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
 
 export interface DiscoveryOptions {

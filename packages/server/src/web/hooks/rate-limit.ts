@@ -14,7 +14,9 @@ const CLIENT_ID = Symbol('gatehouse.rateLimitClientId');
 type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
 type KeyedRequest = FastifyRequest & { [CLIENT_ID]?: string };
 
-/** The two checks the back-channel endpoints (token, introspection, revocation) run. */
+/**
+ * The two checks the back-channel endpoints (token, introspection, revocation, device authorization) run.
+ */
 export interface RateLimits {
   /** Every request, counted per client IP, before the body is even parsed (an `onRequest` hook). */
   perIp(req: FastifyRequest): Promise<void>;

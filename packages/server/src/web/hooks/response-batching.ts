@@ -10,7 +10,7 @@ import { batchedPerTurn } from '../../infra/turn-batches.js';
  * written one by one, a handler's time apart, give the peer time to fall asleep between them, so nearly every
  * write pays a wake-up; written together, one wake-up serves the batch. This is what a co-located reverse
  * proxy or sidecar sees, and what the benchmark in bench/server measures: 30–40 % more introspections per
- * second on the same CPU (bench/README.md). The price is latency within a batch: a response waits for the
+ * second on the same CPU. The price is latency within a batch: a response waits for the
  * handlers that run after it in the same turn — nothing when the server is idle (the turn ends at once), a
  * fraction of the queueing delay it would see anyway when it is busy.
  */
