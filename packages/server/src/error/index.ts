@@ -1,3 +1,3 @@
+export * from './config-error.js';
 export * from './oauth-error.js';
 export * from './service-unavailable.js';
-export * from './config-error.js';

@@ -8,8 +8,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
-import { ConfigError } from '../error/index.js';
-import { causeChain } from '../error/index.js';
+import { ConfigError, causeChain } from '../error/index.js';
 import * as schema from '../repo/schema.js';
 import { lockDataFolder } from './data-folder-lock.js';
 

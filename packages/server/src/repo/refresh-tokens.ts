@@ -18,9 +18,9 @@ export type RotatedGrant = Pick<
 export class RefreshTokenRepo {
   constructor(private readonly db: Db) {}
 
-  /** Adds a token; nothing when the hash is already there (256-bit random tokens: never, in practice). */
+  /** Adds a token (a 256-bit random token's hash: a collision with a stored one never happens in practice). */
   async insert(row: NewRefreshTokenRow): Promise<void> {
-    await this.db.insert(refreshTokens).values(row).onConflictDoNothing();
+    await this.db.insert(refreshTokens).values(row);
   }
 
   async find(tokenHash: string): Promise<RefreshTokenRow | undefined> {

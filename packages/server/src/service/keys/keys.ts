@@ -1,7 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, createLocalJWKSet, errors, type JSONWebKeySet, type JWK } from 'jose';
-import { ConfigError } from '../../error/index.js';
 import type { SigningKeyInfo } from '../../domain/index.js';
+import { ConfigError } from '../../error/index.js';
 import type { KeyRepo, SigningKeyRow } from '../../repo/keys.js';
 import { decryptWithSecret, encryptWithSecret } from '../crypto/secrets.js';
 
