@@ -56,7 +56,7 @@ export const REQUEST_TIMEOUT_MS = 30_000;
  */
 export const HEADERS_TIMEOUT_MS = 10_000;
 /** How often Node looks for requests past those limits (default 30 s: a 30 s limit would act at 30–60 s). */
-const TIMEOUT_CHECK_INTERVAL_MS = 5_000;
+export const TIMEOUT_CHECK_INTERVAL_MS = 5_000;
 
 /** Everything the HTTP layer serves from: the services, and the infrastructure it reports on. */
 export interface HttpDependencies {
@@ -85,6 +85,12 @@ export interface HttpDependencies {
 
 export interface HttpAppOptions {
   logger?: boolean;
+  /** Longest a request may take to arrive, headers and body (default REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs?: number;
+  /** Longest the request line and headers may take (default HEADERS_TIMEOUT_MS); at most requestTimeoutMs. */
+  headersTimeoutMs?: number;
+  /** How often Node looks for requests past those limits (default TIMEOUT_CHECK_INTERVAL_MS). */
+  timeoutCheckIntervalMs?: number;
 }
 
 /** A hop count as the function Fastify builds from one (its types only list the other forms). */
@@ -100,6 +106,8 @@ export async function buildHttpApp(
   const { config, metrics } = deps;
   const { issuer } = config.oauth;
   const secret = config.security.jwt_secret;
+  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const headersTimeout = Math.min(options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, requestTimeout);
   const app = Fastify({
     // The child's serializers take precedence over Fastify's default `req` serializer (which logs the full URL).
     ...(options.logger
@@ -111,12 +119,12 @@ export async function buildHttpApp(
         }
       : { logger: false }),
     bodyLimit: 64 * 1024,
-    requestTimeout: REQUEST_TIMEOUT_MS,
+    requestTimeout,
     // Passed to http.createServer: the check interval can only be set there.
     http: {
-      requestTimeout: REQUEST_TIMEOUT_MS,
-      headersTimeout: HEADERS_TIMEOUT_MS,
-      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+      requestTimeout,
+      headersTimeout,
+      connectionsCheckingInterval: options.timeoutCheckIntervalMs ?? TIMEOUT_CHECK_INTERVAL_MS,
     },
     // Behind a load balancer: req.ip is then the forwarded client (rate limits, login throttle, logs).
     trustProxy: trustProxyOption(config.server.trust_proxy),
