@@ -2,7 +2,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nowSecs } from '../src/service/clock.js';
 import { signEs256Jwt } from '../src/service/tokens/jwt.js';
-import { CLIENTS, testApp } from './helpers.js';
+import { CLIENTS, testApp } from './support/app.js';
 import {
   authorizeUrl,
   Browser,

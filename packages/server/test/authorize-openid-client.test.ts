@@ -1,7 +1,8 @@
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENTS, freePort, testApp } from './helpers.js';
+import { CLIENTS, testApp } from './support/app.js';
 import { hiddenFields } from './support/form-login.js';
+import { freePort } from './support/http.js';
 
 const REDIRECT = 'http://127.0.0.1/callback';
 const USER = { username: 'bob', password: 'bob password 123', email: 'bob@example.com', name: 'Bob' };

@@ -8,8 +8,9 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing } from '../../../test-support/services.js';
-import { freePort, testApp } from './helpers.js';
+import { testApp } from './support/app.js';
 import { launchChromium, SITE_HOSTS, watchProblems } from './support/browser.js';
+import { freePort } from './support/http.js';
 import { overflowAtMobileWidth, saveScreenshots } from './support/screenshots.js';
 import { type AuthorizationStart, type Site, startSite } from './support/site.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openGatehouse } from '../src/app/gatehouse.js';
-import { testConfig } from './helpers.js';
+import { testConfig } from './support/app.js';
 import { runCli as run } from './support/cli.js';
 
 const env = () => ({ DATA_DIR: mkdtempSync(join(tmpdir(), 'gh-cli-')), JWT_SECRET: 'y'.repeat(40) });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.js';
-import { testApp } from './helpers.js';
+import { testApp } from './support/app.js';
 import { runCli as run } from './support/cli.js';
 
 const SECRET = 'x'.repeat(40);

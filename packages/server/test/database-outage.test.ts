@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing, testDatabaseUrl } from '../../../test-support/services.js';
 import { openGatehouse } from '../src/app/gatehouse.js';
 import { buildApp } from '../src/app/server.js';
-import { basic, freePort, testConfig } from './helpers.js';
+import { testConfig } from './support/app.js';
 import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
+import { basic, freePort } from './support/http.js';
 
 /*
  * PostgreSQL becoming unreachable (a network cut, a restart) must give `503 temporarily_unavailable`, which

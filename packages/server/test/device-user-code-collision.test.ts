@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSession } from '../src/service/sessions/sessions.js';
-import { testApp } from './helpers.js';
+import { testApp } from './support/app.js';
 import { FORM } from './support/form-login.js';
 
 // randomInt draws the user code's letters: forced to 0 ("B") on demand, to make two requests draw one code.

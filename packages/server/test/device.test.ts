@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEVICE_CODE_GRANT_TYPE } from '../src/domain/index.js';
 import { sha256Key } from '../src/service/crypto/hash.js';
 import { createSession } from '../src/service/sessions/sessions.js';
-import { CLIENTS, testApp, tokenRequest } from './helpers.js';
+import { CLIENTS, testApp, tokenRequest } from './support/app.js';
 import { Browser, FORM, hiddenFields as hidden } from './support/form-login.js';
 
 const DEVICE = 'urn:ietf:params:oauth:grant-type:device_code';

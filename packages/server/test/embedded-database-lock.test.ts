@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openGatehouse } from '../src/app/gatehouse.js';
 import { ConfigError } from '../src/config/index.js';
-import { testConfig } from './helpers.js';
+import { testConfig } from './support/app.js';
 import { runCli } from './support/cli.js';
 
 /*

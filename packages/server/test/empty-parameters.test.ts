@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENTS, testApp } from './helpers.js';
+import { CLIENTS, testApp } from './support/app.js';
 import {
   authorizeUrl,
   Browser,

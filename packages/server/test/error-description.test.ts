@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENTS, testApp } from './helpers.js';
+import { CLIENTS, testApp } from './support/app.js';
 import { authorizeUrl, FORM, pkce, WEB_APP } from './support/form-login.js';
 
 /*

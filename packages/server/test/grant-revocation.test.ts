@@ -5,7 +5,7 @@ import { missing, testRedisUrl } from '../../../test-support/services.js';
 import { openGatehouse } from '../src/app/gatehouse.js';
 import { buildApp } from '../src/app/server.js';
 import { sha256Key } from '../src/service/crypto/hash.js';
-import { basic, CLIENTS, testConfig } from './helpers.js';
+import { CLIENTS, testConfig } from './support/app.js';
 import {
   Browser,
   FORM,
@@ -17,6 +17,7 @@ import {
   webAppAuthorizeParams,
 } from './support/form-login.js';
 import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
+import { basic } from './support/http.js';
 
 /**
  * Revoking a user grant — refresh token reuse (OAuth 2.1 §4.3.1, RFC 9700 §4.14.2), revocation of a

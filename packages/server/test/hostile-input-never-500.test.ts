@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basic, CLIENTS, testApp } from './helpers.js';
+import { CLIENTS, testApp } from './support/app.js';
 import {
   authorizeUrl,
   Browser,
@@ -9,6 +9,7 @@ import {
   WEB_APP,
   webAppAuthorizeParams,
 } from './support/form-login.js';
+import { basic } from './support/http.js';
 
 /**
  * Client input that once produced a 500: NUL bytes (PostgreSQL text cannot hold them, so a lookup failed

@@ -1,7 +1,7 @@
 import { Counter, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { DURATION_BUCKETS, HttpRequestMetrics } from '../src/infra/http-request-metrics.js';
-import { testApp } from './helpers.js';
+import { testApp } from './support/app.js';
 
 /** What prom-client's own Counter and Histogram expose for the same responses. */
 function promClientReference(responses: [string, string, number, number][]): Registry {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { openGatehouse } from '../src/app/gatehouse.js';
 import { clients, signingKeys, users } from '../src/repo/schema.js';
 import { CLOCK_SKEW_SECS, KEY_RELOAD_INTERVAL_SECS } from '../src/service/keys/keys.js';
-import { clientCredentialsToken, testConfig } from './helpers.js';
+import { clientCredentialsToken, testConfig } from './support/app.js';
 
 describe('signing keys and config seeds', () => {
   it('creates one ES256 key at first start, encrypted at rest, and keeps it across restarts', async () => {

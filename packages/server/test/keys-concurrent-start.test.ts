@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing } from '../../../test-support/services.js';
 import { openGatehouse } from '../src/app/gatehouse.js';
-import { testConfig } from './helpers.js';
+import { testConfig } from './support/app.js';
 import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
 
 describe.skipIf(missing('postgres'))('nodes starting together on an empty PostgreSQL database', () => {

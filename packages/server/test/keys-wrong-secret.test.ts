@@ -11,7 +11,7 @@ import { KeyRepo } from '../src/repo/keys.js';
 import { signingKeys } from '../src/repo/schema.js';
 import { encryptWithSecret } from '../src/service/crypto/secrets.js';
 import { KeyService } from '../src/service/keys/keys.js';
-import { testConfig } from './helpers.js';
+import { testConfig } from './support/app.js';
 
 /**
  * A process with another JWT secret (the CLI run without JWT_SECRET, a node with a typo) must not plant a

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MemoryStore, StoreFullError } from '../src/infra/store/index.js';
-import { testApp } from './helpers.js';
+import { testApp } from './support/app.js';
 import {
   authorizeUrl,
   Browser,

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KeyRepo } from '../src/repo/keys.js';
 import { KeyService } from '../src/service/keys/keys.js';
 import { signEs256Jwt } from '../src/service/tokens/jwt.js';
-import { CLIENTS, SECRET, testApp } from './helpers.js';
+import { CLIENTS, SECRET, testApp } from './support/app.js';
 import {
   authorizeUrl,
   Browser,

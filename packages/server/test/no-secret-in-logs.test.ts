@@ -3,8 +3,9 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Gatehouse, openGatehouse } from '../src/app/gatehouse.js';
 import { buildApp } from '../src/app/server.js';
-import { basic, testConfig } from './helpers.js';
+import { testConfig } from './support/app.js';
 import { Browser, FORM, hiddenFields, pkce, signInThroughForms } from './support/form-login.js';
+import { basic } from './support/http.js';
 
 const ISSUER = 'https://id.example.com';
 const ALICE = { username: 'alice', password: 'alice-password-never-logged' };

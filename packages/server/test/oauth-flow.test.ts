@@ -1,7 +1,8 @@
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, testApp } from './helpers.js';
+import { testApp } from './support/app.js';
+import { freePort } from './support/http.js';
 
 describe('client credentials flow with openid-client against a listening server', () => {
   let t: Awaited<ReturnType<typeof testApp>>;

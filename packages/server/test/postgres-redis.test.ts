@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
 import { openGatehouse } from '../src/app/gatehouse.js';
 import { buildApp } from '../src/app/server.js';
-import { basic, testConfig } from './helpers.js';
+import { testConfig } from './support/app.js';
 import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
+import { basic } from './support/http.js';
 
 describe.skipIf(missing('postgres') || missing('redis'))('on PostgreSQL and Redis', () => {
   let schema: FreshSchema;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
 import { type Gatehouse, openGatehouse } from '../src/app/gatehouse.js';
 import { buildApp } from '../src/app/server.js';
-import { testConfig } from './helpers.js';
+import { testConfig } from './support/app.js';
 import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
 
 const ISSUER = 'https://id.example.com';

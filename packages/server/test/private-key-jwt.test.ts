@@ -5,7 +5,8 @@ import { createOAuth2Client } from '@gatehouse/client';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basic, CLIENTS, freePort, testApp } from './helpers.js';
+import { CLIENTS, testApp } from './support/app.js';
+import { basic, freePort } from './support/http.js';
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const DEVICE = 'urn:ietf:params:oauth:grant-type:device_code';

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
 import { openGatehouse } from '../src/app/gatehouse.js';
 import { buildApp } from '../src/app/server.js';
-import { basic, CLIENTS, testConfig } from './helpers.js';
+import { CLIENTS, testConfig } from './support/app.js';
+import { basic } from './support/http.js';
 
 describe.skipIf(missing('redis'))('rate limit on Redis', () => {
   it('shares the per-client and per-IP counters between two nodes on the same Redis', async () => {

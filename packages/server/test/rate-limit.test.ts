@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RATE_LIMIT_DEFAULTS } from '../src/config/index.js';
-import { basic, testApp, testConfig } from './helpers.js';
+import { testApp, testConfig } from './support/app.js';
+import { basic } from './support/http.js';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const GRANT = 'grant_type=client_credentials';

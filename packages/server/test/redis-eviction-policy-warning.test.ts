@@ -4,7 +4,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
 import { openGatehouse } from '../src/app/gatehouse.js';
-import { testConfig } from './helpers.js';
+import { testConfig } from './support/app.js';
 
 /** Starts a context on the test Redis with the given maxmemory-policy and returns what it logged at warn. */
 async function startupWarnings(policy: string): Promise<Record<string, unknown>[]> {

@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basic, freePort, testApp } from './helpers.js';
+import { testApp } from './support/app.js';
+import { basic, freePort } from './support/http.js';
 
 /*
  * Redis going away must not hang every request for tens of seconds and then answer 500: the endpoints that

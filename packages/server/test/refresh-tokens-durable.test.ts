@@ -8,7 +8,7 @@ import { buildApp } from '../src/app/server.js';
 import { MEMORY_STORE_MAX_ENTRIES } from '../src/infra/store/index.js';
 import { RefreshTokenRepo } from '../src/repo/refresh-tokens.js';
 import { sha256Key } from '../src/service/crypto/hash.js';
-import { testConfig } from './helpers.js';
+import { testConfig } from './support/app.js';
 
 /** The `refresh_tokens` rows of a node's database, read directly. */
 const rows = (node: { ctx: Gatehouse }) => new RefreshTokenRepo(node.ctx.database.db);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
-import { SECRET, testApp } from './helpers.js';
+import { SECRET, testApp } from './support/app.js';
 import { runCli } from './support/cli.js';
 import {
   authorizeUrl,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testApp } from './helpers.js';
+import { testApp } from './support/app.js';
 
 describe('X-Request-Id', () => {
   let t: Awaited<ReturnType<typeof testApp>>;

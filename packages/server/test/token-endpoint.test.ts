@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basic, testApp } from './helpers.js';
+import { testApp } from './support/app.js';
+import { basic } from './support/http.js';
 
 const form = (o: Record<string, string | string[]>) => {
   const p = new URLSearchParams();

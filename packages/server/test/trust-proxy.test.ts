@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config/index.js';
-import { basic, testApp, testConfig } from './helpers.js';
+import { testApp, testConfig } from './support/app.js';
+import { basic } from './support/http.js';
 
 const BASIC = basic('svc-basic', 'basic-secret');
 const PROXY = '10.9.0.1';

@@ -17,8 +17,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpUserAgent } from '../../../examples/support/http-user-agent.js';
 import { spawnNode } from '../../../test-support/processes.js';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
-import { basic, freePort, SECRET } from './helpers.js';
+import { SECRET } from './support/app.js';
 import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
+import { basic, freePort } from './support/http.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 /** The issuer both nodes announce (the load balancer's URL); neither listens on it. */

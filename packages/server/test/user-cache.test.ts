@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { users } from '../src/repo/schema.js';
 import { USER_CACHE_TTL_MS } from '../src/service/accounts/users.js';
-import { testApp } from './helpers.js';
+import { testApp } from './support/app.js';
 
 const BOB = { username: 'bob', password: 'bob-password-123' };
 

@@ -3,7 +3,8 @@ import { decodeJwt } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BoundedCache } from '../src/infra/bounded-cache.js';
 import { signingKeys } from '../src/repo/schema.js';
-import { basic, testApp } from './helpers.js';
+import { testApp } from './support/app.js';
+import { basic } from './support/http.js';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const AUTH = { authorization: basic('svc-basic', 'basic-secret') };

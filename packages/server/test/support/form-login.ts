@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { hiddenFields } from '../../../../examples/support/http-user-agent.js';
-import { basic } from '../helpers.js';
+import { basic } from './http.js';
 
 /** Form-login helpers for inject()-based tests: a cookie-keeping "browser" that signs in through the pages. */
 

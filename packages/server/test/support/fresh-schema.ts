@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { testDatabaseUrl } from '../../../../test-support/services.js';
-import { randomSchema } from '../helpers.js';
+
+/** A schema name no other test file uses. */
+export const randomSchema = () => `t_${randomBytes(6).toString('hex')}`;
 
 /** A PostgreSQL schema of its own for one test file, so files never see each other's rows. */
 export interface FreshSchema {

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import { type Gatehouse, openGatehouse } from '../src/app/gatehouse.js';
-import { buildApp } from '../src/app/server.js';
-import { type AppConfig, loadConfig } from '../src/config/index.js';
-import type { Client } from '../src/domain/index.js';
-import type { TokenRequest } from '../src/service/grants/grant.js';
+/** The server under test: its configuration (an in-memory database, a few clients) and the app built from it. */
+import { type Gatehouse, openGatehouse } from '../../src/app/gatehouse.js';
+import { buildApp } from '../../src/app/server.js';
+import { type AppConfig, loadConfig } from '../../src/config/index.js';
+import type { Client } from '../../src/domain/index.js';
+import type { TokenRequest } from '../../src/service/grants/grant.js';
+import type { HttpAppOptions } from '../../src/web/app.js';
 
 export const SECRET = 'test-jwt-secret-that-is-long-enough-0123456789';
 
@@ -38,9 +38,10 @@ export function testConfig(overrides: Record<string, unknown> = {}, env: NodeJS.
   });
 }
 
-export async function testApp(overrides: Record<string, unknown> = {}) {
+/** The server for `overrides` of the configuration; `options` are the HTTP app's (timeouts, say). */
+export async function testApp(overrides: Record<string, unknown> = {}, options: HttpAppOptions = {}) {
   const ctx = await openGatehouse(testConfig(overrides));
-  const app = await buildApp(ctx);
+  const app = await buildApp(ctx, options);
   return {
     ctx,
     app,
@@ -51,22 +52,8 @@ export async function testApp(overrides: Record<string, unknown> = {}) {
   };
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-export const basic = (id: string, secret: string) =>
-  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
-
-export const randomSchema = () => `t_${randomBytes(6).toString('hex')}`;
+/** What testApp returns: the services, the HTTP app and a close() for both. */
+export type TestApp = Awaited<ReturnType<typeof testApp>>;
 
 export type { Gatehouse };
 
