@@ -53,29 +53,34 @@ export interface AuthRequest {
 type Params = Record<string, string | undefined>;
 
 const PROMPTS = new Set(['none', 'login', 'consent']);
-const LOOPBACK = new Set(['127.0.0.1', '[::1]']);
 
-/** Exact redirect_uri match; loopback IP literals match on any port (RFC 8252 §7.3, RFC 9700 §4.1.3). */
-export function redirectUriMatches(registered: string, requested: string): boolean {
+/**
+ * A loopback redirect URI as written: `http://`, an IP literal of the loopback interface, an optional port,
+ * and the rest (path and query) kept verbatim. Only these two literals count (RFC 8252 §7.3 / §8.3): not
+ * `localhost`, nor the other spellings of 127.0.0.1 a URL parser would accept (`127.1`, `0x7f.0.0.1`,
+ * `2130706433`, upper-case scheme).
+ */
+const LOOPBACK_REDIRECT = /^http:\/\/(127\.0\.0\.1|\[::1\])(?::([1-9]\d{0,4}))?([/?][\s\S]*)?$/;
+
+/**
+ * RFC 9700 §4.1.3 / OAuth 2.1 §2.3.1: the redirect_uri is compared with each registered one as a simple string,
+ * never as a parsed URL (parsing would equate `/x/../cb`, `\cb`, `HTTP://`, `127.1`, a trailing `#` or `?` with
+ * the registered URI). The one exception is RFC 8252 §7.3 for native apps: a loopback IP literal redirect URI
+ * matches on any port. It applies to public clients only (token_endpoint_auth_method `none`), and then
+ * everything but the port is still compared as a string.
+ */
+export function redirectUriMatches(
+  client: Pick<Client, 'tokenEndpointAuthMethod'>,
+  registered: string,
+  requested: string,
+): boolean {
   if (registered === requested) return true;
-  let a: URL;
-  let b: URL;
-  try {
-    a = new URL(registered);
-    b = new URL(requested);
-  } catch {
-    return false;
-  }
-  if (a.protocol !== 'http:' || !LOOPBACK.has(a.hostname)) return false;
-  return (
-    b.protocol === a.protocol &&
-    b.hostname === a.hostname &&
-    b.pathname === a.pathname &&
-    b.search === a.search &&
-    b.hash === '' &&
-    b.username === '' &&
-    b.password === ''
-  );
+  if (client.tokenEndpointAuthMethod !== 'none') return false;
+  const a = LOOPBACK_REDIRECT.exec(registered);
+  const b = LOOPBACK_REDIRECT.exec(requested);
+  if (a === null || b === null) return false;
+  if (Number(b[2] ?? 80) > 65535) return false;
+  return a[1] === b[1] && (a[3] ?? '') === (b[3] ?? '');
 }
 
 /**
@@ -100,7 +105,7 @@ export class AuthorizationRequests {
       throw new OAuthError('invalid_client', 'The application making this request is not registered.');
     const redirectUri = params['redirect_uri'];
     if (!redirectUri) throw invalidRequest('The redirect_uri parameter is missing.');
-    if (!client.redirectUris.some((r) => redirectUriMatches(r, redirectUri))) {
+    if (!client.redirectUris.some((r) => redirectUriMatches(client, r, redirectUri))) {
       throw new OAuthError(
         'invalid_redirect_uri',
         'The redirect_uri is not registered for this application.',
