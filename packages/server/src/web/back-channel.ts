@@ -21,14 +21,18 @@ export function formBody(req: FastifyRequest): FormBody {
   return (req.body ?? {}) as FormBody;
 }
 
-/** The form body's parameters; a repeated single-valued one is invalid_request (RFC 6749 §3.2). */
+/**
+ * The form body's parameters; a repeated single-valued one is invalid_request (RFC 6749 §3.2). An empty one is
+ * no value: "Parameters sent without a value MUST be treated as if they were omitted from the request" (§3.1),
+ * so `grant_type=` is a missing grant_type (invalid_request) and `scope=` asks for the default scope.
+ */
 export function tokenRequestOf(body: FormBody): TokenRequest {
   return {
     param(name) {
       const v = body[name];
       if (v === undefined) return undefined;
       if (typeof v !== 'string') throw invalidRequest(`${name} must not be repeated`);
-      return v;
+      return v === '' ? undefined : v;
     },
     params(name) {
       const v = body[name];
