@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: starts tracing, when configured, before the modules it instruments load.
+import './cli/start-tracing.js';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { withGatehouse } from './cli/gatehouse.js';

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { openGatehouse } from '../app/gatehouse.js';
 import { buildApp } from '../app/server.js';
+import { stopTracing } from '../infra/tracing.js';
 import { loadCliConfig } from './gatehouse.js';
 
 /**
@@ -40,6 +41,7 @@ export async function serve(): Promise<void> {
         `requests still open ${SHUTDOWN_DEADLINE_MS} ms after the stop signal: connections closed`,
       );
     await gatehouse.close();
+    await stopTracing();
     process.exit(drained ? 0 : 1);
   };
   process.once('SIGINT', shutdown);

@@ -1,4 +1,5 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { traceLogFields } from './tracing.js';
 
 /**
  * pino's error serializer without `command`: ioredis attaches the failed command with its arguments to every
@@ -19,5 +20,15 @@ function serializeError(err: Error): Record<string, unknown> {
 }
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  return pino({ level, base: { service: 'gatehouse' }, serializers: { err: serializeError } }, destination);
+  // With tracing on, each line logged inside a span carries its trace_id and span_id.
+  const mixin = traceLogFields();
+  return pino(
+    {
+      level,
+      base: { service: 'gatehouse' },
+      serializers: { err: serializeError },
+      ...(mixin ? { mixin } : {}),
+    },
+    destination,
+  );
 }
