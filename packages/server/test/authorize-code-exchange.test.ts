@@ -6,12 +6,13 @@ import { CLIENTS, type TestApp, testApp } from './support/app.js';
 import {
   authorizeTestApp,
   baseParams,
+  codeExchange,
   codeFor,
-  exchangeCode,
   ISSUER,
   loginAndConsent,
   SESSION_COOKIE,
   USERS,
+  useAuthorizeServer,
   WEB,
   webAppToken,
 } from './support/authorize.js';
@@ -19,13 +20,8 @@ import { authorizeUrl, Browser, hiddenFields, pkce, postAsWebApp } from './suppo
 import { basic } from './support/http.js';
 
 describe('authorization endpoint and authorization_code grant', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await authorizeTestApp();
-  });
-  afterAll(async () => t.close());
-
-  const exchange = (form: Record<string, string>, auth?: string) => exchangeCode(t, form, auth);
+  const t = useAuthorizeServer();
+  const exchange = codeExchange(t);
 
   it('logs in, asks consent, redirects 303 with code, state and iss, and exchanges the code for tokens', async () => {
     const { challenge, verifier } = pkce();

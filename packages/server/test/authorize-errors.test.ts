@@ -1,15 +1,10 @@
 /** The authorization endpoint's answers to a request it refuses: an error page, or an error redirect. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApp } from './support/app.js';
-import { authorizeTestApp, baseParams, ISSUER } from './support/authorize.js';
+import { describe, expect, it } from 'vitest';
+import { baseParams, ISSUER, useAuthorizeServer } from './support/authorize.js';
 import { authorizeUrl, pkce } from './support/form-login.js';
 
 describe('authorization endpoint and authorization_code grant', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await authorizeTestApp();
-  });
-  afterAll(async () => t.close());
+  const t = useAuthorizeServer();
 
   it('shows an HTML error page, never a redirect, for an unknown client or unregistered redirect_uri', async () => {
     const { challenge } = pkce();

@@ -1,7 +1,7 @@
 /** The login page, its CSRF protection and cookies, and the throttling of failed logins. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENTS, type TestApp, testApp } from './support/app.js';
-import { authorizeTestApp, baseParams, ISSUER, SESSION_COOKIE, USERS, WEB } from './support/authorize.js';
+import { baseParams, ISSUER, SESSION_COOKIE, USERS, useAuthorizeServer, WEB } from './support/authorize.js';
 import {
   authorizeUrl,
   Browser,
@@ -12,11 +12,7 @@ import {
 } from './support/form-login.js';
 
 describe('authorization endpoint and authorization_code grant', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await authorizeTestApp();
-  });
-  afterAll(async () => t.close());
+  const t = useAuthorizeServer();
 
   it('renders an accessible login page with CSRF token, login_hint and security headers', async () => {
     const { challenge } = pkce();

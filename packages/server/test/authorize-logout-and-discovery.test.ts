@@ -1,21 +1,16 @@
 /** RP-initiated logout of a session from the code flow, and what discovery says of these endpoints. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApp } from './support/app.js';
+import { describe, expect, it } from 'vitest';
 import {
-  authorizeTestApp,
   baseParams,
   ISSUER,
   SESSION_COOKIE,
   signInAndRedeem,
+  useAuthorizeServer,
 } from './support/authorize.js';
 import { authorizeUrl, hiddenFields } from './support/form-login.js';
 
 describe('authorization endpoint and authorization_code grant', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await authorizeTestApp();
-  });
-  afterAll(async () => t.close());
+  const t = useAuthorizeServer();
 
   describe('userinfo, logout and discovery', () => {
     const signedIn = (scope?: string) => signInAndRedeem(t, scope);

@@ -2,14 +2,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENTS, type TestApp, testApp } from './support/app.js';
 import {
-  authorizeTestApp,
   baseParams,
+  codeExchange,
   codeFor,
-  exchangeCode,
   ISSUER,
   loginAndConsent,
   signInAndRedeem,
   USERS,
+  useAuthorizeServer,
   WEB,
   webAppToken,
 } from './support/authorize.js';
@@ -17,13 +17,8 @@ import { Browser, FORM, pkce, postAsWebApp } from './support/form-login.js';
 import { basic } from './support/http.js';
 
 describe('authorization endpoint and authorization_code grant', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await authorizeTestApp();
-  });
-  afterAll(async () => t.close());
-
-  const exchange = (form: Record<string, string>, auth?: string) => exchangeCode(t, form, auth);
+  const t = useAuthorizeServer();
+  const exchange = codeExchange(t);
 
   describe('refresh_token grant', () => {
     const refresh = (form: Record<string, string>) =>

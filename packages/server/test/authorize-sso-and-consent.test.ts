@@ -1,18 +1,12 @@
 /** Single sign-on with the session, remembered consent, prompt and max_age, and the consent page's denial. */
 import { decodeJwt } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApp } from './support/app.js';
-import { authorizeTestApp, baseParams, exchangeCode, loginAndConsent, USERS } from './support/authorize.js';
+import { describe, expect, it } from 'vitest';
+import { baseParams, codeExchange, loginAndConsent, USERS, useAuthorizeServer } from './support/authorize.js';
 import { authorizeUrl, Browser, hiddenFields, pkce } from './support/form-login.js';
 
 describe('authorization endpoint and authorization_code grant', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await authorizeTestApp();
-  });
-  afterAll(async () => t.close());
-
-  const exchange = (form: Record<string, string>, auth?: string) => exchangeCode(t, form, auth);
+  const t = useAuthorizeServer();
+  const exchange = codeExchange(t);
 
   it('reuses the session for single sign-on and remembers consent; prompt=login and max_age force a new login', async () => {
     const { challenge } = pkce();

@@ -1,17 +1,12 @@
 /** The userinfo endpoint (OIDC Core §5.3) for tokens from the code flow, and how it takes a Bearer token. */
 import { decodeJwt } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApp } from './support/app.js';
-import { authorizeTestApp, signInAndRedeem } from './support/authorize.js';
+import { describe, expect, it } from 'vitest';
+import { signInAndRedeem, useAuthorizeServer } from './support/authorize.js';
 import { FORM } from './support/form-login.js';
 import { basic } from './support/http.js';
 
 describe('authorization endpoint and authorization_code grant', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await authorizeTestApp();
-  });
-  afterAll(async () => t.close());
+  const t = useAuthorizeServer();
 
   describe('userinfo, logout and discovery', () => {
     const signedIn = (scope?: string) => signInAndRedeem(t, scope);

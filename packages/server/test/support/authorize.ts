@@ -4,6 +4,7 @@
  * that skips consent, and alice; and the steps those tests take through the pages and the token endpoint.
  */
 
+import { afterAll, beforeAll } from 'vitest';
 import { CLIENTS, type TestApp, testApp } from './app.js';
 import { Browser, FORM, pkce, postAsWebApp, signInThroughForms, WEB_APP } from './form-login.js';
 import { basic } from './http.js';
@@ -45,6 +46,31 @@ export const authorizeTestApp = (oauth: Record<string, unknown> = {}) =>
     users: USERS,
   });
 
+/**
+ * The server of a describe block (authorizeTestApp), started before its tests and closed after them: read its
+ * `app` and `ctx` inside the tests.
+ */
+export function useAuthorizeServer(oauth: Record<string, unknown> = {}): TestApp {
+  let current: TestApp | undefined;
+  beforeAll(async () => {
+    current = await authorizeTestApp(oauth);
+  });
+  afterAll(async () => current?.close());
+  const live = () => {
+    if (current === undefined) throw new Error('the server starts in beforeAll');
+    return current;
+  };
+  return {
+    get ctx() {
+      return live().ctx;
+    },
+    get app() {
+      return live().app;
+    },
+    close: () => live().close(),
+  };
+}
+
 /** An authorization request of `web-app` for openid profile, with state `st-1` and nonce `n-1`. */
 export const baseParams = (challenge: string, extra: Record<string, string> = {}) => ({
   response_type: 'code',
@@ -70,6 +96,10 @@ export const exchangeCode = (
     headers: { ...FORM, ...(auth ? { authorization: auth } : {}) },
     payload: new URLSearchParams({ grant_type: 'authorization_code', ...form }).toString(),
   });
+
+/** exchangeCode bound to `t`. */
+export const codeExchange = (t: TestApp) => (form: Record<string, string>, auth?: string) =>
+  exchangeCode(t, form, auth);
 
 /** POST /api/oauth/token as the confidential `web-app` client. */
 export const webAppToken = (t: TestApp, payload: Record<string, string>) =>

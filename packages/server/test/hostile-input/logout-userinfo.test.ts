@@ -1,0 +1,4 @@
+import { runHostileCases } from '../support/hostile-input.js';
+import { logoutUserinfoCases } from './logout-userinfo.cases.js';
+
+runHostileCases('logout and userinfo', logoutUserinfoCases);

@@ -1,0 +1,4 @@
+import { runHostileCases } from '../support/hostile-input.js';
+import { tokenCases } from './token.cases.js';
+
+runHostileCases('token endpoint', tokenCases);
