@@ -42,6 +42,7 @@ import { installRateLimits } from './hooks/rate-limit.js';
 import { genReqId, installRequestId } from './hooks/request-id.js';
 import { installResponseBatching } from './hooks/response-batching.js';
 import { issuerPath } from './issuer-path.js';
+import { RequestLogController } from './request-log-controller.js';
 
 /**
  * Longest a request may take to arrive, headers and body. Fastify's default is 0 (none): a client sending a
@@ -116,6 +117,8 @@ export async function buildHttpApp(
             {},
             { serializers: { req: serializeRequest } },
           ) as FastifyBaseLogger,
+          // Per-request lines at debug: the default level logs start-up, warnings and errors.
+          logController: new RequestLogController(),
         }
       : { logger: false }),
     bodyLimit: 64 * 1024,
