@@ -152,7 +152,10 @@ describe.each(stores)('authorization code redemption on $name', ({ redis }) => {
         round,
         lost: { error: 'invalid_grant', error_description: 'authorization code already used' },
       });
-      const { access_token, refresh_token } = won[0]!.json() as { access_token: string; refresh_token: string };
+      const { access_token, refresh_token } = won[0]!.json() as {
+        access_token: string;
+        refresh_token: string;
+      };
       expect({ round, access: await active(access_token) }).toEqual({ round, access: false });
       expect({ round, refresh: await active(refresh_token) }).toEqual({ round, refresh: false });
     }

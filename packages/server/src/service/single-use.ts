@@ -10,13 +10,17 @@ import { nowSecs } from './clock.js';
 
 const claimKey = storeKeys.claim;
 
-/** True for exactly one caller per (kind, id) on every node sharing the store, until `expiresAt` (seconds). */
-export function claimOnce(store: Store, kind: string, id: string, expiresAt: number): Promise<boolean> {
+/**
+ * True for exactly one caller per (kind, id) on every node sharing the store, until `expiresAt` (seconds).
+ * `claimant` is the marker's value, for a caller that must tell later who made the claim.
+ */
+export function claimOnce(
+  store: Store,
+  kind: string,
+  id: string,
+  expiresAt: number,
+  claimant = '1',
+): Promise<boolean> {
   // `keep`: a claim that vanished early would let the artefact be used a second time.
-  return store.setIfAbsent(claimKey(kind, id), '1', expiresAt - nowSecs(), { keep: true });
-}
-
-/** Whether {@link claimOnce} already succeeded for this id (and the marker has not expired). */
-export async function wasClaimed(store: Store, kind: string, id: string): Promise<boolean> {
-  return (await store.get(claimKey(kind, id))) !== undefined;
+  return store.setIfAbsent(claimKey(kind, id), claimant, expiresAt - nowSecs(), { keep: true });
 }

@@ -6,7 +6,7 @@ import type { AuthRequest } from '../authorization/authorization-request.js';
 import { nowSecs } from '../clock.js';
 import { hmacKey, sha256Key } from '../crypto/hash.js';
 import type { Session } from '../sessions/sessions.js';
-import { claimOnce, wasClaimed } from '../single-use.js';
+import { claimOnce } from '../single-use.js';
 import type { GrantRevocation } from '../tokens/grant-revocation.js';
 import type { RefreshTokens } from '../tokens/refresh-tokens.js';
 import type { UserGrant, UserTokens } from '../tokens/user-tokens.js';
@@ -70,8 +70,10 @@ export class AuthorizationCodeGrant implements Grant {
   }
 
   /**
-   * RFC 6749 §4.1.3 + RFC 7636 §4.6 token request. A replayed code is refused and revokes every token issued
-   * from it (RFC 6749 §4.1.2, RFC 9700 §4.2.4).
+   * RFC 6749 §4.1.3 + RFC 7636 §4.6 token request. A code presented again by the client it was issued to is
+   * refused and revokes every token issued from it (RFC 6749 §4.1.2, RFC 9700 §4.2.4); presented by any other
+   * client it is refused like an unknown code, and revokes nothing: a leaked code must not let another client
+   * end the victim's grant, nor learn whether the code exists.
    */
   async exchange(client: Client, request: TokenRequest): Promise<TokenEndpointResponse> {
     const code = request.param('code');
@@ -85,19 +87,26 @@ export class AuthorizationCodeGrant implements Grant {
       await this.revocation.revoke(grantId);
       return invalidGrant('authorization code already used');
     };
-    if (await wasClaimed(this.store, CODE_USED, key)) throw await replayed();
-    const raw = await this.store.get(storeKeys.authorizationCode(key));
-    if (!raw) throw invalidGrant('authorization code is invalid or expired');
+    const unknown = () => invalidGrant('authorization code is invalid or expired');
+    // One read of both: the redeemer sets the used-marker (its value: the client) before it deletes the
+    // record, so a record gone because the code was redeemed always comes with the marker.
+    const [raw, redeemedBy] = await this.store.getMany([
+      storeKeys.authorizationCode(key),
+      storeKeys.claim(CODE_USED, key),
+    ]);
+    if (redeemedBy !== undefined) throw redeemedBy === client.clientId ? await replayed() : unknown();
+    if (!raw) throw unknown();
     const rec = JSON.parse(raw) as CodeRecord;
-    if (rec.clientId !== client.clientId)
-      throw invalidGrant('authorization code was issued to another client');
+    if (rec.clientId !== client.clientId) throw unknown();
     // RFC 6749 §4.1.3: redirect_uri must be identical to the one in the authorization request.
     if (request.param('redirect_uri') !== rec.redirectUri) {
       throw invalidGrant('redirect_uri does not match the authorization request');
     }
     checkCodeVerifier(rec.codeChallenge, request.param('code_verifier'));
-    // Atomic single use across nodes: the first to set the store's marker wins.
-    if (!(await claimOnce(this.store, CODE_USED, key, nowSecs() + USED_MARKER_SECS))) throw await replayed();
+    // Atomic single use across nodes: the first to set the store's marker wins. The loser is this same client
+    // (the record's), redeeming the code a second time: "already used", and the grant is revoked.
+    const expiresAt = nowSecs() + USED_MARKER_SECS;
+    if (!(await claimOnce(this.store, CODE_USED, key, expiresAt, client.clientId))) throw await replayed();
     await this.store.delete(storeKeys.authorizationCode(key));
     return issueFirstTokens(this.userTokens, this.refreshTokens, client, rec, grantId);
   }
