@@ -14,14 +14,19 @@
 // Before measuring, each endpoint is called once and must answer 200 with the expected body; otherwise the
 // benchmark exits non-zero. Errors / non-2xx responses during a run are reported and make the exit code 1.
 //
-// Each server runs in its own child process (this script again, with `--serve <name>`), so no server shares
-// an event loop with autocannon; BENCH_ISOLATE=0 runs them in the load generator's process instead.
+// Gatehouse runs as deployed: `gatehouse serve` from the built CLI in a child process, default log level,
+// stdout to a file, PGlite file database in a temporary data directory, rate limits raised via its config
+// file (bench/server/gatehouse-under-test.mjs; `npm run build` first). oidc-provider and the floors run each
+// in their own child process too (this script again, with `--serve <name>`), so no server shares an event
+// loop with autocannon; BENCH_ISOLATE=0 runs those in the load generator's process instead.
 //
 // A third contender, "fastify-floor" (BENCH_FLOOR=0 leaves it out), is the least any Fastify server can do
 // for these requests: Fastify + @fastify/formbody answering both endpoints with a fixed JSON body of the
 // same shape and size (a real ES256 JWT signed once at start), the same no-store headers, no client
 // authentication, no signing, no lookups. Its ratio to oidc-provider in the same run is the ceiling for
-// "ours / oidc-provider" on this machine for a server built on Fastify.
+// "ours / oidc-provider" on this machine for a server built on Fastify. BENCH_IN_PROCESS=1 adds a fourth,
+// "gatehouse-in-process": Gatehouse from the TypeScript sources (needs `--import tsx`), logging off,
+// in-memory PGlite, i.e. what the benchmark measured before it measured the deployed server.
 //
 // Run: node --import tsx bench/server/token-and-introspection.bench.mjs
 import { fork } from 'node:child_process';
@@ -34,13 +39,18 @@ import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { SignJWT } from 'jose';
 import Provider from 'oidc-provider';
-import { startGatehouseUnderTest } from './gatehouse-under-test.mjs';
+import {
+  startGatehouseAsDeployed,
+  startGatehouseInProcess,
+  variantsFromEnv,
+} from './gatehouse-under-test.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const ISOLATE = process.env.BENCH_ISOLATE !== '0';
 const FLOOR = process.env.BENCH_FLOOR !== '0';
+const IN_PROCESS = process.env.BENCH_IN_PROCESS === '1';
 const CONNECTIONS = 50;
 const CLIENT_ID = 'bench-svc';
 const CLIENT_SECRET = 'bench-secret-0123456789';
@@ -52,27 +62,35 @@ const OPAQUE_RESOURCE = 'https://opaque.example.com';
 const basic = `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`;
 const FORM = 'application/x-www-form-urlencoded';
 
-// --- (1) Gatehouse: in-memory PGlite, in-process store, one client_credentials client from config -------
-async function startGatehouse() {
-  const gatehouse = await startGatehouseUnderTest({
-    clients: [
-      {
-        client_id: CLIENT_ID,
-        client_secret: CLIENT_SECRET,
-        token_endpoint_auth_method: 'client_secret_basic',
-        grant_types: ['client_credentials'],
-        scopes: [SCOPE],
-        resources: [RESOURCE],
-      },
-    ],
-  });
+// --- (1) Gatehouse as deployed: `gatehouse serve`, one client_credentials client from its config file ------
+const GATEHOUSE_CLIENTS = [
+  {
+    client_id: CLIENT_ID,
+    client_secret: CLIENT_SECRET,
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: ['client_credentials'],
+    scopes: [SCOPE],
+    resources: [RESOURCE],
+  },
+];
+const GATEHOUSE_PATHS = { tokenPath: '/api/oauth/token', introspectPath: '/api/oauth/introspect' };
+
+async function startGatehouse({ name = 'gatehouse', cli } = {}) {
+  const gatehouse = await startGatehouseAsDeployed({ clients: GATEHOUSE_CLIENTS, cli });
   return {
-    name: 'gatehouse',
+    name,
+    label: gatehouse.label,
     base: gatehouse.base,
-    tokenPath: '/api/oauth/token',
-    introspectPath: '/api/oauth/introspect',
+    ...GATEHOUSE_PATHS,
+    cpuUsage: async () => ({ user: gatehouse.cpuUs(), system: 0 }),
+    logBytes: gatehouse.logBytes,
     close: gatehouse.close,
   };
+}
+
+async function startGatehouseFloor() {
+  const gatehouse = await startGatehouseInProcess({ clients: GATEHOUSE_CLIENTS });
+  return { name: 'gatehouse-in-process', base: gatehouse.base, ...GATEHOUSE_PATHS, close: gatehouse.close };
 }
 
 // --- (2) oidc-provider v9: in-memory adapter (default), ES256 JWT access tokens via resource indicators --
@@ -197,7 +215,7 @@ async function obtainToken(srv) {
 
 // Token used for the introspection scenario: our ES256 JWT, or an opaque token for oidc-provider.
 async function tokenToIntrospect(srv) {
-  if (srv.name === 'gatehouse') return obtainToken(srv);
+  if (srv.name.startsWith('gatehouse')) return obtainToken(srv);
   const body = `grant_type=client_credentials&scope=${SCOPE}&resource=${encodeURIComponent(OPAQUE_RESOURCE)}`;
   const r = await post(srv, srv.tokenPath, body);
   if (r.status !== 200 || typeof r.json?.access_token !== 'string') {
@@ -216,7 +234,7 @@ async function checkIntrospection(srv, token) {
 // --- load generation --------------------------------------------------------------------------------------
 // --- BENCH_ISOLATE: each server in a child process, which reports its CPU time on request ---------------
 const STARTERS = {
-  gatehouse: startGatehouse,
+  'gatehouse-in-process': startGatehouseFloor,
   'oidc-provider': startOidcProvider,
   'fastify-floor': startFastifyFloor,
 };
@@ -259,6 +277,7 @@ async function serverCpu(srv) {
 async function measure(srv, path, body, duration = SECONDS) {
   const cpu0 = process.cpuUsage();
   const srvCpu0 = await serverCpu(srv);
+  const logBytes0 = srv.logBytes?.() ?? 0;
   const result = await autocannon({
     url: srv.base + path,
     method: 'POST',
@@ -272,8 +291,9 @@ async function measure(srv, path, body, duration = SECONDS) {
   const serverUs = srvCpu1.user - srvCpu0.user + srvCpu1.system - srvCpu0.system;
   const perRequest = (us) => us / Math.max(1, result.requests.total);
   return {
-    // BENCH_ISOLATE only: the server process's own CPU time per request (no load generator in it).
-    serverCpuUs: ISOLATE ? perRequest(serverUs) : undefined,
+    // Servers in a child process only: the server process's own CPU time per request (no load generator in it).
+    serverCpuUs: srv.cpuUsage ? perRequest(serverUs) : undefined,
+    logBytes: srv.logBytes ? perRequest(srv.logBytes() - logBytes0) : undefined,
     // Process CPU time (all threads, load generator included) per request: much steadier than req/s when
     // other jobs share the machine, since it does not depend on how much CPU this process was given.
     cpuUs: perRequest(cpu.user + cpu.system + serverUs),
@@ -289,10 +309,17 @@ if (process.argv[2] === '--serve') {
   await new Promise(() => {}); // serve until the parent kills this process
 }
 
-const names = ['gatehouse', 'oidc-provider', ...(FLOOR ? ['fastify-floor'] : [])];
-const servers = [];
+const names = [
+  'oidc-provider',
+  ...(FLOOR ? ['fastify-floor'] : []),
+  ...(IN_PROCESS ? ['gatehouse-in-process'] : []),
+];
+const servers = [await startGatehouse()];
 for (const name of names) servers.push(ISOLATE ? await startInChildProcess(name) : await STARTERS[name]());
-const [ours, peer, floor] = servers;
+for (const variant of variantsFromEnv()) servers.push(await startGatehouse(variant));
+const [ours, peer] = servers;
+const floor = servers.find((s) => s.name === 'fastify-floor');
+const inProcess = servers.find((s) => s.name === 'gatehouse-in-process');
 let failed = false;
 try {
   const tokens = {};
@@ -316,8 +343,9 @@ try {
     loadavg()
       .map((l) => l.toFixed(1))
       .join(' ');
+  console.log(`\ngatehouse = ${ours.label}`);
   console.log(
-    `\n${CONNECTIONS} connections, ${SECONDS} s per run after ${WARMUP_SECONDS} s warm-up, ${ROUNDS} round(s), servers ${ISOLATE ? 'each in its own process' : 'in the load generator process'}, Node ${process.version}, load average ${load()}\n`,
+    `${CONNECTIONS} connections, ${SECONDS} s per run after ${WARMUP_SECONDS} s warm-up, ${ROUNDS} round(s), servers ${ISOLATE ? 'each in its own process' : 'in the load generator process'}, Node ${process.version}, load average ${load()}\n`,
   );
   const rows = [];
   for (let round = 1; round <= ROUNDS; round++) {
@@ -340,23 +368,32 @@ try {
 
   console.log(`\nload average at the end: ${load()}`);
   console.log(
-    '\n| Round | Scenario | Server | req/s | p99 ms | CPU µs / req (all) | CPU µs / req (server) | errors+non-2xx / total | … / oidc-provider |',
+    '\n| Round | Scenario | Server | req/s | p99 ms | CPU µs / req (all) | CPU µs / req (server) | log bytes / req | errors+non-2xx / total | … / oidc-provider |',
   );
-  console.log('| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   const ratios = {};
+  const p99s = {};
   const floorRatios = {};
+  const otherRatios = {};
   for (const { round, sc, r } of rows) {
     const a = r[ours.name];
     const b = r[peer.name];
     ratios[sc.name] = [...(ratios[sc.name] ?? []), a.rps / b.rps];
+    p99s[sc.name] = [...(p99s[sc.name] ?? []), `${a.p99} vs ${b.p99} ms`];
+    for (const other of servers.filter((x) => x.name.startsWith('gatehouse-'))) {
+      const key = `${sc.name}: ${other.name}${other === inProcess ? ' (floor, logging off)' : ''}`;
+      otherRatios[key] = [...(otherRatios[key] ?? []), r[other.name].rps / b.rps];
+    }
     if (floor) floorRatios[sc.name] = [...(floorRatios[sc.name] ?? []), r[floor.name].rps / b.rps];
     const ratio = (m) =>
       `${(m.rps / b.rps).toFixed(2)}× req/s, ${(b.cpuUs / m.cpuUs).toFixed(2)}× CPU/req` +
-      (ISOLATE ? `, ${(b.serverCpuUs / m.serverCpuUs).toFixed(2)}× server CPU/req` : '');
+      (m.serverCpuUs && b.serverCpuUs
+        ? `, ${(b.serverCpuUs / m.serverCpuUs).toFixed(2)}× server CPU/req`
+        : '');
     for (const srv of servers) {
       const m = r[srv.name];
       console.log(
-        `| ${round} | ${sc.name} | ${srv.name} | ${Math.round(m.rps)} | ${m.p99} | ${Math.round(m.cpuUs)} | ${m.serverCpuUs === undefined ? '' : Math.round(m.serverCpuUs)} | ${m.bad} / ${m.total} | ${srv === peer ? '' : ratio(m)} |`,
+        `| ${round} | ${sc.name} | ${srv.name} | ${Math.round(m.rps)} | ${m.p99} | ${Math.round(m.cpuUs)} | ${m.serverCpuUs === undefined ? '' : Math.round(m.serverCpuUs)} | ${m.logBytes === undefined ? '' : Math.round(m.logBytes)} | ${m.bad} / ${m.total} | ${srv === peer ? '' : ratio(m)} |`,
       );
     }
   }
@@ -364,8 +401,11 @@ try {
   for (const [name, list] of Object.entries(ratios)) {
     const fmt = (x) => `${x.toFixed(2)}×`;
     console.log(
-      `${name}: ours / oidc-provider ${list.map(fmt).join(', ')} (min ${fmt(Math.min(...list))}, max ${fmt(Math.max(...list))}; goal ≥ 4×)`,
+      `${name}: ours / oidc-provider ${list.map(fmt).join(', ')} (min ${fmt(Math.min(...list))}, max ${fmt(Math.max(...list))}; goal ≥ 4×); p99 ours vs oidc-provider ${p99s[name].join(', ')}`,
     );
+    for (const [key, others] of Object.entries(otherRatios)) {
+      if (key.startsWith(`${name}: `)) console.log(`${key} / oidc-provider ${others.map(fmt).join(', ')}`);
+    }
     const ceiling = floorRatios[name];
     if (ceiling) {
       console.log(
