@@ -64,6 +64,13 @@ export class HttpUserAgent {
   /** Cookies per host name. Like a browser, the port is not part of a cookie's scope (RFC 6265 §8.5). */
   readonly #jar = new Map<string, Map<string, string>>();
 
+  /** How requests go out (a test may record or time them); the global `fetch` by default. */
+  readonly #send: typeof fetch;
+
+  constructor(send: typeof fetch = fetch) {
+    this.#send = send;
+  }
+
   /** The cookies this user agent holds for a host (for assertions, e.g. that a session cookie is gone). */
   cookies(hostname: string): ReadonlyMap<string, string> {
     return this.#jar.get(hostname) ?? new Map();
@@ -78,7 +85,7 @@ export class HttpUserAgent {
     const headers: Record<string, string> = {};
     if (cookie !== '') headers['cookie'] = cookie;
     if (form) headers['content-type'] = 'application/x-www-form-urlencoded';
-    const res = await fetch(target, {
+    const res = await this.#send(target, {
       method,
       headers,
       redirect: 'manual',
