@@ -24,3 +24,8 @@ export function claimOnce(
   // `keep`: a claim that vanished early would let the artefact be used a second time.
   return store.setIfAbsent(claimKey(kind, id), claimant, expiresAt - nowSecs(), { keep: true });
 }
+
+/** Whether {@link claimOnce} already succeeded for this id (and the marker has not expired). */
+export async function wasClaimed(store: Store, kind: string, id: string): Promise<boolean> {
+  return (await store.get(claimKey(kind, id))) !== undefined;
+}
