@@ -46,14 +46,15 @@ export async function openGatehouse(
   }
   const store = openStore(config.redis.url);
   if (store instanceof RedisStore) await warnIfEvicting(store, logger);
-  const { close: closeServices, ...services } = createServices(config, database, store, logger);
+  const metrics = createMetrics(options.defaultMetrics ?? false);
+  const { close: closeServices, ...services } = createServices(config, database, store, logger, metrics);
   const gatehouse: Gatehouse = {
     ...services,
     config,
     logger,
     database,
     store,
-    metrics: createMetrics(options.defaultMetrics ?? false),
+    metrics,
     async close() {
       await closeServices();
       await store.close();

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/index.js';
 import type { Database } from '../infra/db.js';
+import type { Metrics } from '../infra/metrics.js';
 import { SigningWorker } from '../infra/signing-worker.js';
 import type { Store } from '../infra/store/index.js';
 import { ClientRepo } from '../repo/clients.js';
@@ -36,8 +37,17 @@ import { UserTokens } from '../service/tokens/user-tokens.js';
 /** Every service, each built with only what it uses. */
 export type Services = ReturnType<typeof createServices>;
 
-/** Builds the services over an open database and store: the one place that knows how they fit together. */
-export function createServices(config: AppConfig, database: Database, store: Store, logger: Logger) {
+/**
+ * Builds the services over an open database and store: the one place that knows how they fit together.
+ * With `metrics`, sign-ins and lockouts are counted there.
+ */
+export function createServices(
+  config: AppConfig,
+  database: Database,
+  store: Store,
+  logger: Logger,
+  metrics?: Pick<Metrics, 'signIns' | 'signInLockouts'>,
+) {
   const { issuer } = config.oauth;
   const secret = config.security.jwt_secret;
   const accessTokenTtlSecs = config.oauth.access_token_ttl_secs;
@@ -104,7 +114,14 @@ export function createServices(config: AppConfig, database: Database, store: Sto
     introspection: new Introspection(accessTokens, refreshTokens, users),
     revocation: new Revocation(accessTokens, refreshTokens),
     userinfo: new Userinfo(accessTokens, users),
-    signIn: new PasswordSignIn(store, users),
+    signIn: new PasswordSignIn(
+      store,
+      users,
+      metrics && {
+        signIn: (outcome) => metrics.signIns.inc({ outcome }),
+        lockout: (limit) => metrics.signInLockouts.inc({ limit }),
+      },
+    ),
     idTokenHints,
     /** Stops the signing worker's thread. */
     close: () => signer.close(),

@@ -11,9 +11,18 @@ export interface AttemptLimit {
   windowSecs: number;
 }
 
-/** Counts one attempt; false when it is over the limit (the caller refuses without checking anything). */
-export async function takeAttempt(store: Store, a: AttemptLimit): Promise<boolean> {
-  return (await store.increment(a.key, 1, a.windowSecs)) <= a.limit;
+/**
+ * Counts one attempt; false when it is over the limit (the caller refuses without checking anything).
+ * `onLockout` is told of the first attempt refused in a window: the moment a lockout begins.
+ */
+export async function takeAttempt(
+  store: Store,
+  a: AttemptLimit,
+  onLockout?: () => void,
+): Promise<boolean> {
+  const count = await store.increment(a.key, 1, a.windowSecs);
+  if (count === a.limit + 1) onLockout?.();
+  return count <= a.limit;
 }
 
 /** Uncounts an attempt that turned out to be legitimate. */

@@ -23,6 +23,14 @@ const perIp = (ip: string): AttemptLimit => ({
 
 export type SignInResult = { ok: true; user: User } | { ok: false; locked: boolean };
 
+/** What sign-ins report (the composition root counts them in the metrics). */
+export interface SignInEvents {
+  /** An attempt's outcome: `locked` when a limit refused it before any check. */
+  signIn(outcome: 'succeeded' | 'failed' | 'locked'): void;
+  /** An account or an address has just reached its limit: its lockout begins. */
+  lockout(limit: 'account' | 'address'): void;
+}
+
 /**
  * Checks a password (argon2id) with attempt counters per username and per IP and a lockout window, so
  * neither one account nor one address can be brute-forced (RFC 9700 §4.15 spirit, OWASP ASVS 2.2.1).
@@ -37,17 +45,28 @@ export class PasswordSignIn {
   constructor(
     private readonly store: Store,
     private readonly users: Pick<UserService, 'verifyPassword'>,
+    private readonly events?: SignInEvents,
   ) {}
 
   async signIn(username: string, password: string, ip: string): Promise<SignInResult> {
+    const result = await this.#attempt(username, password, ip);
+    this.events?.signIn(result.ok ? 'succeeded' : result.locked ? 'locked' : 'failed');
+    return result;
+  }
+
+  async #attempt(username: string, password: string, ip: string): Promise<SignInResult> {
     const address = perIp(ip);
-    if (!(await takeAttempt(this.store, address))) return { ok: false, locked: true };
+    if (!(await takeAttempt(this.store, address, () => this.events?.lockout('address')))) {
+      return { ok: false, locked: true };
+    }
     // A longer username is no one's: refused like a wrong password before any per-username state is written
     // (a counter keyed by an attacker-sized username would last the whole window). Counted against the
     // address above, so it cannot be sent without limit either.
     if (username.length > MAX_USERNAME_LENGTH) return { ok: false, locked: false };
     const user = perUser(username);
-    if (!(await takeAttempt(this.store, user))) return { ok: false, locked: true };
+    if (!(await takeAttempt(this.store, user, () => this.events?.lockout('account')))) {
+      return { ok: false, locked: true };
+    }
     const found = await this.users.verifyPassword(username, password);
     if (!found) return { ok: false, locked: false };
     await Promise.all([clearAttempts(this.store, user), giveBackAttempt(this.store, address)]);
