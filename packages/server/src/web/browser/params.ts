@@ -1,4 +1,17 @@
+import type { FastifyInstance } from 'fastify';
+
 export type Params = Record<string, string | undefined>;
+
+/**
+ * The pages take HTML form posts only: a POST body is `application/x-www-form-urlencoded` (OIDC Core §3.1.2.1:
+ * "If using the HTTP POST method, the request parameters MUST be serialized using Form Serialization"). Fastify's
+ * built-in JSON and plain-text parsers are removed in the calling plugin's context, so any other body is 415
+ * and never read as the request's parameters or form fields (a JSON object would be; a string would be split
+ * into characters).
+ */
+export function acceptFormPostsOnly(app: FastifyInstance): void {
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+}
 
 /**
  * Single-valued query/form parameters, and the names of any that were repeated (RFC 6749 §3.1: "Request and

@@ -13,7 +13,7 @@ import type { Session } from '../../service/sessions/sessions.js';
 import { loginProof, loginProofValid } from '../../service/sign-in/login-proof.js';
 import type { PasswordSignIn } from '../../service/sign-in/password-sign-in.js';
 import type { BrowserContext } from '../browser/browser-context.js';
-import { type Params, readParams } from '../browser/params.js';
+import { acceptFormPostsOnly, type Params, readParams } from '../browser/params.js';
 import { issuerPath } from '../issuer-path.js';
 import { consentPage, errorPage, loginPage } from '../pages/index.js';
 
@@ -51,6 +51,7 @@ export interface AuthorizeDependencies {
 export function authorizeRoutes(deps: AuthorizeDependencies, kit: BrowserContext) {
   const { issuer, secret, requests, codes, consents, signIn } = deps;
   return async (app: FastifyInstance): Promise<void> => {
+    acceptFormPostsOnly(app);
     // The forms post back to this endpoint, which is served under the issuer's path (web/app.ts).
     const action = `${issuerPath(issuer)}${AUTHORIZE_PATH}`;
 

@@ -4,7 +4,7 @@ import { type DeviceRequests, normalizeUserCode } from '../../service/device/dev
 import type { UserCodeGuesses } from '../../service/device/user-code-guesses.js';
 import type { PasswordSignIn } from '../../service/sign-in/password-sign-in.js';
 import type { BrowserContext } from '../browser/browser-context.js';
-import { readParams } from '../browser/params.js';
+import { acceptFormPostsOnly, readParams } from '../browser/params.js';
 import { issuerPath } from '../issuer-path.js';
 import { deviceCodePage, deviceConfirmPage, messagePage } from '../pages/index.js';
 
@@ -38,6 +38,7 @@ export interface DeviceVerificationDependencies {
 export function deviceVerificationRoutes(deps: DeviceVerificationDependencies, kit: BrowserContext) {
   const { issuer, requests, guesses, clients, signIn } = deps;
   return async (app: FastifyInstance): Promise<void> => {
+    acceptFormPostsOnly(app);
     // The form posts back here, under the issuer's path (web/app.ts).
     const action = `${issuerPath(issuer)}${DEVICE_PATH}`;
 

@@ -3,7 +3,7 @@ import type { ClientService } from '../../service/clients/clients.js';
 import { hintMatchesSession, logoutRedirectAllowed } from '../../service/sessions/logout.js';
 import type { IdTokenHints } from '../../service/tokens/id-token-hint.js';
 import type { BrowserContext } from '../browser/browser-context.js';
-import { readParams } from '../browser/params.js';
+import { acceptFormPostsOnly, readParams } from '../browser/params.js';
 import { issuerPath } from '../issuer-path.js';
 import { errorPage, logoutPage, messagePage } from '../pages/index.js';
 
@@ -21,6 +21,7 @@ export interface LogoutDependencies {
 export function logoutRoutes(deps: LogoutDependencies, kit: BrowserContext) {
   const { issuer, secret, idTokenHints, clients } = deps;
   return async (app: FastifyInstance): Promise<void> => {
+    acceptFormPostsOnly(app);
     // The confirmation form posts back here, under the issuer's path (web/app.ts).
     const action = `${issuerPath(issuer)}${LOGOUT_PATH}`;
     const invalid = (reply: FastifyReply, detail: string) =>
