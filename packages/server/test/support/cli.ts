@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+/** The built CLI, as users run it (the test run builds it first: test-support/global-setup.ts). */
+export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
-/** Runs `gatehouse <args>` from the TypeScript sources with only PATH and `env` in its environment. */
+/** Runs `gatehouse <args>` with only PATH and `env` in its environment. */
 export function runCli(
   args: string[],
   env: Record<string, string>,
@@ -11,7 +12,7 @@ export function runCli(
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', CLI, ...args],
+      [CLI, ...args],
       { env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'silent', ...env }, timeout: 60_000 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
