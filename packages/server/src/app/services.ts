@@ -16,6 +16,7 @@ import { ClientAssertionVerifier } from '../service/clients/client-assertion.js'
 import { ClientAuthentication } from '../service/clients/client-authentication.js';
 import { ClientService } from '../service/clients/clients.js';
 import { ConsentService } from '../service/consent/consent.js';
+import { derivePurposeKeys } from '../service/crypto/purpose-keys.js';
 import { DeviceRequests } from '../service/device/device-requests.js';
 import { UserCodeGuesses } from '../service/device/user-code-guesses.js';
 import { AuthorizationCodeGrant } from '../service/grants/authorization-code.js';
@@ -50,6 +51,7 @@ export function createServices(
 ) {
   const { issuer } = config.oauth;
   const secret = config.security.jwt_secret;
+  const purposeKeys = derivePurposeKeys(secret);
   const accessTokenTtlSecs = config.oauth.access_token_ttl_secs;
   const refreshTokenTtlSecs = config.oauth.refresh_token_ttl_secs;
   const scopesSupported = config.oauth.scopes_supported;
@@ -83,15 +85,20 @@ export function createServices(
     issuer,
     refreshTokenTtlSecs,
   });
-  const userTokens = new UserTokens(users, keys, { issuer, accessTokenTtlSecs, secret });
+  const userTokens = new UserTokens(users, keys, {
+    issuer,
+    accessTokenTtlSecs,
+    sessionIdKey: purposeKeys.sessionId,
+  });
   const deviceRequests = new DeviceRequests(store, { issuer, scopesSupported });
   const authorizationCodes = new AuthorizationCodeGrant(store, userTokens, refreshTokens, revocation, {
     codeTtlSecs: config.oauth.authorization_code_ttl_secs,
-    secret,
+    grantIdKey: purposeKeys.grantId,
   });
   const idTokenHints = new IdTokenHints(keys, clients, issuer);
 
   return {
+    purposeKeys,
     keys,
     clients,
     clientAuthentication,

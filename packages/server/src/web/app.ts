@@ -12,6 +12,7 @@ import type { AuthorizationRequests } from '../service/authorization/authorizati
 import type { ClientAuthentication } from '../service/clients/client-authentication.js';
 import type { ClientService } from '../service/clients/clients.js';
 import type { ConsentService } from '../service/consent/consent.js';
+import type { PurposeKeys } from '../service/crypto/purpose-keys.js';
 import type { DeviceRequests } from '../service/device/device-requests.js';
 import type { UserCodeGuesses } from '../service/device/user-code-guesses.js';
 import type { AuthorizationCodeGrant } from '../service/grants/authorization-code.js';
@@ -82,6 +83,8 @@ export interface HttpDependencies {
   userinfo: Userinfo;
   signIn: PasswordSignIn;
   idTokenHints: IdTokenHints;
+  /** Cookie signing, CSRF tokens, login proofs and the public `sid`, each under its own key. */
+  purposeKeys: PurposeKeys;
 }
 
 export interface HttpAppOptions {
@@ -106,7 +109,7 @@ export async function buildHttpApp(
 ): Promise<FastifyInstance> {
   const { config, metrics } = deps;
   const { issuer } = config.oauth;
-  const secret = config.security.jwt_secret;
+  const { purposeKeys } = deps;
   const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const headersTimeout = Math.min(options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, requestTimeout);
   const app = Fastify({
@@ -176,14 +179,14 @@ export async function buildHttpApp(
   // session, CSRF binding), so the cookie hooks cost the back-channel endpoints nothing.
   await app.register(
     async (pages) => {
-      await pages.register(cookie, { secret });
-      const kit = browserContext({ store: deps.store, users: deps.users, issuer, secret });
+      await pages.register(cookie, { secret: purposeKeys.cookies });
+      const kit = browserContext({ store: deps.store, users: deps.users, issuer, csrfKey: purposeKeys.csrf });
       const { clients, signIn } = deps;
       await pages.register(
         authorizeRoutes(
           {
             issuer,
-            secret,
+            loginProofKey: purposeKeys.loginProof,
             requests: deps.authorizationRequests,
             codes: deps.authorizationCodes,
             consents: deps.consents,
@@ -192,7 +195,12 @@ export async function buildHttpApp(
           kit,
         ),
       );
-      await pages.register(logoutRoutes({ issuer, secret, idTokenHints: deps.idTokenHints, clients }, kit));
+      await pages.register(
+        logoutRoutes(
+          { issuer, sessionIdKey: purposeKeys.sessionId, idTokenHints: deps.idTokenHints, clients },
+          kit,
+        ),
+      );
       await pages.register(
         deviceVerificationRoutes(
           { issuer, requests: deps.deviceRequests, guesses: deps.userCodeGuesses, clients, signIn },

@@ -4,9 +4,9 @@ import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 // One-shot crypto.hash (Node ≥ 20.12): no Hash object per call on the per-request paths.
 export const sha256Key = (value: string): string => hash('sha256', value, 'base64url');
 
-/** base64url HMAC-SHA-256 under the server secret: values a client must not be able to compute. */
-export const hmacKey = (secret: string, value: string): string =>
-  createHmac('sha256', secret).update(value).digest('base64url');
+/** base64url HMAC-SHA-256 under a purpose key (purpose-keys.ts): values a client must not be able to compute. */
+export const hmacKey = (key: Buffer, value: string): string =>
+  createHmac('sha256', key).update(value).digest('base64url');
 
 /** Whether two strings are equal, in time that does not depend on where they differ (only on their lengths). */
 export function equalInConstantTime(a: string, b: string): boolean {

@@ -26,8 +26,8 @@ const CODE_USED = 'code_used';
 
 export interface AuthorizationCodeOptions {
   codeTtlSecs: number;
-  /** The server secret: grant ids are derived from codes under it. */
-  secret: string;
+  /** The `grantId` purpose key: grant ids are derived from codes under it. */
+  grantIdKey: Buffer;
 }
 
 /**
@@ -80,9 +80,9 @@ export class AuthorizationCodeGrant implements Grant {
     if (!code) throw invalidRequest('code is required');
     const key = sha256Key(code);
     // The grant id is derived from the code, so a replay can revoke the grant: the access token issued for
-    // the code and everything refreshed from it. An HMAC under the server secret: the id is a claim anyone
+    // the code and everything refreshed from it. An HMAC under its own key: the id is a claim anyone
     // holding the access token can read, and must not be computable from, or reveal, the code or its hash.
-    const grantId = hmacKey(this.opts.secret, `grant:${key}`);
+    const grantId = hmacKey(this.opts.grantIdKey, `grant:${key}`);
     const replayed = async () => {
       await this.revocation.revoke(grantId);
       return invalidGrant('authorization code already used');

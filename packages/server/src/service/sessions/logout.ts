@@ -9,9 +9,9 @@ import { publicSessionId, type Session } from './sessions.js';
  * this browser out). The subject must be the session's user and, when the hint carries a `sid`, it must
  * be this session's (an ID token from an earlier or another session of the same user does not count).
  */
-export function hintMatchesSession(hint: IdTokenHint, session: Session, secret: string): boolean {
+export function hintMatchesSession(hint: IdTokenHint, session: Session, sessionIdKey: Buffer): boolean {
   if (hint.sub !== session.userId) return false;
-  return hint.sid === undefined || hint.sid === publicSessionId(secret, session.sid);
+  return hint.sid === undefined || hint.sid === publicSessionId(sessionIdKey, session.sid);
 }
 
 /**

@@ -16,7 +16,8 @@ const key = storeKeys.session;
 
 export async function createSession(store: Store, userId: string): Promise<Session> {
   const session: Session = { sid: randomBytes(24).toString('base64url'), userId, authTime: nowSecs() };
-  await store.set(key(session.sid), JSON.stringify(session), SESSION_TTL_SECS);
+  // Never dropped to make room for cheaper entries: that would sign the user out (WritePriority).
+  await store.set(key(session.sid), JSON.stringify(session), SESSION_TTL_SECS, { priority: 'protected' });
   return session;
 }
 
@@ -32,8 +33,9 @@ export async function endSession(store: Store, sid: string | undefined): Promise
 
 /**
  * The session's `sid` as relying parties see it in ID tokens (OIDC Front-Channel Logout §3): derived from the
- * session id, never the id itself, which names the session in the store and is the session cookie's value.
+ * session id under the `sessionId` purpose key, never the id itself, which names the session in the store and
+ * is the session cookie's value.
  */
-export function publicSessionId(secret: string, sid: string): string {
-  return hmacKey(secret, `sid:${sid}`);
+export function publicSessionId(sessionIdKey: Buffer, sid: string): string {
+  return hmacKey(sessionIdKey, `sid:${sid}`);
 }

@@ -11,12 +11,12 @@ export const LOGIN_PROOF_SECS = 10 * 60;
  * that, and the session alone cannot show it: anyone at a signed-in browser could otherwise post the consent
  * form straight from the login page and skip the re-authentication the client asked for.
  */
-export function loginProof(secret: string, session: Session): string {
-  return hmacKey(secret, `login-proof:${session.sid}:${session.authTime}`);
+export function loginProof(key: Buffer, session: Session): string {
+  return hmacKey(key, `login-proof:${session.sid}:${session.authTime}`);
 }
 
 /** Constant-time check of a submitted proof against the session, within {@link LOGIN_PROOF_SECS} of the login. */
-export function loginProofValid(secret: string, session: Session, proof: string | undefined): boolean {
+export function loginProofValid(key: Buffer, session: Session, proof: string | undefined): boolean {
   if (!proof || nowSecs() - session.authTime > LOGIN_PROOF_SECS) return false;
-  return equalInConstantTime(loginProof(secret, session), proof);
+  return equalInConstantTime(loginProof(key, session), proof);
 }

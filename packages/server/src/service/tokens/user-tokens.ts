@@ -21,8 +21,8 @@ export interface UserGrant {
 export interface UserTokensOptions {
   issuer: string;
   accessTokenTtlSecs: number;
-  /** The server secret: the ID token's `sid` is derived from the session id under it. */
-  secret: string;
+  /** The `sessionId` purpose key: the ID token's `sid` is derived from the session id under it. */
+  sessionIdKey: Buffer;
 }
 
 /**
@@ -77,7 +77,7 @@ export class UserTokens {
         auth_time: grant.authTime,
         nonce: grant.nonce,
         at_hash: atHash,
-        sid: publicSessionId(this.opts.secret, grant.sid),
+        sid: publicSessionId(this.opts.sessionIdKey, grant.sid),
       });
     }
     return res;

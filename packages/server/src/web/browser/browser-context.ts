@@ -51,12 +51,17 @@ export interface BrowserContextDependencies {
   store: Store;
   users: Pick<UserService, 'find'>;
   issuer: string;
-  /** The server secret: CSRF tokens are HMACs under it (cookies are signed with it by `@fastify/cookie`). */
-  secret: string;
+  /** The `csrf` purpose key: CSRF tokens are HMACs under it. */
+  csrfKey: Buffer;
 }
 
-/** Needs `@fastify/cookie` registered with the server secret (see web/app.ts). */
-export function browserContext({ store, users, issuer, secret }: BrowserContextDependencies): BrowserContext {
+/** Needs `@fastify/cookie` registered with the `cookies` purpose key (see web/app.ts). */
+export function browserContext({
+  store,
+  users,
+  issuer,
+  csrfKey,
+}: BrowserContextDependencies): BrowserContext {
   const { session: sessionCookie, csrf: csrfCookie, path, secure } = cookieScheme(issuer);
   // HttpOnly + SameSite=Lax: sent on top-level redirects from the sites (SSO), never to cross-site subrequests.
   const cookieOpts = { path, httpOnly: true, sameSite: 'lax' as const, secure, signed: true };
@@ -108,8 +113,8 @@ export function browserContext({ store, users, issuer, secret }: BrowserContextD
         binding = crypto.randomUUID();
         reply.setCookie(csrfCookie, binding, cookieOpts);
       }
-      return csrfToken(secret, binding, purpose);
+      return csrfToken(csrfKey, binding, purpose);
     },
-    csrfValid: (req, token, purpose) => csrfTokenValid(secret, readSigned(req, csrfCookie), token, purpose),
+    csrfValid: (req, token, purpose) => csrfTokenValid(csrfKey, readSigned(req, csrfCookie), token, purpose),
   };
 }

@@ -39,8 +39,8 @@ const requestError = (err: unknown): err is OAuthError => err instanceof OAuthEr
 
 export interface AuthorizeDependencies {
   issuer: string;
-  /** The server secret (login proofs). */
-  secret: string;
+  /** The `loginProof` purpose key. */
+  loginProofKey: Buffer;
   requests: AuthorizationRequests;
   codes: Pick<AuthorizationCodeGrant, 'issueCode'>;
   consents: Pick<ConsentService, 'needsConsent' | 'remember'>;
@@ -49,7 +49,7 @@ export interface AuthorizeDependencies {
 
 /** `GET/POST /api/oauth/authorize`: the authorization endpoint with its login and consent pages. */
 export function authorizeRoutes(deps: AuthorizeDependencies, kit: BrowserContext) {
-  const { issuer, secret, requests, codes, consents, signIn } = deps;
+  const { issuer, loginProofKey, requests, codes, consents, signIn } = deps;
   return async (app: FastifyInstance): Promise<void> => {
     acceptFormPostsOnly(app);
     // The forms post back to this endpoint, which is served under the issuer's path (web/app.ts).
@@ -118,7 +118,7 @@ export function authorizeRoutes(deps: AuthorizeDependencies, kit: BrowserContext
             scopes: ar.scopes,
             fields: {
               ...requestFields(params),
-              ...(freshLogin ? { login_proof: loginProof(secret, session) } : {}),
+              ...(freshLogin ? { login_proof: loginProof(loginProofKey, session) } : {}),
             },
             csrf: kit.csrf(req, reply),
           }),
@@ -202,7 +202,10 @@ export function authorizeRoutes(deps: AuthorizeDependencies, kit: BrowserContext
           );
         // prompt=login / max_age: an approval only counts with the proof of the sign-in just made (OIDC Core
         // §3.1.2.1); without it, the user signs in first.
-        if (!sessionSatisfies(ar, session) && !loginProofValid(secret, session, params['login_proof'])) {
+        if (
+          !sessionSatisfies(ar, session) &&
+          !loginProofValid(loginProofKey, session, params['login_proof'])
+        ) {
           return showLogin(req, reply, ar, params);
         }
         if (params['consent'] !== 'approve') {

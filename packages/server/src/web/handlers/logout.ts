@@ -12,14 +12,14 @@ const LOGOUT_PATH = '/api/oauth/logout';
 /** `GET/POST /api/oauth/logout`: OpenID Connect RP-Initiated Logout 1.0 (`end_session_endpoint`). */
 export interface LogoutDependencies {
   issuer: string;
-  /** The server secret (the ID token's `sid` is derived under it). */
-  secret: string;
+  /** The `sessionId` purpose key (the ID token's `sid` is derived under it). */
+  sessionIdKey: Buffer;
   idTokenHints: IdTokenHints;
   clients: Pick<ClientService, 'find'>;
 }
 
 export function logoutRoutes(deps: LogoutDependencies, kit: BrowserContext) {
-  const { issuer, secret, idTokenHints, clients } = deps;
+  const { issuer, sessionIdKey, idTokenHints, clients } = deps;
   return async (app: FastifyInstance): Promise<void> => {
     acceptFormPostsOnly(app);
     // The confirmation form posts back here, under the issuer's path (web/app.ts).
@@ -59,7 +59,7 @@ export function logoutRoutes(deps: LogoutDependencies, kit: BrowserContext) {
       // silently. With no session there is nothing to end, so a valid hint needs no confirmation either.
       const session = hint !== undefined ? await kit.session(req) : undefined;
       const hintVouches =
-        hint !== undefined && (session === undefined || hintMatchesSession(hint, session, secret));
+        hint !== undefined && (session === undefined || hintMatchesSession(hint, session, sessionIdKey));
       const confirmed = hintVouches || (req.method === 'POST' && kit.csrfValid(req, params['csrf_token']));
       if (!confirmed) {
         // The form carries the hint's client as client_id (never the ID token itself), so the confirmed
