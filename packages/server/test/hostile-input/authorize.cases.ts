@@ -36,20 +36,34 @@ const raw = (query: string) => ({ method: 'GET' as const, url: `${AUTHORIZE}?${q
 const baseQuery = new URLSearchParams(base()).toString();
 
 const cases: HostileCase[] = [];
-const add = (name: string, request: HostileCase['request'], expect: HostileCase['expect'], withBrowserCookies = false) =>
-  cases.push({ name, request, expect, withBrowserCookies });
+const add = (
+  name: string,
+  request: HostileCase['request'],
+  expect: HostileCase['expect'],
+  withBrowserCookies = false,
+) => cases.push({ name, request, expect, withBrowserCookies });
 
 /** The error page, which names nothing of the request. */
 const errorPage = page(400);
 
 // Methods: GET and POST (OIDC Core §3.1.2.1); HEAD comes with GET.
-for (const method of ['PUT', 'DELETE', 'PATCH'] as const) add(`${method} is 405`, { ...get(), method }, methodNotAllowed('GET, HEAD, POST'));
+for (const method of ['PUT', 'DELETE', 'PATCH'] as const)
+  add(`${method} is 405`, { ...get(), method }, methodNotAllowed('GET, HEAD, POST'));
 
 // The client and redirect_uri: never redirected to when they cannot be trusted (RFC 6749 §4.1.2.1).
 add('no parameters at all', raw(''), errorPage);
 add('no client_id', get({}, ['client_id']), errorPage);
 add('empty client_id', raw(baseQuery.replace('client_id=web-app', 'client_id=')), errorPage);
-for (const id of ['nobody', XSS, '\u0000', '\u202eppa-bew', 'web-app\u0000', huge(4096), '../web-app', 'WEB-APP']) {
+for (const id of [
+  'nobody',
+  XSS,
+  '\u0000',
+  '\u202eppa-bew',
+  'web-app\u0000',
+  huge(4096),
+  '../web-app',
+  'WEB-APP',
+]) {
   add(`client_id ${JSON.stringify(id.slice(0, 16))}`, get({ client_id: id }), errorPage);
 }
 add('repeated client_id', raw(`${baseQuery}&client_id=web-app`), errorPage);
@@ -117,7 +131,12 @@ const redirects: [string, Record<string, string>, string[], string][] = [
   ['request object', { request: 'eyJhbGciOiJub25lIn0.e30.' }, [], 'request_not_supported'],
   ['request_uri', { request_uri: 'https://evil.example.com/r' }, [], 'request_uri_not_supported'],
   ['id_token_hint garbage', { id_token_hint: 'garbage' }, [], 'invalid_request'],
-  ['id_token_hint alg none', { id_token_hint: 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.' }, [], 'invalid_request'],
+  [
+    'id_token_hint alg none',
+    { id_token_hint: 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.' },
+    [],
+    'invalid_request',
+  ],
   ['id_token_hint with XSS', { id_token_hint: XSS }, [], 'invalid_request'],
   ['id_token_hint of 16 KiB', { id_token_hint: huge(16384) }, [], 'invalid_request'],
   ['resource indicator', { resource: 'https://api.example.com' }, [], 'invalid_target'],
@@ -126,45 +145,121 @@ const redirects: [string, Record<string, string>, string[], string][] = [
 ];
 for (const [name, extra, drop, error] of redirects) add(name, get(extra, drop), errorRedirect(error, 'st'));
 add('repeated scope', raw(`${baseQuery}&scope=email`), errorRedirect('invalid_request', 'st'));
-add('repeated code_challenge', raw(`${baseQuery}&code_challenge=${CHALLENGE}`), errorRedirect('invalid_request', 'st'));
-add('repeated prompt', raw(`${baseQuery}&prompt=login&prompt=consent`), errorRedirect('invalid_request', 'st'));
+add(
+  'repeated code_challenge',
+  raw(`${baseQuery}&code_challenge=${CHALLENGE}`),
+  errorRedirect('invalid_request', 'st'),
+);
+add(
+  'repeated prompt',
+  raw(`${baseQuery}&prompt=login&prompt=consent`),
+  errorRedirect('invalid_request', 'st'),
+);
 add('repeated resource', raw(`${baseQuery}&resource=a&resource=b`), errorRedirect('invalid_target', 'st'));
 add('repeated state: no state echoed', raw(`${baseQuery}&state=other`), errorRedirect('invalid_request'));
-add('no state: none in the redirect', get({ response_type: 'token' }, ['state']), errorRedirect('unsupported_response_type'));
-add('state with XSS is returned exactly, encoded', get({ response_type: 'token', state: XSS }), errorRedirect('unsupported_response_type', XSS));
-add('state with CR/LF is returned exactly, encoded', get({ response_type: 'token', state: CRLF }), errorRedirect('unsupported_response_type', CRLF));
-add('state with unicode oddities', get({ response_type: 'token', state: '\u202e\u0000\ud83d\ude00' }), errorRedirect('unsupported_response_type', '\u202e\u0000\ud83d\ude00'));
+add(
+  'no state: none in the redirect',
+  get({ response_type: 'token' }, ['state']),
+  errorRedirect('unsupported_response_type'),
+);
+add(
+  'state with XSS is returned exactly, encoded',
+  get({ response_type: 'token', state: XSS }),
+  errorRedirect('unsupported_response_type', XSS),
+);
+add(
+  'state with CR/LF is returned exactly, encoded',
+  get({ response_type: 'token', state: CRLF }),
+  errorRedirect('unsupported_response_type', CRLF),
+);
+add(
+  'state with unicode oddities',
+  get({ response_type: 'token', state: '\u202e\u0000\ud83d\ude00' }),
+  errorRedirect('unsupported_response_type', '\u202e\u0000\ud83d\ude00'),
+);
 // The query parser keeps a malformed escape as it is: `%zz` is then just the state's text.
-add('invalid percent-encoding in the state', raw(baseQuery.replace('state=st', 'state=%zz').replace('response_type=code', 'response_type=token')), errorRedirect('unsupported_response_type', '%zz'));
-add('overlong UTF-8 in client_id', raw(baseQuery.replace('client_id=web-app', 'client_id=web-app%C0%AF')), errorPage);
+add(
+  'invalid percent-encoding in the state',
+  raw(baseQuery.replace('state=st', 'state=%zz').replace('response_type=code', 'response_type=token')),
+  errorRedirect('unsupported_response_type', '%zz'),
+);
+add(
+  'overlong UTF-8 in client_id',
+  raw(baseQuery.replace('client_id=web-app', 'client_id=web-app%C0%AF')),
+  errorPage,
+);
 
 // The login form (RFC 6749 §10.12: CSRF protection; a form post without its token changes nothing).
 const loginPost = (form: Record<string, string>) => (ctx: HostileContext) =>
   formPost(AUTHORIZE, { ...ctx.loginFields, username: 'alice', password: 'wrong', ...form });
-add('login without a CSRF token', (ctx) => {
-  const { csrf_token: _, ...fields } = ctx.loginFields;
-  return formPost(AUTHORIZE, { ...fields, username: 'alice', password: 'x' });
-}, page(403), true);
+add(
+  'login without a CSRF token',
+  (ctx) => {
+    const { csrf_token: _, ...fields } = ctx.loginFields;
+    return formPost(AUTHORIZE, { ...fields, username: 'alice', password: 'x' });
+  },
+  page(403),
+  true,
+);
 add('login with a forged CSRF token', loginPost({ csrf_token: 'forged' }), page(403), true);
 add('login with a CSRF token but no cookie', loginPost({}), page(403), false);
 add('login with an empty CSRF token', loginPost({ csrf_token: '' }), page(403), true);
-add('login with repeated CSRF tokens', (ctx) => formPost(AUTHORIZE, { ...ctx.loginFields, csrf_token: [ctx.loginFields['csrf_token']!, 'x'], username: 'alice', password: 'x' }), errorRedirect('invalid_request', 'st', { status: 303 }), true);
+add(
+  'login with repeated CSRF tokens',
+  (ctx) =>
+    formPost(AUTHORIZE, {
+      ...ctx.loginFields,
+      csrf_token: [ctx.loginFields['csrf_token']!, 'x'],
+      username: 'alice',
+      password: 'x',
+    }),
+  errorRedirect('invalid_request', 'st', { status: 303 }),
+  true,
+);
 add('login with XSS as username', loginPost({ username: XSS }), page(401), true);
 add('login with a NUL username', loginPost({ username: 'ali\u0000ce' }), page(401), true);
 add('login with a 60 KiB password', loginPost({ password: huge(60 * 1024) }), page(401), true);
 add('login with an RTL username', loginPost({ username: '\u202eecila' }), page(401), true);
-add('consent without a session shows the login page', (ctx) => formPost(AUTHORIZE, { ...ctx.loginFields, consent: 'approve' }), page(200, 'name="password"'), true);
-add('consent with a forged CSRF token', async (ctx) => {
-  const b = new Browser(ctx.t);
-  await loginAndConsent(b, baseParams(CHALLENGE, { scope: 'openid' }));
-  const consentPage = await b.request('GET', `${AUTHORIZE}?${new URLSearchParams(baseParams(CHALLENGE, { scope: 'openid email', prompt: 'consent' }))}`);
-  const r = formPost(AUTHORIZE, { ...hiddenFields(consentPage.body), csrf_token: 'forged', consent: 'approve' });
-  return { ...r, headers: { ...r.headers, cookie: b.header } };
-}, page(403));
-add('login form as JSON', (ctx) => ({ method: 'POST', url: AUTHORIZE, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ ...ctx.loginFields, username: 'alice', password: 'x' }) }), (res) => {
-  expect(res.statusCode).toBe(415);
-}, true);
-add('POST over 64 KiB is 413', formPost(AUTHORIZE, huge(64 * 1024 + 1)), (res) => expect(res.statusCode).toBe(413));
+add(
+  'consent without a session shows the login page',
+  (ctx) => formPost(AUTHORIZE, { ...ctx.loginFields, consent: 'approve' }),
+  page(200, 'name="password"'),
+  true,
+);
+add(
+  'consent with a forged CSRF token',
+  async (ctx) => {
+    const b = new Browser(ctx.t);
+    await loginAndConsent(b, baseParams(CHALLENGE, { scope: 'openid' }));
+    const consentPage = await b.request(
+      'GET',
+      `${AUTHORIZE}?${new URLSearchParams(baseParams(CHALLENGE, { scope: 'openid email', prompt: 'consent' }))}`,
+    );
+    const r = formPost(AUTHORIZE, {
+      ...hiddenFields(consentPage.body),
+      csrf_token: 'forged',
+      consent: 'approve',
+    });
+    return { ...r, headers: { ...r.headers, cookie: b.header } };
+  },
+  page(403),
+);
+add(
+  'login form as JSON',
+  (ctx) => ({
+    method: 'POST',
+    url: AUTHORIZE,
+    headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify({ ...ctx.loginFields, username: 'alice', password: 'x' }),
+  }),
+  (res) => {
+    expect(res.statusCode).toBe(415);
+  },
+  true,
+);
+add('POST over 64 KiB is 413', formPost(AUTHORIZE, huge(64 * 1024 + 1)), (res) =>
+  expect(res.statusCode).toBe(413),
+);
 
 // Codes redeemed with malformed token requests.
 /** A fresh code of web-app (alice signs in and consents). */
@@ -173,19 +268,60 @@ async function freshCode(ctx: HostileContext) {
   const res = await loginAndConsent(new Browser(ctx.t), baseParams(challenge, { scope: 'openid' }));
   return { code: new URL(String(res.headers.location)).searchParams.get('code')!, verifier };
 }
-const redeem = (form: (c: { code: string; verifier: string }) => Record<string, string | string[]>) =>
+const redeem =
+  (form: (c: { code: string; verifier: string }) => Record<string, string | string[]>) =>
   async (ctx: HostileContext) =>
-    formPost('/api/oauth/token', { grant_type: 'authorization_code', ...form(await freshCode(ctx)) }, { authorization: basic('web-app', 'web-secret') });
-add('code with a repeated code_verifier', redeem((c) => ({ code: c.code, redirect_uri: CB, code_verifier: [c.verifier, c.verifier] })), invalidRequest);
-add('code with a repeated redirect_uri', redeem((c) => ({ code: c.code, redirect_uri: [CB, CB], code_verifier: c.verifier })), invalidRequest);
-add('code with another redirect_uri', redeem((c) => ({ code: c.code, redirect_uri: `${CB}/`, code_verifier: c.verifier })), invalidGrant);
-add('code without code_verifier', redeem((c) => ({ code: c.code, redirect_uri: CB })), invalidGrant);
-add('code with a 42-character verifier', redeem((c) => ({ code: c.code, redirect_uri: CB, code_verifier: c.verifier.slice(0, 42) })), invalidGrant);
-add('code with a 129-character verifier', redeem((c) => ({ code: c.code, redirect_uri: CB, code_verifier: huge(129) })), invalidGrant);
-add('code with a verifier of bad characters', redeem((c) => ({ code: c.code, redirect_uri: CB, code_verifier: `${c.verifier.slice(0, 42)}+` })), invalidGrant);
-add('code redeemed by another client', async (ctx) => {
-  const c = await freshCode(ctx);
-  return formPost('/api/oauth/token', { grant_type: 'authorization_code', code: c.code, redirect_uri: CB, code_verifier: c.verifier }, { authorization: basic('first-party', 'fp-secret') });
-}, invalidGrant);
+    formPost(
+      '/api/oauth/token',
+      { grant_type: 'authorization_code', ...form(await freshCode(ctx)) },
+      { authorization: basic('web-app', 'web-secret') },
+    );
+add(
+  'code with a repeated code_verifier',
+  redeem((c) => ({ code: c.code, redirect_uri: CB, code_verifier: [c.verifier, c.verifier] })),
+  invalidRequest,
+);
+add(
+  'code with a repeated redirect_uri',
+  redeem((c) => ({ code: c.code, redirect_uri: [CB, CB], code_verifier: c.verifier })),
+  invalidRequest,
+);
+add(
+  'code with another redirect_uri',
+  redeem((c) => ({ code: c.code, redirect_uri: `${CB}/`, code_verifier: c.verifier })),
+  invalidGrant,
+);
+add(
+  'code without code_verifier',
+  redeem((c) => ({ code: c.code, redirect_uri: CB })),
+  invalidGrant,
+);
+add(
+  'code with a 42-character verifier',
+  redeem((c) => ({ code: c.code, redirect_uri: CB, code_verifier: c.verifier.slice(0, 42) })),
+  invalidGrant,
+);
+add(
+  'code with a 129-character verifier',
+  redeem((c) => ({ code: c.code, redirect_uri: CB, code_verifier: huge(129) })),
+  invalidGrant,
+);
+add(
+  'code with a verifier of bad characters',
+  redeem((c) => ({ code: c.code, redirect_uri: CB, code_verifier: `${c.verifier.slice(0, 42)}+` })),
+  invalidGrant,
+);
+add(
+  'code redeemed by another client',
+  async (ctx) => {
+    const c = await freshCode(ctx);
+    return formPost(
+      '/api/oauth/token',
+      { grant_type: 'authorization_code', code: c.code, redirect_uri: CB, code_verifier: c.verifier },
+      { authorization: basic('first-party', 'fp-secret') },
+    );
+  },
+  invalidGrant,
+);
 
 export const authorizeCases: readonly HostileCase[] = cases;

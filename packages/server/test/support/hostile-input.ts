@@ -4,8 +4,9 @@
  * Every case also checks what holds for any response: no 5xx, no `<script` (the pages have none of their own,
  * so one in a body is reflected input), no header injected through CR/LF, and no hostile input echoed raw.
  */
-import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENTS, type TestApp, testApp } from './app.js';
 import { FIRST_PARTY, ISSUER, NATIVE, USERS, WEB } from './authorize.js';
@@ -170,7 +171,7 @@ export function runHostileCases(family: string, cases: readonly HostileCase[]): 
     beforeAll(async () => {
       ctx = await openContext();
     });
-    afterAll(async () => ctx.t.close());
+    afterAll(async () => ctx?.t.close());
 
     it('has distinct case names', () => {
       expect(new Set(cases.map((c) => c.name)).size).toBe(cases.length);
@@ -292,10 +293,13 @@ export function formPost(
     typeof body === 'string'
       ? body
       : new URLSearchParams(
-          Object.entries(body).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => [k, x])),
+          Object.entries(body).flatMap(([k, v]) =>
+            (Array.isArray(v) ? v : [v]).map((x): [string, string] => [k, x]),
+          ),
         ).toString();
   return { method: 'POST', url, headers: { ...FORM, ...headers } as Record<string, string>, payload };
 }
 
 /** `value` repeated until the string is `length` characters. */
-export const huge = (length: number, value = 'a') => value.repeat(Math.ceil(length / value.length)).slice(0, length);
+export const huge = (length: number, value = 'a') =>
+  value.repeat(Math.ceil(length / value.length)).slice(0, length);
