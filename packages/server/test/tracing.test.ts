@@ -19,7 +19,7 @@ import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
 import { basic, freePort } from './support/http.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const CLIENT = { id: 'traced-api', secret: 'traced-client-secret-0123456789' };
+const CLIENT = { id: 'traced-api', secret: 'traced-client-secret-0123456789abcdef' };
 
 interface OtlpAttribute {
   key: string;
