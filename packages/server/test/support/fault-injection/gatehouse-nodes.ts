@@ -1,15 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { spawnNode } from '../../../../../test-support/processes.js';
+import { CLI } from '../cli.js';
 
-const CLI = fileURLToPath(new URL('../../../src/cli.ts', import.meta.url));
-
-/** How long a node started from the sources may take to answer `/api/healthz` 200 (all three start at once). */
+/** How long a node may take to answer `/api/healthz` 200 (all three start at once). */
 export const STARTUP_MS = 45_000;
 
 /**
- * One `gatehouse serve` process, run from the TypeScript sources on a fixed port so that it can be killed
+ * One `gatehouse serve` process (the built CLI, as users run it) on a fixed port so that it can be killed
  * with SIGKILL and started again where the balancer expects it. An exit the test did not cause is kept,
  * so that a node crashing on its own fails the run.
  */
@@ -35,7 +33,7 @@ export class GatehouseNode {
 
   /** Starts the process; resolves once it answers `/api/healthz` 200. */
   async start(): Promise<void> {
-    const { child, output } = spawnNode(['--import', 'tsx', CLI, 'serve'], {
+    const { child, output } = spawnNode([CLI, 'serve'], {
       env: {
         PATH: process.env['PATH'] ?? '',
         ...this.env,

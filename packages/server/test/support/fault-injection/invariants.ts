@@ -24,14 +24,26 @@ export function hangs(exchanges: Exchange[]): string[] {
   return exchanges.filter((e) => e.failure === 'timeout').map(describe);
 }
 
-/** A code is redeemed at most once, a refresh token rotated at most once (RFC 9700 §2.1.1, §4.14.2). */
+/**
+ * A code is redeemed at most once (RFC 6749 §4.1.2); a refresh token is rotated to at most one successor
+ * (RFC 9700 §4.14.2): two different successors would be two live branches of one grant.
+ */
 export function doubleSpends(tally: Tally): string[] {
-  const over = (what: string, successes: Map<string, number>) =>
-    [...successes]
-      .filter(([, n]) => n > 1)
-      .map(([key, n]) => `${what} ${key.slice(0, 12)}… succeeded ${n} times`);
-  return [...over('code', tally.codeSuccesses), ...over('refresh token', tally.refreshSuccesses)];
+  const codes = [...tally.codeSuccesses]
+    .filter(([, issued]) => issued.length > 1)
+    .map(([code, issued]) => `code ${code.slice(0, 12)}… redeemed ${issued.length} times`);
+  const tokens = [...tally.refreshSuccesses]
+    .filter(([, successors]) => new Set(successors).size > 1)
+    .map(
+      ([token, successors]) =>
+        `refresh token ${token.slice(0, 12)}… rotated to ${new Set(successors).size} successors`,
+    );
+  return [...codes, ...tokens];
 }
+
+/** Refresh tokens answered 200 more than once with the same successor (a retry given the lost answer again). */
+export const successorsHandedOutAgain = (tally: Tally) =>
+  [...tally.refreshSuccesses.values()].filter((successors) => successors.length > 1).length;
 
 /**
  * A client that did nothing wrong keeps its grant: a refresh token it holds and never sent before is not

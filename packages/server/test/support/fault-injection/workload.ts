@@ -5,8 +5,8 @@ import type { ExchangeLog } from './exchanges.js';
 
 /** The clients and users the nodes are configured with (`gatehouse.yaml`), and what the workload does. */
 export const REDIRECT_URI = 'https://app.example.test/callback';
-export const WEB = { id: 'fi-web', secret: 'fi-web-secret' };
-export const SERVICE = { id: 'fi-svc', secret: 'fi-svc-secret' };
+export const WEB = { id: 'fi-web', secret: 'fi-web-secret-0123456789abcdefghijklmn' };
+export const SERVICE = { id: 'fi-svc', secret: 'fi-svc-secret-0123456789abcdefghijklmn' };
 export const USERS = [0, 1].map((i) => ({ username: `fi-user-${i}`, password: `fi-password-${i}` }));
 
 /** Something that happened to one request or pair: when it was sent (ms since the start) and what. */
@@ -17,9 +17,13 @@ export interface Incident {
 
 /** What the workload saw, beyond the log of every request. */
 export interface Tally {
-  /** Successful redemptions per code, and rotations per refresh token (both must stay ≤ 1). */
-  codeSuccesses: Map<string, number>;
-  refreshSuccesses: Map<string, number>;
+  /**
+   * What each successful answer handed out, per code and per refresh token presented: the refresh token
+   * issued. A code may be redeemed once; a refresh token may be rotated to one successor only (a server may
+   * hand the same successor out again, to a retry whose first answer was lost).
+   */
+  codeSuccesses: Map<string, string[]>;
+  refreshSuccesses: Map<string, string[]>;
   /** Refresh-token families lost because a rotation's answer never reached the client (its retry was reuse). */
   lostFamilies: Incident[];
   /** Codes spent whose tokens never reached the client (the retry was refused). */
@@ -230,9 +234,11 @@ export class Workload {
     return { first, outcome };
   }
 
-  private async count(successes: Map<string, number>, key: string, sent: Promise<Outcome>) {
+  private async count(successes: Map<string, string[]>, key: string, sent: Promise<Outcome>) {
     const outcome = await sent;
-    if (outcome.status === 200) successes.set(key, (successes.get(key) ?? 0) + 1);
+    if (outcome.status === 200) {
+      successes.set(key, [...(successes.get(key) ?? []), String(outcome.body['refresh_token'])]);
+    }
     return outcome;
   }
 
