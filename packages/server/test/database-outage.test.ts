@@ -1,9 +1,9 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing, testDatabaseUrl } from '../../../test-support/services.js';
 import { openGatehouse } from '../src/app/gatehouse.js';
 import { buildApp } from '../src/app/server.js';
 import { testConfig } from './support/app.js';
+import { type TcpProxy, tcpProxy } from './support/fault-injection/tcp-proxy.js';
 import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
 import { basic, freePort } from './support/http.js';
 
@@ -13,39 +13,15 @@ import { basic, freePort } from './support/http.js';
  * real one, reached through a TCP proxy of the test's own that is cut and restored.
  */
 
-/** A TCP proxy to `target` that can be cut (listener closed, live connections destroyed) and restored. */
-function tcpProxy(port: number, target: URL) {
-  let server: Server | undefined;
-  const sockets = new Set<Socket>();
-  const open = () =>
-    new Promise<void>((resolve) => {
-      server = createServer((client) => {
-        const upstream = connect(Number(target.port || 5432), target.hostname);
-        for (const s of [client, upstream]) {
-          sockets.add(s);
-          s.on('close', () => sockets.delete(s));
-          s.on('error', () => s.destroy());
-        }
-        client.pipe(upstream).pipe(client);
-      });
-      server.listen(port, '127.0.0.1', resolve);
-    });
-  const cut = () =>
-    new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server?.close(() => resolve());
-    });
-  return { open, cut };
-}
-
 describe.skipIf(missing('postgres'))('database outage', () => {
   let schema: FreshSchema;
-  let proxy: ReturnType<typeof tcpProxy>;
+  let proxy: TcpProxy;
   let url: string;
   beforeAll(async () => {
     schema = await createFreshSchema();
     const port = await freePort();
-    proxy = tcpProxy(port, new URL(testDatabaseUrl!));
+    const target = new URL(testDatabaseUrl!);
+    proxy = tcpProxy(port, { host: target.hostname, port: Number(target.port || 5432) });
     await proxy.open();
     const viaProxy = new URL(schema.url);
     viaProxy.host = `127.0.0.1:${port}`;
