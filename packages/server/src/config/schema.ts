@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { GRANT_TYPES_SUPPORTED, isResourceIndicator, MAX_USERNAME_LENGTH } from '../domain/index.js';
 import { hostSchema, trustProxySchema } from './network.js';
+import { sentinelsSchema } from './sentinels.js';
 import { issuerSchema, jwksUriSchema, redirectUriSchema } from './uri.js';
 import { envBoolean, wholeNumber } from './values.js';
 
@@ -140,6 +141,31 @@ export const configSchema = z
           .string()
           .refine((u) => /^rediss?:\/\//.test(u), 'must start with redis:// or rediss://')
           .optional(),
+        /** Redis Sentinel: where to ask for the current primary (host:port each); with sentinel_name. */
+        sentinels: sentinelsSchema.optional(),
+        /** The primary's name as the sentinels monitor it. */
+        sentinel_name: z.string().min(1).optional(),
+      })
+      .refine((r) => (r.sentinels === undefined) === (r.sentinel_name === undefined), {
+        message: 'redis.sentinels and redis.sentinel_name are set together',
+        path: ['sentinel_name'],
+      })
+      .prefault({}),
+    /**
+     * `/metrics`: with a port, on a listener of its own at host:port and not on the main one; without, on the
+     * main port outside production and not served at all with NODE_ENV=production (app/metrics-listener.ts).
+     */
+    metrics: z
+      .strictObject({
+        host: hostSchema.default('127.0.0.1'),
+        port: wholeNumber((n) => n.min(0).max(65535)).optional(),
+        /** Scrapes must send `Authorization: Bearer <token>`: the token itself, or a file holding it. */
+        bearer_token: z.string().min(16, 'must be at least 16 characters').optional(),
+        bearer_token_file: z.string().min(1).optional(),
+      })
+      .refine((m) => m.bearer_token === undefined || m.bearer_token_file === undefined, {
+        message: 'set one of metrics.bearer_token and metrics.bearer_token_file',
+        path: ['bearer_token_file'],
       })
       .prefault({}),
     security: z

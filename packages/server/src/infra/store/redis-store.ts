@@ -23,6 +23,33 @@ export class StoreUnavailableError extends ServiceUnavailableError {
   }
 }
 
+/** Where the store's Redis is: `redis.url`, Sentinel (`redis.sentinels` + `redis.sentinel_name`), or both. */
+export interface RedisConnection {
+  /** redis:// or rediss://; with sentinels, only its credentials, database and TLS are used. */
+  url?: string | undefined;
+  sentinels?: { host: string; port: number }[] | undefined;
+  sentinel_name?: string | undefined;
+}
+
+/**
+ * The ioredis options of a connection. With sentinels, ioredis asks them for the primary named
+ * `sentinel_name` and asks again after a failover; the URL's host and port are then not used.
+ */
+export function redisOptions(connection: RedisConnection) {
+  const { sentinels, sentinel_name: name } = connection;
+  if ((sentinels === undefined) !== (name === undefined))
+    throw new Error('Redis Sentinel needs both the sentinels and the name of the primary');
+  const sentinel = sentinels === undefined || name === undefined ? {} : { sentinels, name };
+  return {
+    ...sentinel,
+    lazyConnect: false,
+    // A command waits for a reconnection (a failover) at most this long, and is not retried on a second one.
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: true,
+  };
+}
+
 /** Connection-level failures become StoreUnavailableError; an error reply from Redis stays what it is (a bug). */
 async function reachable<T>(command: Promise<T>): Promise<T> {
   try {
@@ -37,14 +64,10 @@ export class RedisStore implements Store {
   readonly #redis: Redis;
   readonly #prefix: string;
 
-  constructor(url: string, prefix = 'gatehouse:') {
-    this.#redis = new Redis(url, {
-      lazyConnect: false,
-      // A command waits for a reconnection (a failover) at most this long, and is not retried on a second one.
-      commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: true,
-    });
+  constructor(connection: string | RedisConnection, prefix = 'gatehouse:') {
+    const { url, ...rest } = typeof connection === 'string' ? { url: connection } : connection;
+    const options = redisOptions(rest);
+    this.#redis = url === undefined ? new Redis(options) : new Redis(url, options);
     this.#redis.on('error', () => {});
     this.#redis.defineCommand('gatehouseIncrement', { numberOfKeys: 1, lua: INCREMENT_LUA });
     this.#prefix = prefix;
