@@ -42,6 +42,7 @@ import { freePort } from './support/http.js';
 /** Why the run cannot happen here (in CI, where nothing may be skipped, missing() throws instead). */
 const skipReason = missing('postgres') ? 'TEST_DATABASE_URL is not set' : redisServerUnavailable();
 if (skipReason !== undefined && process.env.CI === 'true') throw new Error(`CI needs ${skipReason}`);
+if (skipReason !== undefined) console.log(`fault-injection.test.ts is skipped: ${skipReason}`);
 
 /** The recovery promised after the last fault. */
 const RECOVERY_MS = 15_000;
