@@ -10,6 +10,7 @@ import { Browser, hiddenFields, pkce } from '../support/form-login.js';
 import {
   basic,
   CRLF,
+  caseTable,
   errorRedirect,
   formPost,
   type HostileCase,
@@ -35,13 +36,7 @@ const get = (extra: Record<string, string> = {}, drop: string[] = []) => {
 const raw = (query: string) => ({ method: 'GET' as const, url: `${AUTHORIZE}?${query}` });
 const baseQuery = new URLSearchParams(base()).toString();
 
-const cases: HostileCase[] = [];
-const add = (
-  name: string,
-  request: HostileCase['request'],
-  expect: HostileCase['expect'],
-  withBrowserCookies = false,
-) => cases.push({ name, request, expect, withBrowserCookies });
+const { cases, add } = caseTable();
 
 /** The error page, which names nothing of the request. */
 const errorPage = page(400);

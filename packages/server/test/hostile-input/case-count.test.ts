@@ -5,10 +5,14 @@ import { deviceCases } from './device.cases.js';
 import { discoveryMiscCases } from './discovery-misc.cases.js';
 import { introspectionRevocationCases } from './introspection-revocation.cases.js';
 import { logoutUserinfoCases } from './logout-userinfo.cases.js';
-import { tokenCases } from './token.cases.js';
+import { tokenRequestCases } from './token.cases.js';
+import { tokenClientCases } from './token-client-auth.cases.js';
+import { tokenGrantCases } from './token-grants.cases.js';
 
 const families = {
-  token: tokenCases,
+  'token: requests': tokenRequestCases,
+  'token: client authentication': tokenClientCases,
+  'token: grants': tokenGrantCases,
   authorize: authorizeCases,
   'introspection and revocation': introspectionRevocationCases,
   device: deviceCases,

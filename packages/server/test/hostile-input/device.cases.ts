@@ -5,6 +5,7 @@
 import {
   basic,
   basicRejected,
+  caseTable,
   clientRejected,
   formPost,
   type HostileCase,
@@ -22,13 +23,7 @@ import {
 const DA = '/api/oauth/device_authorization';
 const DEVICE = '/api/oauth/device';
 
-const cases: HostileCase[] = [];
-const add = (
-  name: string,
-  request: HostileCase['request'],
-  expect: HostileCase['expect'],
-  withBrowserCookies = false,
-) => cases.push({ name, request, expect, withBrowserCookies });
+const { cases, add } = caseTable();
 
 // The device authorization endpoint: a back-channel endpoint like the token endpoint.
 for (const method of ['GET', 'PUT', 'DELETE', 'OPTIONS'] as const)

@@ -5,6 +5,7 @@
  */
 import { expect } from 'vitest';
 import {
+  caseTable,
   type HostileCase,
   huge,
   invalidRequest,
@@ -13,9 +14,7 @@ import {
   XSS,
 } from '../support/hostile-input.js';
 
-const cases: HostileCase[] = [];
-const add = (name: string, request: HostileCase['request'], expect: HostileCase['expect']) =>
-  cases.push({ name, request, expect });
+const { cases, add } = caseTable();
 
 const READ_ONLY = [
   '/.well-known/openid-configuration',

@@ -5,6 +5,7 @@ import {
   assertion,
   basic,
   basicRejected,
+  caseTable,
   clientRejected,
   formPost,
   type HostileCase,
@@ -21,9 +22,7 @@ const INTROSPECT = '/api/oauth/introspect';
 const REVOKE = '/api/oauth/revoke';
 const SVC = basic('svc-basic', 'basic-secret');
 
-const cases: HostileCase[] = [];
-const add = (name: string, request: HostileCase['request'], expect: HostileCase['expect']) =>
-  cases.push({ name, request, expect });
+const { cases, add } = caseTable();
 
 /** RFC 7662 §2.2: a token that is not active (unknown, malformed) is `{"active": false}`, no-store. */
 const inactive: HostileCase['expect'] = (res) => {

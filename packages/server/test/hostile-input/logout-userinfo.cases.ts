@@ -6,6 +6,7 @@ import { expect } from 'vitest';
 import {
   bearerError,
   CRLF,
+  caseTable,
   formPost,
   type HostileCase,
   huge,
@@ -19,13 +20,7 @@ const LOGOUT = '/api/oauth/logout';
 const USERINFO = '/api/oauth/userinfo';
 const OUT = 'https://app.example.com/signed-out';
 
-const cases: HostileCase[] = [];
-const add = (
-  name: string,
-  request: HostileCase['request'],
-  expect: HostileCase['expect'],
-  withBrowserCookies = false,
-) => cases.push({ name, request, expect, withBrowserCookies });
+const { cases, add } = caseTable();
 const logout = (params: Record<string, string>) => ({
   method: 'GET' as const,
   url: `${LOGOUT}?${new URLSearchParams(params)}`,

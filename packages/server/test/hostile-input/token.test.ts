@@ -1,4 +1,4 @@
 import { runHostileCases } from '../support/hostile-input.js';
-import { tokenCases } from './token.cases.js';
+import { tokenRequestCases } from './token.cases.js';
 
-runHostileCases('token endpoint', tokenCases);
+runHostileCases('token endpoint: methods, bodies and grant_type', tokenRequestCases);

@@ -139,6 +139,15 @@ export async function assertion(
   return new SignJWT(body).setProtectedHeader({ alg, kid: 'k1' }).sign(ctx.pkjKey);
 }
 
+/** A family's table and the function that adds a case to it. */
+export function caseTable() {
+  const cases: HostileCase[] = [];
+  const add = (name: string, request: HostileCase['request'], expect: Check, withBrowserCookies = false) => {
+    cases.push({ name, request, expect, withBrowserCookies });
+  };
+  return { cases, add };
+}
+
 /** Checks that hold for every response, whatever the case. */
 function invariants(res: LightMyRequestResponse): void {
   expect(res.statusCode, 'never a server error').toBeLessThan(500);
