@@ -145,9 +145,9 @@ describe('refresh tokens and the in-process store', () => {
 
   it('are not among what a full in-process store drops', async () => {
     const refreshToken = await signIn(node);
-    // Fill the store past its cap with droppable entries (what sessions, codes and counters are).
+    // Fill the store past its cap with the entries it drops to make room (WritePriority `cheap`).
     for (let i = 0; i < MEMORY_STORE_MAX_ENTRIES + 10; i++)
-      await node.ctx.store.set(`filler:${i}`, 'x', 3600);
+      await node.ctx.store.set(`filler:${i}`, 'x', 3600, { priority: 'cheap' });
     const res = await node.refresh(refreshToken);
     expect(res.statusCode, res.body).toBe(200);
   });

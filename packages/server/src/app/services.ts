@@ -33,6 +33,7 @@ import { IdTokenHints } from '../service/tokens/id-token-hint.js';
 import { Introspection } from '../service/tokens/introspection.js';
 import { RefreshTokens } from '../service/tokens/refresh-tokens.js';
 import { Revocation } from '../service/tokens/revocation.js';
+import { RotationGrace } from '../service/tokens/rotation-grace.js';
 import { UserTokens } from '../service/tokens/user-tokens.js';
 
 /** Every service, each built with only what it uses. */
@@ -81,7 +82,8 @@ export function createServices(
     refreshTokenTtlSecs,
     accessTokenTtlSecs,
   });
-  const refreshTokens = new RefreshTokens(refreshTokenRepo, revocation, users, {
+  const rotationGrace = new RotationGrace(store, config.oauth.refresh_token_reuse_grace_secs);
+  const refreshTokens = new RefreshTokens(refreshTokenRepo, revocation, users, rotationGrace, {
     issuer,
     refreshTokenTtlSecs,
   });

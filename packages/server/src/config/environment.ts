@@ -22,6 +22,7 @@ const ENV_NAMES: Record<string, string[]> = {
   'oauth.issuer': ['OAUTH__ISSUER'],
   'oauth.access_token_ttl_secs': ['OAUTH__ACCESS_TOKEN_TTL_SECS'],
   'oauth.refresh_token_ttl_secs': ['OAUTH__REFRESH_TOKEN_TTL_SECS'],
+  'oauth.refresh_token_reuse_grace_secs': ['OAUTH__REFRESH_TOKEN_REUSE_GRACE_SECS'],
   'oauth.authorization_code_ttl_secs': ['OAUTH__AUTHORIZATION_CODE_TTL_SECS'],
   'oauth.key_publish_delay_secs': ['OAUTH__KEY_PUBLISH_DELAY_SECS'],
   'rate_limit.enabled': ['RATE_LIMIT__ENABLED', 'RATE_LIMIT_ENABLED'],

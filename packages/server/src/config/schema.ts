@@ -179,6 +179,8 @@ export const configSchema = z
         refresh_token_ttl_secs: wholeNumber((n) => n.positive().max(MAX_REFRESH_TOKEN_TTL_SECS)).default(
           30 * DAY_SECS,
         ),
+        // 0 (off): within the grace a rotated refresh token is not reuse (RFC 9700 §4.14.2; rotation-grace.ts).
+        refresh_token_reuse_grace_secs: wholeNumber((n) => n.min(0).max(60)).default(0),
         // OAuth 2.1 §4.1.2: short-lived codes; at most 10 minutes (RFC 6749 §4.1.2).
         authorization_code_ttl_secs: wholeNumber((n) => n.positive().max(600)).default(60),
         // A rotated-in key is published this long before it signs (> node reload interval + JWKS caches).

@@ -81,6 +81,23 @@ export class RefreshTokenRepo {
   }
 
   /**
+   * Takes back a rotation whose answer could not be given (see RefreshTokens.rotate): deletes the successor
+   * `nextHash` — which nobody was given — and makes `tokenHash` unrotated again, in one statement; a token
+   * revoked meanwhile stays revoked. False when there was no such successor (nothing changed).
+   */
+  async undoRotation(tokenHash: string, nextHash: string): Promise<boolean> {
+    const t = refreshTokens;
+    const result = await this.db.execute(sql`
+      with successor as (
+        delete from ${t} where ${t.tokenHash} = ${nextHash} returning family
+      )
+      update ${t} set rotated_at = null
+      where ${t.tokenHash} = ${tokenHash} and ${t.family} in (select family from successor)
+      returning 1`);
+    return result.rows.length > 0;
+  }
+
+  /**
    * Revokes every token of a family (a grant): reuse, RFC 7009 revocation, code replay. Repeated until it
    * finds nothing left to revoke: under READ COMMITTED one UPDATE sees only the rows committed when it
    * started, so a successor inserted by a rotation it had to wait for would otherwise stay live.

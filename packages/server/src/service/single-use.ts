@@ -22,7 +22,7 @@ export function claimOnce(
   claimant = '1',
 ): Promise<boolean> {
   // `keep`: a claim that vanished early would let the artefact be used a second time.
-  return store.setIfAbsent(claimKey(kind, id), claimant, expiresAt - nowSecs(), { keep: true });
+  return store.setIfAbsent(claimKey(kind, id), claimant, expiresAt - nowSecs(), { priority: 'keep' });
 }
 
 /** Whether {@link claimOnce} already succeeded for this id (and the marker has not expired). */

@@ -26,6 +26,12 @@ export const storeKeys = {
   signInFailuresOfUser: (usernameHash: string) => `login-fail:u:${usernameHash}`,
   /** Failed sign-ins from one client address. */
   signInFailuresFromAddress: (ip: string) => `login-fail:ip:${ip}`,
+  /** Device authorization requests a client started in one window (RFC 8628 §3.1; device-request-caps.ts). */
+  deviceRequestsOfClient: (clientId: string, window: number) => `device-starts:c:${window}:${clientId}`,
+  /** Device authorization requests started from one address (an IPv6 /64) in one window. */
+  deviceRequestsFromAddress: (address: string, window: number) => `device-starts:ip:${window}:${address}`,
+  /** The successor of a just-rotated refresh token, encrypted under it, by its SHA-256 (rotation-grace.ts). */
+  rotatedRefreshToken: (tokenHash: string) => `refresh-grace:${tokenHash}`,
   /** User codes looked up from one client address (RFC 8628 §5.1). */
   userCodeGuessesFromAddress: (ip: string) => `user-code-fail:ip:${ip}`,
 } as const;

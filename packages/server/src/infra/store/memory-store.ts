@@ -1,5 +1,5 @@
 import { ServiceUnavailableError } from '../../error/index.js';
-import type { Store, WriteOptions } from './contract.js';
+import type { Store, WriteOptions, WritePriority } from './contract.js';
 
 const SWEEP_MIN = 10_000;
 
@@ -11,8 +11,9 @@ const SWEEP_MIN = 10_000;
 export const MEMORY_STORE_MAX_ENTRIES = 100_000;
 
 /**
- * The store is full of entries none of which may be dropped: 503 `temporarily_unavailable` (RFC 6749
- * §4.1.2.1) rather than forgetting a revocation or a single-use claim (see {@link MemoryStore}).
+ * The store is full of entries none of which may be dropped for this write: 503 `temporarily_unavailable`
+ * (RFC 6749 §4.1.2.1) rather than forgetting a revocation, a session or a failure counter (see
+ * {@link MemoryStore}).
  */
 export class StoreFullError extends ServiceUnavailableError {
   override name = 'StoreFullError';
@@ -26,32 +27,37 @@ export class StoreFullError extends ServiceUnavailableError {
 }
 
 /**
- * The in-process store, for a single node. It holds at most `maxEntries` entries; when a new key would go
- * past that:
+ * The in-process store, for a single node. It holds at most `maxEntries` entries, by the classes of
+ * {@link WritePriority}; when a new key would go past its class's ceiling:
  *  1. expired entries are dropped first (they are gone for every reader already);
- *  2. then the oldest entry not written with `keep` (see {@link WriteOptions}): a counter restarts its window
- *     early, a session, code or pending device request is refused as if it had expired — all fail closed;
- *  3. never a `keep` entry (revocations, single-use claims): dropping the oldest of them (plain LRU/FIFO)
- *     would let a flood re-activate a revoked token or redeem a code twice. When only such entries are live
- *     the write is refused with {@link StoreFullError}: an outage, not a security hole. (Redis deployments get
- *     the same warning about `maxmemory-policy`, see `RedisStore.evictionPolicy`.)
+ *  2. then the oldest `cheap` entry (a pending device request, a poll marker, a cached consent) — the only
+ *     class ever dropped, so that a flood of unauthenticated device authorization requests can neither sign
+ *     users out nor reset the sign-in throttles;
+ *  3. never a `protected` or `keep` entry: with none of the cheap ones left the write is refused with
+ *     {@link StoreFullError} — an outage, not a security hole. `protected` and `cheap` writes stop a tenth
+ *     short of the cap, which is left to `keep` writes (revocations, single-use claims) alone: a revocation is
+ *     not refused because sessions or counters filled the store. (Redis deployments get the matching warning
+ *     about `maxmemory-policy`, see `RedisStore.evictionPolicy`.)
  */
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
   readonly #entries = new Map<string, { value: string; expiresAt: number }>();
-  /** Keys of the live entries that may be dropped early (not `keep`), oldest first (a Set keeps insertion order). */
-  readonly #droppable = new Set<string>();
+  /** Keys of the live `cheap` entries, oldest first (a Set keeps insertion order): what may be dropped. */
+  readonly #cheap = new Set<string>();
   readonly #maxEntries: number;
+  /** Entries `protected` and `cheap` writes may fill: the rest is reserved for `keep` writes. */
+  readonly #sharedEntries: number;
   #sweepAt = SWEEP_MIN;
   /** New keys since the last full sweep: at the cap, how a sweep is amortised (see {@link #makeRoom}). */
   #addedSinceSweep = 0;
 
   constructor(maxEntries = MEMORY_STORE_MAX_ENTRIES) {
     this.#maxEntries = maxEntries;
+    this.#sharedEntries = maxEntries - Math.floor(maxEntries / 10);
   }
 
   async set(key: string, value: string, ttlSecs: number, options?: WriteOptions): Promise<void> {
-    this.#put(key, value, Date.now() + ttlSecs * 1000, options?.keep !== true);
+    this.#put(key, value, Date.now() + ttlSecs * 1000, options?.priority);
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -69,20 +75,22 @@ export class MemoryStore implements Store {
     const e = this.#entries.get(key);
     if (e !== undefined && e.expiresAt > Date.now()) return false;
     // Same rounding as Redis `EX`: a marker always lives at least a second.
-    this.#put(key, value, Date.now() + Math.max(1, Math.ceil(ttlSecs)) * 1000, options?.keep !== true);
+    this.#put(key, value, Date.now() + Math.max(1, Math.ceil(ttlSecs)) * 1000, options?.priority);
     return true;
   }
 
   // No await between the read and the write: atomic within this process's one JavaScript thread.
-  async increment(key: string, by: number, ttlSecs: number): Promise<number> {
+  async increment(key: string, by: number, ttlSecs: number, options?: WriteOptions): Promise<number> {
     const now = Date.now();
     const e = this.#entries.get(key);
     if (e !== undefined && e.expiresAt > now) {
       const value = Number(e.value) + by;
       e.value = String(value);
+      // A cheap counter's age is that of its latest increment, as for any write: a busy one is not dropped.
+      if (this.#cheap.delete(key)) this.#cheap.add(key);
       return value;
     }
-    this.#put(key, String(by), now + Math.max(1, Math.ceil(ttlSecs)) * 1000, true);
+    this.#put(key, String(by), now + Math.max(1, Math.ceil(ttlSecs)) * 1000, options?.priority);
     return by;
   }
 
@@ -94,7 +102,7 @@ export class MemoryStore implements Store {
 
   async close(): Promise<void> {
     this.#entries.clear();
-    this.#droppable.clear();
+    this.#cheap.clear();
   }
 
   /** Number of entries held, expired ones not yet dropped included (for tests and metrics). */
@@ -103,33 +111,35 @@ export class MemoryStore implements Store {
   }
 
   /** Writes an entry, making room first when the key is new (see the class comment for what may go). */
-  #put(key: string, value: string, expiresAt: number, droppable: boolean): void {
-    if (!this.#entries.has(key)) this.#makeRoom();
+  #put(key: string, value: string, expiresAt: number, priority: WritePriority = 'protected'): void {
+    if (!this.#entries.has(key)) this.#makeRoom(priority === 'keep' ? this.#maxEntries : this.#sharedEntries);
     this.#entries.set(key, { value, expiresAt });
     // Re-added, so that an entry's age is that of its latest write.
-    this.#droppable.delete(key);
-    if (droppable) this.#droppable.add(key);
+    this.#cheap.delete(key);
+    if (priority === 'cheap') this.#cheap.add(key);
   }
 
   #delete(key: string): void {
     this.#entries.delete(key);
-    this.#droppable.delete(key);
+    this.#cheap.delete(key);
   }
 
   /**
-   * Room for one more key. Expired entries are swept when the map reaches `#sweepAt`, which then becomes
-   * twice the live size: amortised O(1) per set (a fixed threshold would rescan every entry on every set once
-   * that many were live). At the cap, a sweep is repeated only after an eighth of the cap in new keys (again
-   * amortised O(1)); in between, the oldest droppable entry goes. A write is refused only after a last sweep.
+   * Room for one more key below `ceiling`. Expired entries are swept when the map reaches `#sweepAt`, which
+   * then becomes twice the live size: amortised O(1) per set (a fixed threshold would rescan every entry on
+   * every set once that many were live). At the cap, a sweep is repeated only after an eighth of the cap in
+   * new keys (again amortised O(1)); in between, the oldest cheap entries go. A write is refused only after
+   * a last sweep.
    */
-  #makeRoom(): void {
+  #makeRoom(ceiling: number): void {
     const size = this.#entries.size;
-    const atCap = size >= this.#maxEntries;
+    const atCap = size >= ceiling;
     if (size >= this.#sweepAt || (atCap && this.#addedSinceSweep >= this.#maxEntries / 8)) this.#sweep();
     this.#addedSinceSweep++;
-    if (this.#entries.size < this.#maxEntries || this.#dropOldest()) return;
+    while (this.#entries.size >= ceiling) if (!this.#dropOldestCheap()) break;
+    if (this.#entries.size < ceiling) return;
     this.#sweep();
-    if (this.#entries.size >= this.#maxEntries) throw new StoreFullError(this.#maxEntries);
+    if (this.#entries.size >= ceiling) throw new StoreFullError(this.#maxEntries);
   }
 
   #sweep(): void {
@@ -139,8 +149,8 @@ export class MemoryStore implements Store {
     this.#addedSinceSweep = 0;
   }
 
-  #dropOldest(): boolean {
-    const oldest = this.#droppable.values().next();
+  #dropOldestCheap(): boolean {
+    const oldest = this.#cheap.values().next();
     if (oldest.done) return false;
     this.#delete(oldest.value);
     return true;

@@ -8,6 +8,8 @@ import type { Session } from '../sessions/sessions.js';
  * a consent withdrawn on another node (or a client deleted, which deletes its consents) is only seen after it.
  */
 export const CONSENT_CACHE_SECS = 5 * 60;
+/** A cached consent may be dropped when the in-process store is full: the next read goes to the database. */
+const CACHED = { priority: 'cheap' } as const;
 /** JSON values: the list of scopes, or null for "no consent on record". */
 const cacheKey = storeKeys.consent;
 
@@ -55,6 +57,7 @@ export class ConsentService {
       cacheKey(session.userId, req.client.clientId),
       JSON.stringify(all),
       CONSENT_CACHE_SECS,
+      CACHED,
     );
   }
 
@@ -70,7 +73,7 @@ export class ConsentService {
   async revoke(username: string, clientId: string): Promise<boolean> {
     const userId = await this.repo.revoke(username, clientId);
     if (userId === undefined) return false;
-    await this.store.set(cacheKey(userId, clientId), 'null', CONSENT_CACHE_SECS);
+    await this.store.set(cacheKey(userId, clientId), 'null', CONSENT_CACHE_SECS, CACHED);
     return true;
   }
 
@@ -80,7 +83,7 @@ export class ConsentService {
     const cached = await this.store.get(key);
     if (cached !== undefined) return (JSON.parse(cached) as string[] | null) ?? undefined;
     const scopes = await this.repo.find(userId, clientId);
-    await this.store.set(key, JSON.stringify(scopes ?? null), CONSENT_CACHE_SECS);
+    await this.store.set(key, JSON.stringify(scopes ?? null), CONSENT_CACHE_SECS, CACHED);
     return scopes;
   }
 }

@@ -7,6 +7,7 @@ import { sha256Key } from '../crypto/hash.js';
 import { parseScope, scopesNotAllowedForUser } from '../scopes.js';
 import type { Session } from '../sessions/sessions.js';
 import { claimOnce } from '../single-use.js';
+import { DeviceRequestCaps, type DeviceRequestCapsOptions } from './device-request-caps.js';
 
 /** RFC 8628 §6.1: no vowels (no words), no easily confused characters; 20^8 ≈ 2^34.6 codes. */
 const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
@@ -17,6 +18,13 @@ export const DEVICE_INTERVAL_SECS = 5;
  * `expired_token` (RFC 8628 §3.5, "stop polling") rather than `invalid_grant` for a code we never issued.
  */
 const EXPIRED_RECORD_KEEP_SECS = 600;
+/**
+ * What an unauthenticated device writes (a pending request, its user code, a poll marker) is `cheap`: the
+ * in-process store drops it before any session or counter when full (WritePriority). A request the user
+ * decided is `protected`: a person's approval is not dropped for someone's flood.
+ */
+const CHEAP = { priority: 'cheap' } as const;
+const DECIDED = { priority: 'protected' } as const;
 /** Fresh user codes drawn before giving up when each one drawn is pending already (20^8 codes: never, in practice). */
 const USER_CODE_DRAWS = 5;
 
@@ -60,6 +68,8 @@ export interface DeviceRequestsOptions {
   issuer: string;
   /** `oauth.scopes_supported`: what a user grant may ask for besides the client's own scopes. */
   scopesSupported: string[];
+  /** The caps on requests per address and per client (defaults in device-request-caps.ts). */
+  caps?: Omit<DeviceRequestCapsOptions, 'windowSecs'>;
 }
 
 /**
@@ -67,19 +77,25 @@ export interface DeviceRequestsOptions {
  * signed-in user on the verification page (§3.3), read by the device code grant when the device polls (§3.4).
  */
 export class DeviceRequests {
+  readonly #caps: DeviceRequestCaps;
+
   constructor(
     private readonly store: Store,
     private readonly opts: DeviceRequestsOptions,
-  ) {}
+  ) {
+    this.#caps = new DeviceRequestCaps(store, { ...opts.caps, windowSecs: DEVICE_TTL_SECS });
+  }
 
-  /** RFC 8628 §3.1–3.2 device authorization request. */
-  async start(client: Client, scopeParam: string | undefined): Promise<Record<string, unknown>> {
+  /** RFC 8628 §3.1–3.2 device authorization request from the client address `ip`. */
+  async start(client: Client, scopeParam: string | undefined, ip: string): Promise<Record<string, unknown>> {
     if (!client.grantTypes.includes(DEVICE_CODE_GRANT_TYPE)) {
       throw unauthorizedClient(`client may not use the ${DEVICE_CODE_GRANT_TYPE} grant`);
     }
     const scopes = parseScope(scopeParam);
     const unknown = scopesNotAllowedForUser(scopes, this.opts.scopesSupported, client);
     if (unknown.length > 0) throw invalidScope(`scope not allowed: ${unknown.join(' ')}`);
+    // Counted once the request is valid: only then does it write to the store.
+    await this.#caps.take(client.clientId, ip);
     const deviceCode = randomBytes(32).toString('base64url');
     const hash = sha256Key(deviceCode);
     const rec: DeviceRecord = {
@@ -110,7 +126,7 @@ export class DeviceRequests {
   async #claimUserCode(hash: string): Promise<string> {
     for (let i = 0; i < USER_CODE_DRAWS; i++) {
       const raw = drawUserCode();
-      if (await this.store.setIfAbsent(storeKeys.userCode(raw), hash, DEVICE_TTL_SECS)) return raw;
+      if (await this.store.setIfAbsent(storeKeys.userCode(raw), hash, DEVICE_TTL_SECS, CHEAP)) return raw;
     }
     throw new OAuthError('temporarily_unavailable', 'no free user code, try again', 503);
   }
@@ -162,7 +178,8 @@ export class DeviceRequests {
   }
 
   save(hash: string, rec: DeviceRecord): Promise<void> {
-    return this.store.set(storeKeys.deviceRequest(hash), JSON.stringify(rec), storeTtl(rec));
+    const priority = rec.status === 'pending' ? CHEAP : DECIDED;
+    return this.store.set(storeKeys.deviceRequest(hash), JSON.stringify(rec), storeTtl(rec), priority);
   }
 
   /** Forgets a redeemed request: its device code is answered as unknown from then on. */
@@ -176,7 +193,7 @@ export class DeviceRequests {
    * polling never writes the record, which could overwrite a decision the user made meanwhile.
    */
   pollInTime(hash: string): Promise<boolean> {
-    return this.store.setIfAbsent(storeKeys.devicePoll(hash), '1', DEVICE_INTERVAL_SECS);
+    return this.store.setIfAbsent(storeKeys.devicePoll(hash), '1', DEVICE_INTERVAL_SECS, CHEAP);
   }
 
   /** Exactly one poll of an approved request gets tokens, even when two reach two nodes at once. */

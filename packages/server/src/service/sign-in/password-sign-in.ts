@@ -4,7 +4,8 @@ import type { UserService } from '../accounts/users.js';
 import { sha256Key } from '../crypto/hash.js';
 import { type AttemptLimit, clearAttempts, giveBackAttempt, takeAttempt } from './attempts.js';
 
-const LOCK_WINDOW_SECS = 15 * 60;
+/** The attempt window: a locked-out account or address may sign in again at most this long after. */
+export const LOCK_WINDOW_SECS = 15 * 60;
 
 /**
  * Keyed by a SHA-256 of the lower-cased username: a fixed 43 characters whatever was typed (the store holds
@@ -35,7 +36,7 @@ export interface SignInEvents {
  * Checks a password (argon2id) with attempt counters per username and per IP and a lockout window, so
  * neither one account nor one address can be brute-forced (RFC 9700 §4.15 spirit, OWASP ASVS 2.2.1).
  * Attempts are counted before the check, atomically (see attempts.ts); a success clears the account's
- * count and gives the address its attempt back.
+ * count and gives the address its attempt back, and a check that could not be made gives both back.
  *
  * The address is counted first, and an address over its limit touches no per-username counter: a locked-out
  * client then writes nothing new to the store (however many usernames it sends) and cannot keep pushing
@@ -67,9 +68,23 @@ export class PasswordSignIn {
     if (!(await takeAttempt(this.store, user, () => this.events?.lockout('account')))) {
       return { ok: false, locked: true };
     }
-    const found = await this.users.verifyPassword(username, password);
+    const found = await this.#check(username, password, [address, user]);
     if (!found) return { ok: false, locked: false };
     await Promise.all([clearAttempts(this.store, user), giveBackAttempt(this.store, address)]);
     return { ok: true, user: found };
+  }
+
+  /**
+   * The password check. When it fails for the server's own reasons (the database unreachable: a 503) it
+   * checked nothing, so both attempts are given back: an outage must not lock people out of their accounts
+   * once it is over. Giving back may fail too (the store down as well); the check's error is what is answered.
+   */
+  async #check(username: string, password: string, taken: AttemptLimit[]): Promise<User | undefined> {
+    try {
+      return await this.users.verifyPassword(username, password);
+    } catch (err) {
+      await Promise.allSettled(taken.map((a) => giveBackAttempt(this.store, a)));
+      throw err;
+    }
   }
 }

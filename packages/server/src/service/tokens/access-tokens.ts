@@ -121,7 +121,7 @@ export class AccessTokens {
 
   /** Marks an access token id revoked on every node for `ttlSecs` (until the token would expire anyway). */
   async revokeId(jti: string, ttlSecs: number): Promise<void> {
-    await this.store.set(revokedKey(jti), '1', ttlSecs, { keep: true });
+    await this.store.set(revokedKey(jti), '1', ttlSecs, { priority: 'keep' });
   }
 
   /**
@@ -131,7 +131,7 @@ export class AccessTokens {
    */
   async revokeGrant(grantId: string, untilSecs: number): Promise<void> {
     const ttl = Math.max(untilSecs - nowSecs(), this.opts.accessTokenTtlSecs) + REVOCATION_MARGIN_SECS;
-    await this.store.set(grantRevokedKey(grantId), '1', ttl, { keep: true });
+    await this.store.set(grantRevokedKey(grantId), '1', ttl, { priority: 'keep' });
   }
 
   /** Whether `revokeGrant` was called for this grant (and its record has not yet expired). */

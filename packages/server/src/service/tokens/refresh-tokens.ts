@@ -7,6 +7,7 @@ import { nowSecs } from '../clock.js';
 import { sha256Key } from '../crypto/hash.js';
 import { hasScope } from '../scopes.js';
 import type { GrantRevocation } from './grant-revocation.js';
+import type { RotationGrace } from './rotation-grace.js';
 import type { UserGrant } from './user-tokens.js';
 
 /** A refresh token's server-side state (the `refresh_tokens` table), found by the SHA-256 of the token. */
@@ -19,8 +20,15 @@ export interface RefreshRecord extends UserGrant {
   family: string;
   /** Absolute expiry of the family: rotation never extends it. */
   absExp: number;
-  rotated?: boolean;
+  /** When the token was rotated; undefined while it has not been. */
+  rotatedAt?: Date | undefined;
   revoked?: boolean;
+}
+
+/** A successful rotation: the grant the token carried, and its successor. */
+export interface Rotation {
+  grant: RefreshRecord;
+  successor: string;
 }
 
 /** RFC 7662 §2.2 answer for a refresh token that can still be used. */
@@ -53,7 +61,7 @@ function recordOf(row: RefreshTokenRow): RefreshRecord {
     // A refreshed ID token carries no nonce (OIDC Core §12.2), so none is kept.
     nonce: undefined,
     absExp: Math.floor(row.expiresAt.getTime() / 1000),
-    rotated: row.rotatedAt !== null,
+    rotatedAt: row.rotatedAt ?? undefined,
     revoked: row.revokedAt !== null,
   };
 }
@@ -70,7 +78,7 @@ const rowOf = (hash: string, rec: RefreshRecord) => ({
 });
 
 /** Whether the token could still be redeemed, as far as its own record says (not rotated, revoked or expired). */
-const isLive = (rec: RefreshRecord) => !rec.rotated && !rec.revoked && rec.absExp > nowSecs();
+const isLive = (rec: RefreshRecord) => !rec.rotatedAt && !rec.revoked && rec.absExp > nowSecs();
 
 /** Refresh tokens go to clients allowed the grant that asked for `offline_access` (OIDC Core §11). */
 export function wantsRefreshToken(client: Client, scope: string): boolean {
@@ -83,9 +91,13 @@ export function wantsRefreshToken(client: Client, scope: string): boolean {
  */
 export class RefreshTokens {
   constructor(
-    private readonly repo: Pick<RefreshTokenRepo, 'insert' | 'find' | 'rotate' | 'purgeExpired'>,
+    private readonly repo: Pick<
+      RefreshTokenRepo,
+      'insert' | 'find' | 'rotate' | 'undoRotation' | 'purgeExpired'
+    >,
     private readonly revocation: GrantRevocation,
     private readonly users: Pick<UserService, 'find'>,
+    private readonly grace: RotationGrace,
     private readonly opts: RefreshTokensOptions,
   ) {}
 
@@ -118,42 +130,94 @@ export class RefreshTokens {
   }
 
   /**
-   * Rotates the token: in the usual case one statement (the token was live; it is now rotated and its
-   * successor stored). Otherwise the error says why, and a rotated token used again is reuse, which revokes
-   * its whole family (OAuth 2.1 §4.3.1, RFC 9700 §4.14.2) — this is also where the loser of two concurrent
-   * rotations lands. The grant the token carried, and its successor.
+   * Rotates the token (OAuth 2.1 §4.3.1): a live token is marked rotated and its successor stored, in one
+   * statement. Otherwise the error says why, and a rotated token used again is reuse, which revokes its whole
+   * family (RFC 9700 §4.14.2) — also where the loser of two concurrent rotations lands — unless the same
+   * client presents it within the rotation grace (see {@link RotationGrace}).
+   *
+   * A refresh answered with an error must leave the token as it was when the server is at fault: a client
+   * retries a 503 with the only token it has, and a spent one would be reuse. So the store is read before
+   * anything is spent (the grant's revocation marker: an unreachable store fails here), and a failure after
+   * the rotation takes the rotation back before answering 503.
    */
-  async rotate(client: Client, token: string): Promise<{ grant: RefreshRecord; successor: string }> {
+  async rotate(client: Client, token: string): Promise<Rotation> {
     const hash = tokenHash(token);
+    const rec = await this.#read(hash);
+    if (rec === undefined || rec.clientId !== client.clientId || !isLive(rec))
+      return this.#unusable(client, token, rec);
+    if (await this.revocation.revokedInStore(rec.family))
+      throw invalidGrant('refresh token has been revoked');
     const successor = newToken();
-    const rotated = await this.repo.rotate(hash, tokenHash(successor), client.clientId);
-    if (rotated === undefined) throw await this.#whyUnusable(client, hash);
+    const successorHash = tokenHash(successor);
+    const rotated = await this.repo.rotate(hash, successorHash, client.clientId);
+    // Changed since it was read: a concurrent rotation or revocation; the row as it is now says which.
+    if (rotated === undefined) return this.#unusable(client, token, await this.#read(hash));
     const grant: RefreshRecord = {
       ...rotated,
       clientId: client.clientId,
       nonce: undefined,
       absExp: Math.floor(rotated.expiresAt.getTime() / 1000),
     };
-    // A revocation of the grant that ran while this rotation held the row may have marked the old token and
-    // missed its successor (revokeFamily's UPDATE did not see it yet).
-    if (await this.revocation.revokedInStore(grant.family))
-      throw invalidGrant('refresh token has been revoked');
+    let revoked: boolean;
+    try {
+      // The marker again, for a revocation that ran between the first read of it and the rotation and did
+      // not get to mark the family's rows (GrantRevocation.revoke writes the marker first, then the rows, and
+      // its node may fail in between): the successor would be live in the database. A revocation that does
+      // complete marks the successor itself (RefreshTokenRepo.revokeFamily repeats until nothing is left).
+      revoked = await this.revocation.revokedInStore(grant.family);
+      if (!revoked) await this.grace.remember(token, successor);
+    } catch (err) {
+      // The store (or the database) failed after the rotation: answered with a 503, which the client retries
+      // with the token it has. Nobody has been given the successor, so dropping it and un-rotating the token
+      // loses nothing (a token revoked meanwhile stays revoked). Should that fail too, the 503 stands.
+      await this.repo.undoRotation(hash, successorHash).catch(() => false);
+      throw err;
+    }
+    if (revoked) throw invalidGrant('refresh token has been revoked');
     return { grant, successor };
   }
 
-  /** The error for a token that could not be rotated; reuse of a rotated token revokes its family first. */
-  async #whyUnusable(client: Client, hash: string): Promise<Error> {
-    const rec = await this.#read(hash);
-    if (!rec) return invalidGrant('refresh token is invalid or expired');
-    if (rec.clientId !== client.clientId) return invalidGrant('refresh token was issued to another client');
-    if (rec.revoked) return invalidGrant('refresh token has been revoked');
-    if (rec.rotated) {
+  /**
+   * For a token that cannot be rotated (`rec` its row, read after the attempt): the grace's successor, or
+   * the error saying why. Reuse of a rotated token outside the grace revokes its family first.
+   */
+  async #unusable(client: Client, token: string, rec: RefreshRecord | undefined): Promise<Rotation> {
+    if (!rec) throw invalidGrant('refresh token is invalid or expired');
+    if (rec.clientId !== client.clientId) throw invalidGrant('refresh token was issued to another client');
+    if (rec.revoked) throw invalidGrant('refresh token has been revoked');
+    if (rec.rotatedAt) {
+      const again = await this.#again(client, token, rec, rec.rotatedAt);
+      if (again !== undefined) return again;
       await this.revocation.revoke(rec.family, rec.absExp);
-      return invalidGrant('refresh token was already used; the grant has been revoked');
+      throw invalidGrant('refresh token was already used; the grant has been revoked');
     }
-    if (rec.absExp <= nowSecs()) return invalidGrant('refresh token is expired');
+    if (rec.absExp <= nowSecs()) throw invalidGrant('refresh token is expired');
     // Live, yet not rotated: its row changed between the two statements (a concurrent rotation or revocation).
-    return invalidGrant('refresh token is invalid or expired');
+    throw invalidGrant('refresh token is invalid or expired');
+  }
+
+  /**
+   * The rotation of `token` once more, within the grace: its successor, if the same client presents it, the
+   * successor has not been used or revoked itself, and the grant is not revoked. A successor that was used
+   * means two parties hold the family: that is reuse, grace or not. A store failure here is a 503, not a
+   * revocation: the client may retry.
+   */
+  async #again(
+    client: Client,
+    token: string,
+    rec: RefreshRecord,
+    rotatedAt: Date,
+  ): Promise<Rotation | undefined> {
+    if (!this.grace.covers(rotatedAt)) return undefined;
+    const successor = await this.grace.recall(token);
+    if (successor === undefined) return undefined;
+    const next = await this.#read(tokenHash(successor));
+    if (next === undefined || next.family !== rec.family || next.clientId !== client.clientId)
+      return undefined;
+    if (!isLive(next)) return undefined;
+    if (await this.revocation.revokedInStore(rec.family))
+      throw invalidGrant('refresh token has been revoked');
+    return { grant: next, successor };
   }
 
   /**

@@ -16,7 +16,7 @@ export function deviceAuthorizationRoute(
       noStore(reply);
       const body = formBody(req);
       const client = await authenticate(req, body, true);
-      return requests.start(client, tokenRequestOf(body).param('scope'));
+      return requests.start(client, tokenRequestOf(body).param('scope'), req.ip);
     });
   };
 }
