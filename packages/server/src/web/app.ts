@@ -28,7 +28,7 @@ import { authorizeRoutes } from './handlers/authorize.js';
 import { deviceAuthorizationRoute } from './handlers/device-authorization.js';
 import { deviceVerificationRoutes } from './handlers/device-verification.js';
 import { discoveryRoutes } from './handlers/discovery.js';
-import { healthRoutes, type Pingable } from './handlers/health.js';
+import { type Draining, healthRoutes, type Pingable } from './handlers/health.js';
 import { introspectionRoute } from './handlers/introspection.js';
 import { jwksRoutes } from './handlers/jwks.js';
 import { logoutRoutes } from './handlers/logout.js';
@@ -40,8 +40,9 @@ import { installErrorHandler } from './hooks/errors.js';
 import { installMetrics } from './hooks/metrics.js';
 import { installNotFoundHandler } from './hooks/not-found.js';
 import { installRateLimits } from './hooks/rate-limit.js';
-import { genReqId, installRequestId } from './hooks/request-id.js';
+import { genReqId } from './hooks/request-id.js';
 import { installResponseBatching } from './hooks/response-batching.js';
+import { installResponseHeaders } from './hooks/response-headers.js';
 import { issuerPath } from './issuer-path.js';
 import { RequestLogController } from './request-log-controller.js';
 
@@ -95,6 +96,12 @@ export interface HttpAppOptions {
   headersTimeoutMs?: number;
   /** How often Node looks for requests past those limits (default TIMEOUT_CHECK_INTERVAL_MS). */
   timeoutCheckIntervalMs?: number;
+  /** Serve `/metrics` on this app (default true; app/server.ts decides for `gatehouse serve`). */
+  metricsOnMainPort?: boolean;
+  /** Scrapes of `/metrics` must send this bearer token. */
+  metricsBearerToken?: string | undefined;
+  /** Makes `/api/readyz` answer 503 while the node drains (app/server.ts sets it at the stop signal). */
+  readiness?: Draining;
 }
 
 /** A hop count as the function Fastify builds from one (its types only list the other forms). */
@@ -142,10 +149,12 @@ export async function buildHttpApp(
       (res as FastifyReply)
         .code(400)
         .header('cache-control', 'no-store')
+        // Answered before the onRequest hooks (hooks/response-headers.ts) would have run.
+        .header('x-content-type-options', 'nosniff')
         .send({ error: 'invalid_request', error_description: 'the request URL could not be decoded' });
     },
   });
-  installRequestId(app);
+  installResponseHeaders(app);
   installErrorHandler(app, metrics);
   installNotFoundHandler(app);
   installResponseBatching(app);
@@ -154,8 +163,11 @@ export async function buildHttpApp(
   await app.register(formbody);
   const limits = await installRateLimits(app, config.rate_limit, deps.store, metrics);
   // Health and metrics belong to this node, not to the issuer: served at the root whatever its path.
-  await app.register(healthRoutes({ database: deps.database, store: deps.store }));
-  await app.register(metricsRoute(metrics));
+  await app.register(
+    healthRoutes({ database: deps.database, store: deps.store, readiness: options.readiness }),
+  );
+  if (options.metricsOnMainPort ?? true)
+    await app.register(metricsRoute(metrics, options.metricsBearerToken));
   // The metadata locations are fixed by the specs relative to the issuer (see discovery.ts).
   const scopesSupported = config.oauth.scopes_supported;
   await app.register(discoveryRoutes({ issuer, scopesSupported, grantTypes: deps.grants.grantTypes }));

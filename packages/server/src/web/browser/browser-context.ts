@@ -4,7 +4,7 @@ import type { UserService } from '../../service/accounts/users.js';
 import { createSession, endSession, getSession, type Session } from '../../service/sessions/sessions.js';
 import { csrfToken, csrfTokenValid } from '../../service/sign-in/csrf.js';
 import { issuerPath } from '../issuer-path.js';
-import { PAGE_CSP } from '../pages/index.js';
+import { PAGE_HEADERS } from '../pages/index.js';
 
 /** What the browser-facing handlers (authorize, logout, device) share: cookies, CSRF, sessions, HTML. */
 export interface BrowserContext {
@@ -74,15 +74,7 @@ export function browserContext({
   };
 
   return {
-    html: (reply, status, body) =>
-      reply
-        .code(status)
-        .header('content-type', 'text/html; charset=utf-8')
-        .header('content-security-policy', PAGE_CSP)
-        .header('x-frame-options', 'DENY')
-        .header('cache-control', 'no-store')
-        .header('referrer-policy', 'no-referrer')
-        .send(body),
+    html: (reply, status, body) => reply.code(status).headers(PAGE_HEADERS).send(body),
     async session(req) {
       const session = await getSession(store, readSigned(req, sessionCookie));
       if (session === undefined) return undefined;

@@ -11,7 +11,7 @@ import type { ConsentService } from '../../service/consent/consent.js';
 import type { AuthorizationCodeGrant } from '../../service/grants/authorization-code.js';
 import type { Session } from '../../service/sessions/sessions.js';
 import { loginProof, loginProofValid } from '../../service/sign-in/login-proof.js';
-import type { PasswordSignIn } from '../../service/sign-in/password-sign-in.js';
+import { LOCK_WINDOW_SECS, type PasswordSignIn } from '../../service/sign-in/password-sign-in.js';
 import type { BrowserContext } from '../browser/browser-context.js';
 import { acceptFormPostsOnly, type Params, readParams } from '../browser/params.js';
 import { issuerPath } from '../issuer-path.js';
@@ -172,6 +172,8 @@ export function authorizeRoutes(deps: AuthorizeDependencies, kit: BrowserContext
         if (!csrfOk) return showLogin(req, reply, ar, params, 403, 'Your session expired. Please try again.');
         const result = await signIn.signIn(params['username'] ?? '', params['password'] ?? '', req.ip);
         if (!result.ok) {
+          // RFC 6585 §4: a 429 may say when to retry; the fixed window ends within LOCK_WINDOW_SECS.
+          if (result.locked) reply.header('retry-after', String(LOCK_WINDOW_SECS));
           return result.locked
             ? showLogin(
                 req,

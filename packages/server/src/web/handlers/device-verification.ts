@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ClientService } from '../../service/clients/clients.js';
 import { type DeviceRequests, normalizeUserCode } from '../../service/device/device-requests.js';
 import type { UserCodeGuesses } from '../../service/device/user-code-guesses.js';
-import type { PasswordSignIn } from '../../service/sign-in/password-sign-in.js';
+import { LOCK_WINDOW_SECS, type PasswordSignIn } from '../../service/sign-in/password-sign-in.js';
 import type { BrowserContext } from '../browser/browser-context.js';
 import { acceptFormPostsOnly, readParams } from '../browser/params.js';
 import { issuerPath } from '../issuer-path.js';
@@ -84,6 +84,8 @@ export function deviceVerificationRoutes(deps: DeviceVerificationDependencies, k
         if (!session) {
           const result = await signIn.signIn(params['username'] ?? '', params['password'] ?? '', req.ip);
           if (!result.ok) {
+            // RFC 6585 §4: a 429 may say when to retry; the fixed window ends within LOCK_WINDOW_SECS.
+            if (result.locked) reply.header('retry-after', String(LOCK_WINDOW_SECS));
             return result.locked
               ? confirmPage(429, 'Too many failed attempts. Please wait a few minutes and try again.')
               : confirmPage(401, 'Incorrect username or password.');

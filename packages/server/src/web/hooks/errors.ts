@@ -25,6 +25,11 @@ export function installErrorHandler(app: FastifyInstance, metrics: Metrics): voi
     if (status >= 400 && status < 500) {
       const code = status === 415 || status === 413 ? status : 400;
       metrics.oauthErrors.inc({ error: 'invalid_request', status: String(code) });
+      // A body over the limit is refused before it has all arrived, and Fastify asks for the connection to
+      // be closed. Closed at once, with the client still sending, the kernel resets it (unread data), and the
+      // reset can destroy the 413 before the client has read it. Without `Connection: close`, Node reads the
+      // rest of the body and throws it away (RFC 9112 §9.6), within the request timeout (web/app.ts).
+      if (code === 413) reply.removeHeader('connection');
       return reply
         .code(code)
         .header('cache-control', 'no-store')

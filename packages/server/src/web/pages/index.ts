@@ -23,6 +23,15 @@ button.secondary{background:var(--quiet);color:var(--fg);border-color:var(--line
 .error{color:var(--err);background:var(--err-bg);padding:.5rem .75rem;border-radius:6px}ul{padding-left:1.25rem;margin:.5rem 0}li{margin:.25rem 0}
 @media (max-width:30rem){main{margin:0;border-radius:0;box-shadow:none;min-height:100vh;padding:1.25rem}.actions button{flex:1 1 8rem}}`;
 
+/** The headers of every page: HTML, its CSP, never framed (clickjacking), never cached, no referrer. */
+export const PAGE_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy': PAGE_CSP,
+  'x-frame-options': 'DENY',
+  'cache-control': 'no-store',
+  'referrer-policy': 'no-referrer',
+} as const;
+
 function layout(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title><link rel="icon" href="data:,"><style>${CSS}</style></head><body><main><p class="brand">Gatehouse</p>${body}</main></body></html>`;
 }
@@ -48,6 +57,14 @@ interface FormPageOptions {
 
 export function errorPage(title: string, detail: string): string {
   return layout(title, `<h1>${esc(title)}</h1><p role="alert">${esc(detail)}</p>`);
+}
+
+/** What a browser is shown for an address that leads nowhere. */
+export function notFoundPage(): string {
+  return errorPage(
+    'Page not found',
+    'There is nothing at this address. Check the link or start again from the application.',
+  );
 }
 
 /** A plain outcome message (signed out, device connected): a status, not an alert. */

@@ -1,0 +1,169 @@
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnNode } from '../../../test-support/processes.js';
+import { missing, testDatabaseUrl } from '../../../test-support/services.js';
+import { openGatehouse } from '../src/app/gatehouse.js';
+import { buildApp } from '../src/app/server.js';
+import { SECRET, testApp, testConfig } from './support/app.js';
+import { RedisProcess, redisServerUnavailable } from './support/fault-injection/redis-process.js';
+import { tcpProxy } from './support/fault-injection/tcp-proxy.js';
+import { createFreshSchema } from './support/fresh-schema.js';
+import { freePort } from './support/http.js';
+
+/*
+ * /api/livez says the process answers; /api/readyz whether a load balancer should send it traffic: not while
+ * PostgreSQL or the store cannot be reached, nor while it drains after a stop signal. The outages are real: a
+ * redis-server of the test's own is killed, PostgreSQL is reached through a TCP proxy that is cut.
+ */
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+const tempDir = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+};
+
+describe('livez and readyz', () => {
+  it('answer 200 on a healthy node, and readyz 503 while draining', async () => {
+    const t = await testApp();
+    try {
+      const livez = await t.app.inject({ method: 'GET', url: '/api/livez' });
+      expect([livez.statusCode, livez.json()]).toEqual([200, { status: 'ok' }]);
+      const readyz = await t.app.inject({ method: 'GET', url: '/api/readyz' });
+      expect(readyz.statusCode).toBe(200);
+      expect(readyz.json()).toEqual({ status: 'ready', checks: { database: 'ok', store: 'ok' } });
+    } finally {
+      await t.close();
+    }
+    const ctx = await openGatehouse(testConfig());
+    const readiness = { draining: true };
+    const app = await buildApp(ctx, { readiness });
+    try {
+      const draining = await app.inject({ method: 'GET', url: '/api/readyz' });
+      expect([draining.statusCode, draining.json()]).toEqual([503, { status: 'draining' }]);
+      expect((await app.inject({ method: 'GET', url: '/api/livez' })).statusCode).toBe(200);
+      readiness.draining = false;
+      expect((await app.inject({ method: 'GET', url: '/api/readyz' })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+      await ctx.close();
+    }
+  });
+
+  it.skipIf(redisServerUnavailable() !== undefined)(
+    'readyz answers 503 while Redis is down, livez 200, and ready again once it is back',
+    async () => {
+      const redis = new RedisProcess(await freePort(), tempDir('gh-readyz-redis-'));
+      await redis.start();
+      const t = await testApp({ redis: { url: redis.url } });
+      const readyz = () => t.app.inject({ method: 'GET', url: '/api/readyz' });
+      try {
+        expect((await readyz()).statusCode).toBe(200);
+        await redis.kill();
+        const down = await readyz();
+        expect(down.statusCode).toBe(503);
+        expect(down.json()).toEqual({ status: 'not_ready', checks: { database: 'ok', store: 'error' } });
+        expect((await t.app.inject({ method: 'GET', url: '/api/livez' })).statusCode).toBe(200);
+        await redis.start();
+        await expect.poll(async () => (await readyz()).statusCode, { timeout: 10_000 }).toBe(200);
+      } finally {
+        await t.close();
+        await redis.kill();
+      }
+    },
+    60_000,
+  );
+
+  it.skipIf(missing('postgres'))(
+    'readyz answers 503 while PostgreSQL is unreachable, and ready again once it is back',
+    async () => {
+      const schema = await createFreshSchema();
+      const target = new URL(testDatabaseUrl!);
+      const port = await freePort();
+      const viaProxy = new URL(schema.url);
+      viaProxy.host = `127.0.0.1:${port}`;
+      const cut = tcpProxy(port, { host: target.hostname, port: Number(target.port || 5432) });
+      await cut.open();
+      const ctx = await openGatehouse(testConfig({ database: { url: viaProxy.toString() } }));
+      const app = await buildApp(ctx);
+      const readyz = () => app.inject({ method: 'GET', url: '/api/readyz' });
+      try {
+        expect((await readyz()).statusCode).toBe(200);
+        await cut.cut();
+        const down = await readyz();
+        expect(down.statusCode).toBe(503);
+        expect(down.json().checks).toEqual({ database: 'error', store: 'ok' });
+        await cut.open();
+        await expect.poll(async () => (await readyz()).statusCode, { timeout: 10_000 }).toBe(200);
+      } finally {
+        await app.close();
+        await ctx.close();
+        await cut.cut();
+        await schema.drop();
+      }
+    },
+    60_000,
+  );
+});
+
+describe('gatehouse serve', () => {
+  it('logs its start-up summary, then on SIGTERM each stop step in order, and exits 0', async () => {
+    const port = await freePort();
+    const metricsPort = await freePort();
+    const server = spawnNode(
+      ['--import', 'tsx', fileURLToPath(new URL('../src/cli.ts', import.meta.url)), 'serve'],
+      {
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          DATA_DIR: tempDir('gh-serve-'),
+          JWT_SECRET: SECRET,
+          LOG_LEVEL: 'info',
+          SERVER__HOST: '127.0.0.1',
+          SERVER__PORT: String(port),
+          METRICS__PORT: String(metricsPort),
+        },
+      },
+    );
+    const { child, output } = server;
+    try {
+      await expect
+        .poll(
+          async () => (await fetch(`http://127.0.0.1:${port}/api/readyz`).catch(() => undefined))?.status,
+          {
+            timeout: 60_000,
+            interval: 200,
+          },
+        )
+        .toBe(200);
+      await expect.poll(() => output(), { timeout: 5_000 }).toContain('gatehouse started');
+      expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status).toBe(200);
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+      expect(child.exitCode, output()).toBe(0);
+      const messages = output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { level: number; msg: string });
+      const steps = messages.filter((m) => m.msg.startsWith('shutdown: ')).map((m) => m.msg);
+      expect(steps).toEqual([
+        'shutdown: SIGTERM received',
+        'shutdown: draining, /api/readyz answers 503',
+        'shutdown: no new connections, waiting for the requests in flight',
+        'shutdown: requests in flight finished, listener closed',
+        'shutdown: metrics listener closed',
+        'shutdown: signing worker, store and database closed',
+      ]);
+      expect(messages.filter((m) => m.msg.startsWith('shutdown: ')).every((m) => m.level === 30)).toBe(true);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 120_000);
+});
