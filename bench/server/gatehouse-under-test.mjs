@@ -19,7 +19,6 @@
 // BENCH_NODE_ARGS adds flags to the server child (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`); BENCH_LOG_LEVEL
 // sets LOG_LEVEL (unset: the default, as deployed).
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   existsSync,
@@ -183,6 +182,3 @@ export function variantsFromEnv() {
       return { name: `gatehouse-${entry.slice(0, i)}`, cli: entry.slice(i + 1) };
     });
 }
-
-/** A random suffix for schema names and key prefixes. */
-export const runId = () => randomBytes(6).toString('hex');
