@@ -14,7 +14,7 @@ const server = await startLocalGatehouse({
   clients: [
     {
       client_id: 'billing-service',
-      client_secret: 'change-me',
+      client_secret: 'change-me-to-a-long-random-secret',
       grant_types: ['client_credentials'],
       scopes: ['invoices.read', 'invoices.write'],
     },
@@ -27,7 +27,7 @@ try {
   // 2. The client discovers the endpoints and asks for tokens through its token manager.
   const client = await createOAuth2ClientFromDiscovery(
     issuer,
-    { clientId: 'billing-service', clientSecret: 'change-me' },
+    { clientId: 'billing-service', clientSecret: 'change-me-to-a-long-random-secret' },
     { scopes: ['invoices.read'] },
   );
   const first = await client.tokens().getAccessToken('billing');

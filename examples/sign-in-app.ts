@@ -56,7 +56,7 @@ const homeUrl = new URL('/', appUrl).href;
 
 if (!issuer) {
   clientId = 'sign-in-app';
-  clientSecret = 'sign-in-app-secret-change-me';
+  clientSecret = 'sign-in-app-secret-change-me-0123456789';
   localGatehouse = await startLocalGatehouse({
     clients: [
       {

@@ -46,7 +46,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 // against oidc-provider with its Redis adapter).
 const GOAL = 3;
 const CLIENT_ID = 'bench-web';
-const CLIENT_SECRET = 'bench-web-secret-0123456789';
+const CLIENT_SECRET = 'bench-web-secret-0123456789abcdefgh';
 const REDIRECT_URI = 'https://app.example.com/cb';
 const SCOPE = 'read';
 const RESOURCE = 'https://api.example.com';

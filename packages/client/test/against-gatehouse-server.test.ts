@@ -29,7 +29,7 @@ const SCOPES = ['openid', 'profile', 'email', 'offline_access'];
 /** A site's confidential client: authorization code + refresh token, one exact redirect URI. */
 const site = (clientId: string, redirectUri: string) => ({
   client_id: clientId,
-  client_secret: `${clientId}-secret`,
+  client_secret: `${clientId}-secret-0123456789abcdefghijklmn`,
   grant_types: ['authorization_code', 'refresh_token'],
   redirect_uris: [redirectUri],
 });
@@ -46,12 +46,12 @@ beforeAll(async () => {
   clearDiscoveryCache();
   notes = await createOAuth2ClientFromDiscovery(
     gatehouse.issuer,
-    { clientId: 'notes', clientSecret: 'notes-secret' },
+    { clientId: 'notes', clientSecret: 'notes-secret-0123456789abcdefghijklmn' },
     { redirectUri: NOTES_CALLBACK },
   );
   shop = await createOAuth2ClientFromDiscovery(
     gatehouse.issuer,
-    { clientId: 'shop', clientSecret: 'shop-secret' },
+    { clientId: 'shop', clientSecret: 'shop-secret-0123456789abcdefghijklmn' },
     { redirectUri: SHOP_CALLBACK },
   );
 }, 60_000);

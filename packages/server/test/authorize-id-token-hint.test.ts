@@ -2,7 +2,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nowSecs } from '../src/service/clock.js';
 import { signEs256Jwt } from '../src/service/tokens/jwt.js';
-import { CLIENTS, testApp } from './support/app.js';
+import { CLIENTS, hashedSecret, testApp } from './support/app.js';
 import {
   authorizeUrl,
   Browser,
@@ -20,7 +20,7 @@ import {
  */
 
 const ISSUER = 'https://id.example.com';
-const OTHER = { ...WEB_APP, client_id: 'other-app', client_secret: 'other-secret' };
+const OTHER = { ...WEB_APP, client_id: 'other-app', ...hashedSecret('other-secret') };
 const USERS = [
   { username: 'alice', password: 'correct horse battery', name: 'Alice' },
   { username: 'bob', password: 'battery staple horse', name: 'Bob' },

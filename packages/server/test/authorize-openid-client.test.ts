@@ -4,7 +4,7 @@ import { CLIENTS, testApp } from './support/app.js';
 import { hiddenFields } from './support/form-login.js';
 import { freePort } from './support/http.js';
 
-const REDIRECT = 'http://127.0.0.1/callback';
+const REDIRECT = 'http://127.0.0.1:45678/callback';
 const USER = { username: 'bob', password: 'bob password 123', email: 'bob@example.com', name: 'Bob' };
 
 /** fetch with a cookie jar and no automatic redirects, like a browser form round-trip. */
@@ -41,7 +41,7 @@ describe('authorization code + PKCE, refresh and userinfo with openid-client aga
         ...CLIENTS,
         {
           client_id: 'rp',
-          client_secret: 'rp-secret',
+          client_secret: 'rp-secret-0123456789abcdefghijklmn',
           grant_types: ['authorization_code', 'refresh_token'],
           redirect_uris: [REDIRECT],
         },
@@ -56,8 +56,8 @@ describe('authorization code + PKCE, refresh and userinfo with openid-client aga
     const config = await client.discovery(
       new URL(issuer),
       'rp',
-      'rp-secret',
-      client.ClientSecretBasic('rp-secret'),
+      'rp-secret-0123456789abcdefghijklmn',
+      client.ClientSecretBasic('rp-secret-0123456789abcdefghijklmn'),
       {
         execute: [client.allowInsecureRequests],
       },
@@ -65,7 +65,7 @@ describe('authorization code + PKCE, refresh and userinfo with openid-client aga
     const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
     const nonce = client.randomNonce();
-    const redirectUri = 'http://127.0.0.1:45678/callback';
+    const redirectUri = REDIRECT;
     const url = client.buildAuthorizationUrl(config, {
       redirect_uri: redirectUri,
       scope: 'openid profile email offline_access',

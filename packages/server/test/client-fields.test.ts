@@ -29,7 +29,7 @@ describe('client fields in the configuration', () => {
         'clients:',
         '  - client_id: notes',
         '    client_name: Notes',
-        '    client_secret: s3cret',
+        '    client_secret: a-client-secret-of-32-characters',
         '    redirect_uris: [https://notes.example.com/cb]',
         '    post_logout_redirect_uris: [https://notes.example.com/bye]',
         '  - client_id: batch',
@@ -79,7 +79,7 @@ describe('client fields in the configuration', () => {
       clients: [
         {
           client_id: 'web',
-          client_secret: 'web-secret',
+          client_secret: 'a-client-secret-of-32-characters',
           client_name: 'Web',
           redirect_uris: ['https://web.example.com/cb'],
           post_logout_redirect_uris: ['https://web.example.com/bye'],

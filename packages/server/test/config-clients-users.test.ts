@@ -8,7 +8,14 @@ describe('client redirect URIs', () => {
   const client = (uris: Record<string, string[]>) => ({
     env: { JWT_SECRET: SECRET },
     overrides: {
-      clients: [{ client_id: 'web', client_secret: 's', grant_types: ['authorization_code'], ...uris }],
+      clients: [
+        {
+          client_id: 'web',
+          client_secret: 'a-client-secret-of-32-characters',
+          grant_types: ['authorization_code'],
+          ...uris,
+        },
+      ],
     },
   });
 
@@ -54,7 +61,9 @@ describe('client grant types', () => {
   it('accepts only the grants the server supports', () => {
     const withGrants = (grant_types: string[]) => ({
       env: { JWT_SECRET: SECRET },
-      overrides: { clients: [{ client_id: 'c', client_secret: 's', grant_types }] },
+      overrides: {
+        clients: [{ client_id: 'c', client_secret: 'a-client-secret-of-32-characters', grant_types }],
+      },
     });
     expect(configError(withGrants(['client_credentials', 'bogus']))).toContain('clients.0.grant_types.1');
     expect(configError(withGrants(['password']))).toContain('clients.0.grant_types.0');
@@ -73,9 +82,9 @@ describe('duplicate entries', () => {
     const dup = configError(
       yamlOverrides({
         clients: [
-          { client_id: 'a', client_secret: 'one' },
-          { client_id: 'b', client_secret: 'two' },
-          { client_id: 'a', client_secret: 'three', scopes: ['admin'] },
+          { client_id: 'a', client_secret: 'a-client-secret-of-32-characters' },
+          { client_id: 'b', client_secret: 'a-client-secret-of-32-characters' },
+          { client_id: 'a', client_secret: 'a-client-secret-of-32-characters', scopes: ['admin'] },
         ],
       }),
     );
@@ -99,7 +108,9 @@ function yamlOverrides(overrides: Record<string, unknown>) {
 describe('client resources (RFC 8707)', () => {
   const client = (resources: string[]) => ({
     env: { JWT_SECRET: SECRET },
-    overrides: { clients: [{ client_id: 'svc', client_secret: 's', resources }] },
+    overrides: {
+      clients: [{ client_id: 'svc', client_secret: 'a-client-secret-of-32-characters', resources }],
+    },
   });
 
   it('takes absolute URIs without a fragment, and names the entry it refuses', () => {

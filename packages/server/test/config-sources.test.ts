@@ -89,7 +89,7 @@ describe('configuration loading', () => {
     const file = join(dir, 'gatehouse.yaml');
     writeFileSync(
       file,
-      `server:\n  port: 2000\noauth:\n  access_token_ttl_secs: 120\nsecurity:\n  jwt_secret: ${SECRET}\nclients:\n  - client_id: a\n    client_secret: s3cret\n    scopes: [read]\nusers:\n  - username: alice\n    password: correct-horse\n    email: alice@example.com\n`,
+      `server:\n  port: 2000\noauth:\n  access_token_ttl_secs: 120\nsecurity:\n  jwt_secret: ${SECRET}\nclients:\n  - client_id: a\n    client_secret: a-client-secret-of-32-characters\n    scopes: [read]\nusers:\n  - username: alice\n    password: correct-horse\n    email: alice@example.com\n`,
     );
     const c = loadConfig({ env: { APP_CONFIG: file, SERVER__PORT: '3000' } });
     expect(c.server.port).toBe(3000);

@@ -11,7 +11,7 @@ const ISSUER = 'https://id.example.com';
 const ALICE = { username: 'alice', password: 'alice-password-never-logged' };
 const WEB = {
   client_id: 'web-app',
-  client_secret: 'web-secret-never-logged',
+  client_secret: 'web-secret-never-logged-0123456789',
   grant_types: ['authorization_code', 'refresh_token'],
   redirect_uris: ['https://app.example.com/cb'],
 };
@@ -32,10 +32,10 @@ describe('server logs', () => {
       log_level: 'trace',
       oauth: { issuer: ISSUER },
       clients: [
-        { client_id: 'svc', client_secret: 'svc-secret-never-logged', scopes: ['read'] },
+        { client_id: 'svc', client_secret: 'svc-secret-never-logged-0123456789', scopes: ['read'] },
         {
           client_id: 'svc-post',
-          client_secret: 'post-secret-never-logged',
+          client_secret: 'post-secret-never-logged-012345678',
           token_endpoint_auth_method: 'client_secret_post',
         },
         WEB,
@@ -60,8 +60,8 @@ describe('server logs', () => {
 
   it('are JSON lines with a request id and contain no secret, password, code or token after a full flow', async () => {
     const secrets: string[] = [
-      'svc-secret-never-logged',
-      'post-secret-never-logged',
+      'svc-secret-never-logged-0123456789',
+      'post-secret-never-logged-012345678',
       'wrong-secret-never-logged',
       WEB.client_secret,
       ALICE.password,

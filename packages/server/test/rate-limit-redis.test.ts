@@ -14,7 +14,7 @@ describe.skipIf(missing('redis'))('rate limit on Redis', () => {
     const config = testConfig({
       redis: { url: testRedisUrl },
       rate_limit: { per_ip_per_minute: 1000, per_client_per_minute: 3 },
-      clients: [...CLIENTS, { client_id: clientId, client_secret: 'rl-secret' }],
+      clients: [...CLIENTS, { client_id: clientId, client_secret: 'rl-secret-0123456789abcdefghijklmn' }],
     });
     const ipConfig = testConfig({
       redis: { url: testRedisUrl },
@@ -23,7 +23,11 @@ describe.skipIf(missing('redis'))('rate limit on Redis', () => {
     const nodes = await Promise.all([config, config, ipConfig, ipConfig].map((c) => openGatehouse(c)));
     const apps = await Promise.all(nodes.map((ctx) => buildApp(ctx)));
     try {
-      const token = (i: number, from: string, authorization = basic(clientId, 'rl-secret')) =>
+      const token = (
+        i: number,
+        from: string,
+        authorization = basic(clientId, 'rl-secret-0123456789abcdefghijklmn'),
+      ) =>
         apps[i]!.inject({
           method: 'POST',
           url: '/api/oauth/token',

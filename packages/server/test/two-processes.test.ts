@@ -25,8 +25,8 @@ const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 /** The issuer both nodes announce (the load balancer's URL); neither listens on it. */
 const ISSUER = 'http://gatehouse.test';
 const REDIRECT_URI = 'https://app.example.test/callback';
-const CLIENT = { id: 'two-node-web', secret: 'two-node-web-secret' };
-const SERVICE = { id: 'two-node-svc', secret: 'two-node-svc-secret' };
+const CLIENT = { id: 'two-node-web', secret: 'two-node-web-secret-0123456789abcd' };
+const SERVICE = { id: 'two-node-svc', secret: 'two-node-svc-secret-0123456789abcd' };
 // A username of its own: login failure counters live in the shared Redis.
 const USER = { username: `two-node-${randomBytes(4).toString('hex')}`, password: 'two-node-password' };
 const STARTUP_MS = 60_000;

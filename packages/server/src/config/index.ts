@@ -8,6 +8,7 @@ export {
   clientSchema,
   configSchema,
   formatIssues,
+  MIN_CLIENT_SECRET_LENGTH,
   RATE_LIMIT_DEFAULTS,
   type RawConfig,
   type UserSeed,

@@ -23,11 +23,23 @@ const publicJwkSchema = z
 
 const secretMethod = (m: string) => m === 'client_secret_basic' || m === 'client_secret_post';
 
+/**
+ * RFC 6749 §10.10: a client secret must be hard to guess; 32 characters is the floor here (the
+ * secrets `gatehouse clients create` generates are 43 base64url characters, 256 bits).
+ */
+export const MIN_CLIENT_SECRET_LENGTH = 32;
+
 /** A client as the config file lists it, and as `gatehouse clients create` validates its arguments. */
 export const clientSchema = z
   .strictObject({
     client_id: z.string().min(1),
-    client_secret: z.string().min(1).optional(),
+    /** Stored as its SHA-256 digest; at least MIN_CLIENT_SECRET_LENGTH characters. */
+    client_secret: z.string().optional(),
+    /** Instead of client_secret: the digest as stored, `sha256:<base64url>`, so the file need not hold the secret. */
+    client_secret_hash: z
+      .string()
+      .regex(/^sha256:[A-Za-z0-9_-]{43}$/, 'must be sha256: followed by 43 base64url characters')
+      .optional(),
     token_endpoint_auth_method: z.enum(AUTH_METHODS).default('client_secret_basic'),
     grant_types: z.array(z.enum(GRANT_TYPES_SUPPORTED)).default(['client_credentials']),
     scopes: z.array(z.string().min(1)).default([]),
@@ -51,14 +63,7 @@ export const clientSchema = z
       )
       .default([]),
   })
-  .refine((c) => !secretMethod(c.token_endpoint_auth_method) || c.client_secret !== undefined, {
-    message: 'client_secret is required for client_secret_basic / client_secret_post',
-    path: ['client_secret'],
-  })
-  .refine((c) => secretMethod(c.token_endpoint_auth_method) || c.client_secret === undefined, {
-    message: 'client_secret is only allowed for client_secret_basic / client_secret_post',
-    path: ['client_secret'],
-  })
+  .superRefine(checkClientSecret)
   .refine(
     (c) =>
       c.token_endpoint_auth_method === 'private_key_jwt'
@@ -69,6 +74,42 @@ export const clientSchema = z
       path: ['jwks'],
     },
   );
+
+/**
+ * client_secret_basic / client_secret_post need exactly one of client_secret (long enough) and
+ * client_secret_hash; the other methods neither. Messages name the client, never the secret.
+ */
+function checkClientSecret(
+  c: {
+    client_id: string;
+    token_endpoint_auth_method: string;
+    client_secret?: string | undefined;
+    client_secret_hash?: string | undefined;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const issue = (path: string, message: string) =>
+    ctx.addIssue({ code: 'custom', path: [path], message: `client "${c.client_id}": ${message}` });
+  const plain = c.client_secret !== undefined;
+  const hashed = c.client_secret_hash !== undefined;
+  if (!secretMethod(c.token_endpoint_auth_method)) {
+    const field = plain ? 'client_secret' : 'client_secret_hash';
+    if (plain || hashed) {
+      issue(field, `${field} is only allowed for client_secret_basic / client_secret_post`);
+    }
+  } else if (plain === hashed) {
+    issue(
+      'client_secret',
+      `${c.token_endpoint_auth_method} needs exactly one of client_secret and client_secret_hash`,
+    );
+  } else if (plain && c.client_secret!.length < MIN_CLIENT_SECRET_LENGTH) {
+    issue(
+      'client_secret',
+      `client_secret must be at least ${MIN_CLIENT_SECRET_LENGTH} characters (it has ${c.client_secret!.length}); ` +
+        'use a generated one (gatehouse clients create prints one), or give client_secret_hash instead',
+    );
+  }
+}
 
 /** A user as the config file lists it, and as `gatehouse users create` validates its arguments. */
 export const userSchema = z.strictObject({

@@ -5,7 +5,7 @@
  */
 
 import { afterAll, beforeAll } from 'vitest';
-import { CLIENTS, type TestApp, testApp } from './app.js';
+import { CLIENTS, hashedSecret, type TestApp, testApp } from './app.js';
 import { Browser, FORM, pkce, postAsWebApp, signInThroughForms, WEB_APP } from './form-login.js';
 import { basic } from './http.js';
 
@@ -28,7 +28,7 @@ export const NATIVE = {
 };
 export const FIRST_PARTY = {
   client_id: 'first-party',
-  client_secret: 'fp-secret',
+  ...hashedSecret('fp-secret'),
   grant_types: ['authorization_code'],
   redirect_uris: ['https://fp.example.com/cb'],
   require_pkce: false,

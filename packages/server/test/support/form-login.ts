@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { hiddenFields } from '../../../../examples/support/http-user-agent.js';
+import { hashedSecret } from './app.js';
 import { basic } from './http.js';
 
 /** Form-login helpers for inject()-based tests: a cookie-keeping "browser" that signs in through the pages. */
@@ -13,7 +14,7 @@ export const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
  */
 export const WEB_APP = {
   client_id: 'web-app',
-  client_secret: 'web-secret',
+  ...hashedSecret('web-secret'),
   grant_types: ['authorization_code'],
   redirect_uris: ['https://app.example.com/cb'],
 };

@@ -7,6 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hashedSecret } from './app.js';
 
 const b64url = (buf: Buffer) => buf.toString('base64url');
 
@@ -87,7 +88,7 @@ export async function startSite(opts: {
   const registration = {
     client_id: opts.clientId,
     ...(opts.clientSecret
-      ? { client_secret: opts.clientSecret }
+      ? hashedSecret(opts.clientSecret)
       : { token_endpoint_auth_method: 'none' as const }),
     grant_types: ['authorization_code'],
     redirect_uris: [redirectUri],

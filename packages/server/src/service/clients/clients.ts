@@ -58,7 +58,10 @@ export class ClientService {
   async #upsert(seed: ClientInput): Promise<void> {
     await this.repo.upsert({
       clientId: seed.client_id,
-      secretHash: seed.client_secret === undefined ? null : hashClientSecret(seed.client_secret),
+      secretHash:
+        seed.client_secret === undefined
+          ? (seed.client_secret_hash ?? null)
+          : hashClientSecret(seed.client_secret),
       tokenEndpointAuthMethod: seed.token_endpoint_auth_method,
       grantTypes: seed.grant_types,
       scopes: seed.scopes,
@@ -75,7 +78,7 @@ export class ClientService {
 
   /** Creates a client and returns its plain secret (only shown once). */
   async create(
-    seed: Omit<ClientInput, 'client_secret'>,
+    seed: Omit<ClientInput, 'client_secret' | 'client_secret_hash'>,
   ): Promise<{ client: Client; secret: string | undefined }> {
     const needsSecret =
       seed.token_endpoint_auth_method === 'client_secret_basic' ||
