@@ -70,6 +70,21 @@ describe('CONNECT', () => {
   });
 });
 
+describe('requests Node refuses before any route', () => {
+  it('are answered with a JSON error and nosniff: unparsable 400, headers too large 431', async () => {
+    for (const [request, status] of [
+      ['FOO / HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+      [`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+    ] as const) {
+      const res = await exchange(request);
+      expect(res).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+      expect(headerOf(res, 'x-content-type-options')).toBe('nosniff');
+      expect(headerOf(res, 'content-type')).toBe('application/json; charset=utf-8');
+      expect(JSON.parse(res.split('\r\n\r\n')[1]!).error).toBe('invalid_request');
+    }
+  });
+});
+
 describe('a body over the limit', () => {
   const head = (length: number) =>
     'POST /api/oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n' +

@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/index.js';
 import { ConfigError } from '../error/index.js';
 import type { Metrics } from '../infra/metrics.js';
 import { metricsRoute } from '../web/handlers/metrics.js';
+import { answerClientError } from '../web/hooks/raw-answers.js';
 import { installResponseHeaders } from '../web/hooks/response-headers.js';
 
 /**
@@ -45,7 +46,7 @@ export async function buildMetricsApp(
   metrics: Metrics,
   bearerToken: string | undefined,
 ): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false });
+  const app = Fastify({ logger: false, clientErrorHandler: answerClientError });
   installResponseHeaders(app);
   await app.register(metricsRoute(metrics, bearerToken));
   return app;

@@ -40,6 +40,7 @@ import { installErrorHandler } from './hooks/errors.js';
 import { installMetrics } from './hooks/metrics.js';
 import { installNotFoundHandler } from './hooks/not-found.js';
 import { installRateLimits } from './hooks/rate-limit.js';
+import { answerClientError } from './hooks/raw-answers.js';
 import { genReqId } from './hooks/request-id.js';
 import { installResponseBatching } from './hooks/response-batching.js';
 import { installResponseHeaders } from './hooks/response-headers.js';
@@ -142,6 +143,8 @@ export async function buildHttpApp(
     // Behind a load balancer: req.ip is then the forwarded client (rate limits, login throttle, logs).
     trustProxy: trustProxyOption(config.server.trust_proxy),
     genReqId,
+    // Requests Node itself refuses (unparsable, headers too large, too slow): a JSON error like every other.
+    clientErrorHandler: answerClientError,
     // A URL Fastify cannot even route (bad percent-encoding, e.g. `/api/oauth/%zz`): an RFC 6749 §5.2
     // shaped 400 like every other client error, not Fastify's own error body. A fixed description: Fastify's
     // message quotes the URL.

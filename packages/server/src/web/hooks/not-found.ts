@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { notFoundPage, PAGE_HEADERS } from '../pages/index.js';
+import { rawAnswer } from './raw-answers.js';
 
 /** `decodeURIComponent` that gives up (undefined) on malformed percent-encoding instead of throwing. */
 function decodePath(path: string): string | undefined {
@@ -31,18 +32,7 @@ export function acceptsHtml(accept: string | undefined): boolean {
 function answerConnect(allowed: () => string) {
   return (_req: IncomingMessage, socket: Duplex) => {
     socket.on('error', () => socket.destroy());
-    const body = JSON.stringify({
-      error: 'invalid_request',
-      error_description: 'method CONNECT is not allowed here',
-    });
-    socket.end(
-      'HTTP/1.1 405 Method Not Allowed\r\n' +
-        `Allow: ${allowed()}\r\n` +
-        'Content-Type: application/json; charset=utf-8\r\n' +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-        'Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n' +
-        body,
-    );
+    socket.end(rawAnswer(405, 'method CONNECT is not allowed here', { Allow: allowed() }));
   };
 }
 
