@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { missing, testDatabaseUrl } from '../../../test-support/services.js';
+import { missing } from '../../../test-support/services.js';
 import { openGatehouse } from '../src/app/gatehouse.js';
 import { buildApp } from '../src/app/server.js';
 import { testConfig } from './support/app.js';
-import { type TcpProxy, tcpProxy } from './support/fault-injection/tcp-proxy.js';
-import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
-import { basic, freePort } from './support/http.js';
+import { basic } from './support/http.js';
+import { type SchemaBehindProxy, schemaBehindProxy } from './support/schema-behind-proxy.js';
 
 /*
  * PostgreSQL becoming unreachable (a network cut, a restart) must give `503 temporarily_unavailable`, which
@@ -14,23 +13,14 @@ import { basic, freePort } from './support/http.js';
  */
 
 describe.skipIf(missing('postgres'))('database outage', () => {
-  let schema: FreshSchema;
-  let proxy: TcpProxy;
-  let url: string;
+  let db: SchemaBehindProxy;
   beforeAll(async () => {
-    schema = await createFreshSchema();
-    const port = await freePort();
-    const target = new URL(testDatabaseUrl!);
-    proxy = tcpProxy(port, { host: target.hostname, port: Number(target.port || 5432) });
-    await proxy.open();
-    const viaProxy = new URL(schema.url);
-    viaProxy.host = `127.0.0.1:${port}`;
-    url = viaProxy.toString();
+    db = await schemaBehindProxy();
   });
-  afterAll(async () => schema.drop());
+  afterAll(async () => db.drop());
 
   it('answers 503 temporarily_unavailable while PostgreSQL is unreachable, and recovers', async () => {
-    const ctx = await openGatehouse(testConfig({ database: { url } }));
+    const ctx = await openGatehouse(testConfig({ database: { url: db.url } }));
     const app = await buildApp(ctx);
     // An unknown client is looked up in the database on every request (nothing cached).
     const token = () =>
@@ -45,7 +35,7 @@ describe.skipIf(missing('postgres'))('database outage', () => {
       });
     try {
       expect((await token()).statusCode).toBe(401);
-      await proxy.cut();
+      await db.proxy.cut();
       const start = Date.now();
       const res = await token();
       expect(res.statusCode, res.body).toBe(503);
@@ -53,7 +43,7 @@ describe.skipIf(missing('postgres'))('database outage', () => {
       expect(res.headers['retry-after']).toBeDefined();
       expect(Date.now() - start).toBeLessThan(10_000);
       expect((await app.inject({ method: 'GET', url: '/api/healthz' })).json().checks.database).toBe('error');
-      await proxy.open();
+      await db.proxy.open();
       await expect.poll(async () => (await token()).statusCode, { timeout: 10_000 }).toBe(401);
     } finally {
       await app.close();

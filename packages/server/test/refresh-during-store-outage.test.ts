@@ -7,16 +7,8 @@ import { RefreshTokenRepo } from '../src/repo/refresh-tokens.js';
 import { sha256Key } from '../src/service/crypto/hash.js';
 import { type TestApp, testApp } from './support/app.js';
 import { RedisProcess, redisServerUnavailable } from './support/fault-injection/redis-process.js';
-import {
-  Browser,
-  pkce,
-  postAsWebApp,
-  redeemWebAppCode,
-  signInThroughForms,
-  WEB_APP,
-  webAppAuthorizeParams,
-} from './support/form-login.js';
 import { freePort } from './support/http.js';
+import { REFRESHING_WEB_APP, refreshAsWebApp, signInForRefreshToken } from './support/refresh.js';
 
 /*
  * A refresh answered 503 must leave the refresh token as it was: the client retries a 503 with the only token
@@ -25,25 +17,9 @@ import { freePort } from './support/http.js';
  * rotation back.
  */
 
-const WEB = { ...WEB_APP, grant_types: ['authorization_code', 'refresh_token'], skip_consent: true };
 const USER = { username: 'rhea', password: 'rhea password 1' };
-
-async function refreshTokenOf(t: TestApp): Promise<string> {
-  const { challenge, verifier } = pkce();
-  const res = await signInThroughForms(
-    new Browser(t),
-    webAppAuthorizeParams(challenge, { scope: 'openid offline_access' }),
-    USER.username,
-    USER.password,
-  );
-  const code = new URL(res.headers.location as string).searchParams.get('code')!;
-  const tokens = await redeemWebAppCode(t.app, code, verifier);
-  expect(tokens.statusCode, tokens.body).toBe(200);
-  return tokens.json().refresh_token as string;
-}
-
-const refresh = (t: TestApp, token: string) =>
-  postAsWebApp(t.app, '/api/oauth/token', { grant_type: 'refresh_token', refresh_token: token });
+const refreshTokenOf = (t: TestApp) => signInForRefreshToken(t, USER);
+const refresh = (t: TestApp, token: string) => refreshAsWebApp(t.app, token);
 
 const rotatedAt = async (t: TestApp, token: string) =>
   (await new RefreshTokenRepo(t.ctx.database.db).find(sha256Key(token)))?.rotatedAt;
@@ -54,7 +30,7 @@ describe.skipIf(redisServerUnavailable() !== undefined)('a refresh while Redis i
   beforeAll(async () => {
     redis = new RedisProcess(await freePort(), mkdtempSync(join(tmpdir(), 'gh-redis-')));
     await redis.start();
-    t = await testApp({ redis: { url: redis.url }, clients: [WEB], users: [USER] });
+    t = await testApp({ redis: { url: redis.url }, clients: [REFRESHING_WEB_APP], users: [USER] });
   }, 30_000);
   afterAll(async () => {
     await t?.close();
@@ -86,7 +62,7 @@ describe.skipIf(redisServerUnavailable() !== undefined)('a refresh while Redis i
 describe('a store failure after the rotation', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await testApp({ clients: [WEB], users: [USER] });
+    t = await testApp({ clients: [REFRESHING_WEB_APP], users: [USER] });
   });
   afterAll(async () => t.close());
 

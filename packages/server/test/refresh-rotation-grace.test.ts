@@ -3,15 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeKeys } from '../src/infra/store/index.js';
 import { sha256Key } from '../src/service/crypto/hash.js';
 import { type TestApp, testApp } from './support/app.js';
-import {
-  Browser,
-  pkce,
-  postAsWebApp,
-  redeemWebAppCode,
-  signInThroughForms,
-  WEB_APP,
-  webAppAuthorizeParams,
-} from './support/form-login.js';
+import { REFRESHING_WEB_APP, refreshAsWebApp, signInForRefreshToken } from './support/refresh.js';
 
 /*
  * `oauth.refresh_token_reuse_grace_secs`: the same client presenting a just-rotated refresh token again gets
@@ -19,32 +11,18 @@ import {
  * the grace, only while the successor is unused. Off (0) by default.
  */
 
-const WEB = { ...WEB_APP, grant_types: ['authorization_code', 'refresh_token'], skip_consent: true };
 const USER = { username: 'gina', password: 'gina password 1' };
 
 function server(graceSecs?: number) {
   let t: TestApp;
   beforeAll(async () => {
     const oauth = graceSecs === undefined ? {} : { refresh_token_reuse_grace_secs: graceSecs };
-    t = await testApp({ oauth, clients: [WEB], users: [USER] });
+    t = await testApp({ oauth, clients: [REFRESHING_WEB_APP], users: [USER] });
   });
   afterAll(async () => t.close());
   return {
-    async firstToken(): Promise<string> {
-      const { challenge, verifier } = pkce();
-      const res = await signInThroughForms(
-        new Browser(t),
-        webAppAuthorizeParams(challenge, { scope: 'openid offline_access' }),
-        USER.username,
-        USER.password,
-      );
-      const code = new URL(res.headers.location as string).searchParams.get('code')!;
-      const tokens = await redeemWebAppCode(t.app, code, verifier);
-      expect(tokens.statusCode, tokens.body).toBe(200);
-      return tokens.json().refresh_token as string;
-    },
-    refresh: (token: string) =>
-      postAsWebApp(t.app, '/api/oauth/token', { grant_type: 'refresh_token', refresh_token: token }),
+    firstToken: () => signInForRefreshToken(t, USER),
+    refresh: (token: string) => refreshAsWebApp(t.app, token),
     /** Moves the token's rotation `secs` into the past. */
     async rotatedAgo(token: string, secs: number) {
       await t.ctx.database.db.execute(

@@ -13,16 +13,9 @@ import { testConfig } from './support/app.js';
 /** The `refresh_tokens` rows of a node's database, read directly. */
 const rows = (node: { ctx: Gatehouse }) => new RefreshTokenRepo(node.ctx.database.db);
 
-import {
-  Browser,
-  pkce,
-  postAsWebApp,
-  redeemWebAppCode,
-  signInThroughForms,
-  WEB_APP,
-  webAppAuthorizeParams,
-} from './support/form-login.js';
+import { postAsWebApp, WEB_APP } from './support/form-login.js';
 import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
+import { signInForRefreshToken } from './support/refresh.js';
 
 /*
  * Refresh tokens live for weeks (30 days by default): they are kept in the database, not in the store, so a
@@ -59,19 +52,7 @@ async function startNode(database: Record<string, unknown>, redisUrl?: string) {
 }
 
 /** Signs in through the pages with offline_access and redeems the code: the refresh token. */
-async function signIn(node: Node): Promise<string> {
-  const { challenge, verifier } = pkce();
-  const res = await signInThroughForms(
-    new Browser(node),
-    webAppAuthorizeParams(challenge, { scope: 'openid offline_access' }),
-    USER.username,
-    USER.password,
-  );
-  const code = new URL(res.headers.location as string).searchParams.get('code')!;
-  const tokens = await redeemWebAppCode(node.app, code, verifier);
-  expect(tokens.statusCode).toBe(200);
-  return tokens.json().refresh_token as string;
-}
+const signIn = (node: Node) => signInForRefreshToken(node, USER);
 
 const setups: {
   name: string;

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { missing, testDatabaseUrl } from '../../../test-support/services.js';
+import { missing } from '../../../test-support/services.js';
 import { type TestApp, testApp } from './support/app.js';
-import { type TcpProxy, tcpProxy } from './support/fault-injection/tcp-proxy.js';
 import {
   authorizeUrl,
   Browser,
@@ -10,8 +9,7 @@ import {
   WEB_APP,
   webAppAuthorizeParams,
 } from './support/form-login.js';
-import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
-import { freePort } from './support/http.js';
+import { type SchemaBehindProxy, schemaBehindProxy } from './support/schema-behind-proxy.js';
 
 /*
  * A sign-in attempt is counted before the password is checked (so that guesses sent at once cannot all read
@@ -23,23 +21,15 @@ const WEB = { ...WEB_APP, skip_consent: true };
 const USER = { username: 'selma', password: 'selma password 1' };
 
 describe.skipIf(missing('postgres'))('signing in while the database is unreachable', () => {
-  let schema: FreshSchema;
-  let proxy: TcpProxy;
+  let db: SchemaBehindProxy;
   let t: TestApp;
   beforeAll(async () => {
-    schema = await createFreshSchema();
-    const port = await freePort();
-    const target = new URL(testDatabaseUrl!);
-    proxy = tcpProxy(port, { host: target.hostname, port: Number(target.port || 5432) });
-    await proxy.open();
-    const viaProxy = new URL(schema.url);
-    viaProxy.host = `127.0.0.1:${port}`;
-    t = await testApp({ database: { url: viaProxy.toString() }, clients: [WEB], users: [USER] });
+    db = await schemaBehindProxy();
+    t = await testApp({ database: { url: db.url }, clients: [WEB], users: [USER] });
   }, 30_000);
   afterAll(async () => {
     await t?.close();
-    await proxy.cut();
-    await schema.drop();
+    await db.drop();
   });
 
   it('does not count the attempts the outage answered 503: the right password works at once after', async () => {
@@ -48,10 +38,10 @@ describe.skipIf(missing('postgres'))('signing in while the database is unreachab
     expect(page.statusCode).toBe(200);
     const signIn = () => b.request('POST', '/api/oauth/authorize', { ...hiddenFields(page.body), ...USER });
 
-    await proxy.cut();
+    await db.proxy.cut();
     // More attempts than the account's limit (5 per 15 minutes).
     for (let i = 0; i < 6; i++) expect((await signIn()).statusCode).toBe(503);
-    await proxy.open();
+    await db.proxy.open();
 
     // The pool reconnects first (an attempt may still meet a dead connection: 503, given back as well).
     let res = await signIn();
