@@ -3,12 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnNode } from '../../../test-support/processes.js';
 import { missing, testDatabaseUrl } from '../../../test-support/services.js';
-import { openGatehouse } from '../src/app/gatehouse.js';
+import { type Gatehouse, openGatehouse } from '../src/app/gatehouse.js';
 import { buildApp } from '../src/app/server.js';
-import { SECRET, testApp, testConfig } from './support/app.js';
+import { SECRET, type TestApp, testApp, testConfig } from './support/app.js';
 import { RedisProcess, redisServerUnavailable } from './support/fault-injection/redis-process.js';
 import { tcpProxy } from './support/fault-injection/tcp-proxy.js';
 import { createFreshSchema } from './support/fresh-schema.js';
@@ -62,19 +63,21 @@ describe('livez and readyz', () => {
     async () => {
       const redis = new RedisProcess(await freePort(), tempDir('gh-readyz-redis-'));
       await redis.start();
-      const t = await testApp({ redis: { url: redis.url } });
-      const readyz = () => t.app.inject({ method: 'GET', url: '/api/readyz' });
+      let t: TestApp | undefined;
       try {
+        t = await testApp({ redis: { url: redis.url } });
+        const { app } = t;
+        const readyz = () => app.inject({ method: 'GET', url: '/api/readyz' });
         expect((await readyz()).statusCode).toBe(200);
         await redis.kill();
         const down = await readyz();
         expect(down.statusCode).toBe(503);
         expect(down.json()).toEqual({ status: 'not_ready', checks: { database: 'ok', store: 'error' } });
-        expect((await t.app.inject({ method: 'GET', url: '/api/livez' })).statusCode).toBe(200);
+        expect((await app.inject({ method: 'GET', url: '/api/livez' })).statusCode).toBe(200);
         await redis.start();
         await expect.poll(async () => (await readyz()).statusCode, { timeout: 10_000 }).toBe(200);
       } finally {
-        await t.close();
+        await t?.close();
         await redis.kill();
       }
     },
@@ -91,10 +94,13 @@ describe('livez and readyz', () => {
       viaProxy.host = `127.0.0.1:${port}`;
       const cut = tcpProxy(port, { host: target.hostname, port: Number(target.port || 5432) });
       await cut.open();
-      const ctx = await openGatehouse(testConfig({ database: { url: viaProxy.toString() } }));
-      const app = await buildApp(ctx);
-      const readyz = () => app.inject({ method: 'GET', url: '/api/readyz' });
+      let ctx: Gatehouse | undefined;
+      let app: FastifyInstance | undefined;
       try {
+        ctx = await openGatehouse(testConfig({ database: { url: viaProxy.toString() } }));
+        const built = await buildApp(ctx);
+        app = built;
+        const readyz = () => built.inject({ method: 'GET', url: '/api/readyz' });
         expect((await readyz()).statusCode).toBe(200);
         await cut.cut();
         const down = await readyz();
@@ -103,8 +109,8 @@ describe('livez and readyz', () => {
         await cut.open();
         await expect.poll(async () => (await readyz()).statusCode, { timeout: 10_000 }).toBe(200);
       } finally {
-        await app.close();
-        await ctx.close();
+        await app?.close();
+        await ctx?.close();
         await cut.cut();
         await schema.drop();
       }
