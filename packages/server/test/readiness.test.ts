@@ -6,14 +6,13 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnNode } from '../../../test-support/processes.js';
-import { missing, testDatabaseUrl } from '../../../test-support/services.js';
+import { missing } from '../../../test-support/services.js';
 import { type Gatehouse, openGatehouse } from '../src/app/gatehouse.js';
 import { buildApp } from '../src/app/server.js';
 import { SECRET, type TestApp, testApp, testConfig } from './support/app.js';
 import { RedisProcess, redisServerUnavailable } from './support/fault-injection/redis-process.js';
-import { tcpProxy } from './support/fault-injection/tcp-proxy.js';
-import { createFreshSchema } from './support/fresh-schema.js';
 import { freePort } from './support/http.js';
+import { schemaBehindProxy } from './support/schema-behind-proxy.js';
 
 /*
  * /api/livez says the process answers; /api/readyz whether a load balancer should send it traffic: not while
@@ -87,32 +86,25 @@ describe('livez and readyz', () => {
   it.skipIf(missing('postgres'))(
     'readyz answers 503 while PostgreSQL is unreachable, and ready again once it is back',
     async () => {
-      const schema = await createFreshSchema();
-      const target = new URL(testDatabaseUrl!);
-      const port = await freePort();
-      const viaProxy = new URL(schema.url);
-      viaProxy.host = `127.0.0.1:${port}`;
-      const cut = tcpProxy(port, { host: target.hostname, port: Number(target.port || 5432) });
-      await cut.open();
+      const db = await schemaBehindProxy();
       let ctx: Gatehouse | undefined;
       let app: FastifyInstance | undefined;
       try {
-        ctx = await openGatehouse(testConfig({ database: { url: viaProxy.toString() } }));
+        ctx = await openGatehouse(testConfig({ database: { url: db.url } }));
         const built = await buildApp(ctx);
         app = built;
         const readyz = () => built.inject({ method: 'GET', url: '/api/readyz' });
         expect((await readyz()).statusCode).toBe(200);
-        await cut.cut();
+        await db.proxy.cut();
         const down = await readyz();
         expect(down.statusCode).toBe(503);
         expect(down.json().checks).toEqual({ database: 'error', store: 'ok' });
-        await cut.open();
+        await db.proxy.open();
         await expect.poll(async () => (await readyz()).statusCode, { timeout: 10_000 }).toBe(200);
       } finally {
         await app?.close();
         await ctx?.close();
-        await cut.cut();
-        await schema.drop();
+        await db.drop();
       }
     },
     60_000,
