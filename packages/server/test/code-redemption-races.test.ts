@@ -5,8 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
-import type { AuthRequest } from '../src/service/authorization/authorization-request.js';
-import { type TestApp, testApp } from './support/app.js';
+import { authRequest, type TestApp, testApp } from './support/app.js';
 import { FORM, pkce } from './support/form-login.js';
 import { basic } from './support/http.js';
 
@@ -39,7 +38,8 @@ describe.each(stores)('authorization code redemption on $name', ({ redis }) => {
     t = await testApp({
       clients: [VICTIM, ATTACKER],
       users: [ALICE],
-      ...(redis ? { redis: { url: redis } } : {}),
+      // The Redis store is shared with other test runs, whose requests count in the same per-IP windows.
+      ...(redis ? { redis: { url: redis }, rate_limit: { enabled: false } } : {}),
     });
     userId = (await t.ctx.users.verifyPassword(ALICE.username, ALICE.password))!.id;
   });
@@ -78,18 +78,11 @@ describe.each(stores)('authorization code redemption on $name', ({ redis }) => {
   const issueCode = async () => {
     const { verifier, challenge } = pkce();
     const client = (await t.ctx.clients.find(VICTIM.client_id))!;
-    const req: AuthRequest = {
-      client,
+    const req = authRequest(client, {
       redirectUri: REDIRECT_URI,
-      state: undefined,
-      nonce: undefined,
       scopes: ['offline_access'],
       codeChallenge: challenge,
-      prompt: [],
-      maxAge: undefined,
-      loginHint: undefined,
-      hintedUserId: undefined,
-    };
+    });
     const code = await t.ctx.authorizationCodes.issueCode(req, { sid: 'sid-1', userId, authTime: 1 });
     return { code, verifier };
   };

@@ -7,14 +7,13 @@ import { createDecipheriv, hkdfSync } from 'node:crypto';
 import { unsign } from '@fastify/cookie';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuthRequest } from '../src/service/authorization/authorization-request.js';
 import { hmacKey, sha256Key } from '../src/service/crypto/hash.js';
 import { derivePurposeKeys } from '../src/service/crypto/purpose-keys.js';
 import { encryptWithSecret } from '../src/service/crypto/secrets.js';
 import { publicSessionId } from '../src/service/sessions/sessions.js';
 import { csrfToken } from '../src/service/sign-in/csrf.js';
 import { loginProof } from '../src/service/sign-in/login-proof.js';
-import { SECRET, type TestApp, testApp, tokenRequest } from './support/app.js';
+import { authRequest, SECRET, type TestApp, testApp, tokenRequest } from './support/app.js';
 import { authorizeUrl, hiddenFields, pkce } from './support/form-login.js';
 
 const WEB = {
@@ -84,18 +83,11 @@ describe('purpose keys', () => {
       const { verifier, challenge } = pkce();
       const client = (await t.ctx.clients.find(WEB.client_id))!;
       const userId = (await t.ctx.users.verifyPassword(ALICE.username, ALICE.password))!.id;
-      const req: AuthRequest = {
-        client,
+      const req = authRequest(client, {
         redirectUri: WEB.redirect_uris[0]!,
-        state: undefined,
-        nonce: undefined,
         scopes: ['openid'],
         codeChallenge: challenge,
-        prompt: [],
-        maxAge: undefined,
-        loginHint: undefined,
-        hintedUserId: undefined,
-      };
+      });
       const session = { sid: 'browser-session', userId, authTime: 1 };
       const code = await t.ctx.authorizationCodes.issueCode(req, session);
       const res = await t.ctx.authorizationCodes.exchange(

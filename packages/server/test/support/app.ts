@@ -3,6 +3,7 @@ import { type Gatehouse, openGatehouse } from '../../src/app/gatehouse.js';
 import { buildApp } from '../../src/app/server.js';
 import { type AppConfig, loadConfig } from '../../src/config/index.js';
 import type { Client } from '../../src/domain/index.js';
+import type { AuthRequest } from '../../src/service/authorization/authorization-request.js';
 import { hashClientSecret } from '../../src/service/crypto/secrets.js';
 import type { TokenRequest } from '../../src/service/grants/grant.js';
 import type { HttpAppOptions } from '../../src/web/app.js';
@@ -69,6 +70,26 @@ export function tokenRequest(params: Record<string, string> = {}): TokenRequest 
   return {
     param: (name) => params[name],
     params: (name) => (params[name] === undefined ? [] : [params[name]]),
+  };
+}
+
+/**
+ * An authorization request of `client` as the authorization endpoint hands it to `issueCode` once the user has
+ * approved it: no state, nonce, prompt or hint unless `fields` give them.
+ */
+export function authRequest(
+  client: Client,
+  fields: Pick<AuthRequest, 'redirectUri' | 'scopes' | 'codeChallenge'> & Partial<AuthRequest>,
+): AuthRequest {
+  return {
+    client,
+    state: undefined,
+    nonce: undefined,
+    prompt: [],
+    maxAge: undefined,
+    loginHint: undefined,
+    hintedUserId: undefined,
+    ...fields,
   };
 }
 
