@@ -107,8 +107,20 @@ export class AuthorizationCodeGrant implements Grant {
     // (the record's), redeeming the code a second time: "already used", and the grant is revoked.
     const expiresAt = nowSecs() + USED_MARKER_SECS;
     if (!(await claimOnce(this.store, CODE_USED, key, expiresAt, client.clientId))) throw await replayed();
-    await this.store.delete(storeKeys.authorizationCode(key));
-    return issueFirstTokens(this.userTokens, this.refreshTokens, client, rec, grantId);
+    let tokens: TokenEndpointResponse;
+    try {
+      tokens = await issueFirstTokens(this.userTokens, this.refreshTokens, client, rec, grantId);
+    } catch (err) {
+      // Nothing was handed out (the database or the store failed: a 503, which invites a retry). The claim is
+      // given up so that the retry redeems the code instead of being taken for a replay that revokes the
+      // grant. If the store fails here as well, the claim stays and the code is lost: that fails closed.
+      await this.store.delete(storeKeys.claim(CODE_USED, key)).catch(() => undefined);
+      throw err;
+    }
+    // The marker guards the code from now on; the record only goes to free the store (it expires anyway), so
+    // a store failure here must not turn tokens already issued into an error.
+    await this.store.delete(storeKeys.authorizationCode(key)).catch(() => undefined);
+    return tokens;
   }
 }
 
