@@ -135,7 +135,7 @@ describe.skipIf(missing('postgres') || missing('redis'))('two gatehouse processe
         REDIS_URL: testRedisUrl ?? '',
         JWT_SECRET: SECRET,
         OAUTH__ISSUER: ISSUER,
-        LOG_LEVEL: 'info',
+        LOG_LEVEL: 'debug',
       };
       // One after the other, as a rolling start: the first node migrates the fresh schema.
       node1 = await startNode(env);
@@ -281,7 +281,7 @@ describe.skipIf(missing('postgres') || missing('redis'))('two gatehouse processe
 
   it('neither node logged a password, client secret, code or token', () => {
     const logs = one().output() + two().output();
-    // Both nodes logged the requests (LOG_LEVEL=info), so the check below has something to look at.
+    // Both nodes logged the requests (LOG_LEVEL=debug: request lines are at debug), so the check below has something to look at.
     expect(one().output()).toContain('"url":"/api/oauth/authorize');
     expect(two().output()).toContain('"url":"/api/oauth/token"');
     for (const secret of secrets) expect(logs).not.toContain(secret);
