@@ -7,7 +7,7 @@ import { RefreshTokenRepo } from '../src/repo/refresh-tokens.js';
 import { sha256Key } from '../src/service/crypto/hash.js';
 import { type TestApp, testApp } from './support/app.js';
 import { RedisProcess, redisServerUnavailable } from './support/fault-injection/redis-process.js';
-import { freePort } from './support/http.js';
+import { freePort, retryWhileUnavailable } from './support/http.js';
 import { REFRESHING_WEB_APP, refreshAsWebApp, signInForRefreshToken } from './support/refresh.js';
 
 /*
@@ -48,11 +48,7 @@ describe.skipIf(redisServerUnavailable() !== undefined)('a refresh while Redis i
 
     await redis.start();
     // The same token: 503 while the client reconnects, then the rotation.
-    let after = await refresh(t, token);
-    for (let i = 0; i < 50 && after.statusCode === 503; i++) {
-      await new Promise((r) => setTimeout(r, 200));
-      after = await refresh(t, token);
-    }
+    const after = await retryWhileUnavailable(() => refresh(t, token));
     expect(after.statusCode, after.body).toBe(200);
     // The grant was not revoked: its next token rotates too.
     expect((await refresh(t, after.json().refresh_token)).statusCode).toBe(200);

@@ -16,3 +16,18 @@ export async function freePort(): Promise<number> {
 /** An HTTP Basic `Authorization` value for a client (RFC 6749 §2.3.1: id and secret form-encoded first). */
 export const basic = (id: string, secret: string) =>
   `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+
+/**
+ * `attempt()` again while it is answered 503 (a pool or client still reconnecting after an outage), up to 50
+ * times 200 ms apart: the last answer.
+ */
+export async function retryWhileUnavailable<T extends { statusCode: number }>(
+  attempt: () => Promise<T>,
+): Promise<T> {
+  let res = await attempt();
+  for (let i = 0; i < 50 && res.statusCode === 503; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    res = await attempt();
+  }
+  return res;
+}
