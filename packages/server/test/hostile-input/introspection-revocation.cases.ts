@@ -14,13 +14,13 @@ import {
   methodNotAllowed,
   OVER_BODY_LIMIT,
   oauthError,
+  SVC_BASIC,
   tooLarge,
   XSS,
 } from '../support/hostile-input.js';
 
 const INTROSPECT = '/api/oauth/introspect';
 const REVOKE = '/api/oauth/revoke';
-const SVC = basic('svc-basic', 'basic-secret');
 
 const { cases, add } = caseTable();
 
@@ -48,7 +48,7 @@ for (const [endpoint, url, ok] of [
     {
       method: 'POST',
       url,
-      headers: { 'content-type': 'application/json', authorization: SVC },
+      headers: { 'content-type': 'application/json', authorization: SVC_BASIC },
       payload: '{"token":"x"}',
     },
     invalidRequest,
@@ -58,30 +58,30 @@ for (const [endpoint, url, ok] of [
     {
       method: 'POST',
       url,
-      headers: { 'content-type': 'multipart/form-data; boundary=x', authorization: SVC },
+      headers: { 'content-type': 'multipart/form-data; boundary=x', authorization: SVC_BASIC },
       payload: '--x--',
     },
     oauthError(415, 'invalid_request'),
   );
   add(
     `${endpoint}: no content type`,
-    { method: 'POST', url, headers: { authorization: SVC }, payload: 'token=x' },
+    { method: 'POST', url, headers: { authorization: SVC_BASIC }, payload: 'token=x' },
     oauthError(415, 'invalid_request'),
   );
   add(
     `${endpoint}: body over 64 KiB`,
-    formPost(url, `token=${huge(OVER_BODY_LIMIT)}`, { authorization: SVC }),
+    formPost(url, `token=${huge(OVER_BODY_LIMIT)}`, { authorization: SVC_BASIC }),
     tooLarge,
   );
-  add(`${endpoint}: no token`, formPost(url, {}, { authorization: SVC }), invalidRequest);
+  add(`${endpoint}: no token`, formPost(url, {}, { authorization: SVC_BASIC }), invalidRequest);
   add(
     `${endpoint}: empty token is omitted (RFC 6749 §3.1)`,
-    formPost(url, 'token=', { authorization: SVC }),
+    formPost(url, 'token=', { authorization: SVC_BASIC }),
     invalidRequest,
   );
   add(
     `${endpoint}: repeated token`,
-    formPost(url, { token: ['a', 'b'] }, { authorization: SVC }),
+    formPost(url, { token: ['a', 'b'] }, { authorization: SVC_BASIC }),
     invalidRequest,
   );
   for (const token of [
@@ -95,23 +95,23 @@ for (const [endpoint, url, ok] of [
   ]) {
     add(
       `${endpoint}: token ${JSON.stringify(token.slice(0, 16))}`,
-      formPost(url, { token }, { authorization: SVC }),
+      formPost(url, { token }, { authorization: SVC_BASIC }),
       ok,
     );
   }
   add(
     `${endpoint}: token_type_hint unknown is ignored`,
-    formPost(url, { token: 'garbage', token_type_hint: 'bogus' }, { authorization: SVC }),
+    formPost(url, { token: 'garbage', token_type_hint: 'bogus' }, { authorization: SVC_BASIC }),
     ok,
   );
   add(
     `${endpoint}: token_type_hint with XSS is ignored`,
-    formPost(url, { token: 'garbage', token_type_hint: XSS }, { authorization: SVC }),
+    formPost(url, { token: 'garbage', token_type_hint: XSS }, { authorization: SVC_BASIC }),
     ok,
   );
   add(
     `${endpoint}: invalid percent-encoding in the token`,
-    formPost(url, 'token=%zz%', { authorization: SVC }),
+    formPost(url, 'token=%zz%', { authorization: SVC_BASIC }),
     ok,
   );
   add(`${endpoint}: no client authentication`, formPost(url, { token: 'x' }), clientRejected);
@@ -132,7 +132,7 @@ for (const [endpoint, url, ok] of [
   );
   add(
     `${endpoint}: Basic and client_secret`,
-    formPost(url, { token: 'x', client_secret: 'basic-secret' }, { authorization: SVC }),
+    formPost(url, { token: 'x', client_secret: 'basic-secret' }, { authorization: SVC_BASIC }),
     invalidRequest,
   );
   add(

@@ -7,19 +7,18 @@ import {
   assertion,
   basic,
   basicRejected,
+  CC,
   caseTable,
   clientRejected,
   formPost,
   type HostileCase,
   huge,
   invalidRequest,
+  SVC_BASIC,
+  TOKEN,
   XSS,
 } from '../support/hostile-input.js';
 
-const TOKEN = '/api/oauth/token';
-const SVC = basic('svc-basic', 'basic-secret');
-const _WEB = basic('web-app', 'web-secret');
-const CC = { grant_type: 'client_credentials' };
 const b64 = (s: string) => `Basic ${Buffer.from(s, 'latin1').toString('base64')}`;
 
 const { cases, add } = caseTable();
@@ -76,12 +75,12 @@ add(
 // Client credentials in the body, and mixed methods (§2.3: one method per request).
 add(
   'Basic and client_secret in the body',
-  formPost(TOKEN, { ...CC, client_secret: 'basic-secret' }, { authorization: SVC }),
+  formPost(TOKEN, { ...CC, client_secret: 'basic-secret' }, { authorization: SVC_BASIC }),
   invalidRequest,
 );
 add(
   'Basic and another client_id in the body',
-  formPost(TOKEN, { ...CC, client_id: 'svc-post' }, { authorization: SVC }),
+  formPost(TOKEN, { ...CC, client_id: 'svc-post' }, { authorization: SVC_BASIC }),
   invalidRequest,
 );
 add(
@@ -90,7 +89,7 @@ add(
     formPost(
       TOKEN,
       { ...CC, client_assertion_type: ASSERTION_TYPE, client_assertion: await assertion(ctx) },
-      { authorization: SVC },
+      { authorization: SVC_BASIC },
     ),
   invalidRequest,
 );

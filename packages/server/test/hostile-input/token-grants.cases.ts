@@ -5,6 +5,7 @@
 import { expect } from 'vitest';
 import {
   basic,
+  CC,
   caseTable,
   DEVICE_GRANT,
   FORM,
@@ -16,14 +17,11 @@ import {
   invalidScope,
   invalidTarget,
   oauthError,
+  SVC_BASIC,
+  TOKEN,
+  WEB_BASIC,
   XSS,
 } from '../support/hostile-input.js';
-
-const TOKEN = '/api/oauth/token';
-const SVC = basic('svc-basic', 'basic-secret');
-const WEB = basic('web-app', 'web-secret');
-const CC = { grant_type: 'client_credentials' };
-const _b64 = (s: string) => `Basic ${Buffer.from(s, 'latin1').toString('base64')}`;
 
 const { cases, add } = caseTable();
 
@@ -31,7 +29,7 @@ const { cases, add } = caseTable();
 for (const scope of ['unknown', 'read unknown', 'write read admin', XSS, 'read\u0000', 'ré']) {
   add(
     `client_credentials scope ${JSON.stringify(scope)}`,
-    formPost(TOKEN, { ...CC, scope }, { authorization: SVC }),
+    formPost(TOKEN, { ...CC, scope }, { authorization: SVC_BASIC }),
     invalidScope,
   );
 }
@@ -39,7 +37,7 @@ for (const scope of ['unknown', 'read unknown', 'write read admin', XSS, 'read\u
 for (const scope of ['read  write', ' read write', 'read write ']) {
   add(
     `scope ${JSON.stringify(scope)} is read and write`,
-    formPost(TOKEN, { ...CC, scope }, { authorization: SVC }),
+    formPost(TOKEN, { ...CC, scope }, { authorization: SVC_BASIC }),
     (res) => {
       expect(res.statusCode).toBe(200);
       expect(res.json().scope).toBe('read write');
@@ -48,7 +46,7 @@ for (const scope of ['read  write', ' read write', 'read write ']) {
 }
 add(
   'empty scope is omitted (§3.1): the registered scopes',
-  formPost(TOKEN, 'grant_type=client_credentials&scope=', { authorization: SVC }),
+  formPost(TOKEN, 'grant_type=client_credentials&scope=', { authorization: SVC_BASIC }),
   (res) => {
     expect(res.statusCode).toBe(200);
     expect(res.json().scope).toBe('read write');
@@ -57,13 +55,13 @@ add(
 for (const scope of ['read\twrite', 'read\nwrite', 'read,write', 'read\u00a0write']) {
   add(
     `malformed scope ${JSON.stringify(scope)}`,
-    formPost(TOKEN, { ...CC, scope }, { authorization: SVC }),
+    formPost(TOKEN, { ...CC, scope }, { authorization: SVC_BASIC }),
     invalidScope,
   );
 }
 add(
   'repeated scope',
-  formPost(TOKEN, { ...CC, scope: ['read', 'write'] }, { authorization: SVC }),
+  formPost(TOKEN, { ...CC, scope: ['read', 'write'] }, { authorization: SVC_BASIC }),
   invalidRequest,
 );
 add(
@@ -91,13 +89,13 @@ for (const resource of [
 ]) {
   add(
     `resource ${JSON.stringify(resource)}`,
-    formPost(TOKEN, { ...CC, resource }, { authorization: SVC }),
+    formPost(TOKEN, { ...CC, resource }, { authorization: SVC_BASIC }),
     invalidTarget,
   );
 }
 add(
   'resource registered, exactly as sent',
-  formPost(TOKEN, { ...CC, resource: 'urn:example:rs' }, { authorization: SVC }),
+  formPost(TOKEN, { ...CC, resource: 'urn:example:rs' }, { authorization: SVC_BASIC }),
   (res) => expect(res.statusCode).toBe(200),
 );
 add(
@@ -110,7 +108,7 @@ add(
       code_verifier: huge(43),
       resource: 'https://api.example.com',
     },
-    { authorization: WEB },
+    { authorization: WEB_BASIC },
   ),
   invalidTarget,
 );
@@ -119,23 +117,25 @@ add(
 const AC = { grant_type: 'authorization_code', redirect_uri: 'https://app.example.com/cb' };
 add(
   'authorization_code without code',
-  formPost(TOKEN, { ...AC, code_verifier: huge(43) }, { authorization: WEB }),
+  formPost(TOKEN, { ...AC, code_verifier: huge(43) }, { authorization: WEB_BASIC }),
   invalidRequest,
 );
 add(
   'authorization_code with an empty code',
-  formPost(TOKEN, `grant_type=authorization_code&code=&code_verifier=${huge(43)}`, { authorization: WEB }),
+  formPost(TOKEN, `grant_type=authorization_code&code=&code_verifier=${huge(43)}`, {
+    authorization: WEB_BASIC,
+  }),
   invalidRequest,
 );
 add(
   'repeated code',
-  formPost(TOKEN, { ...AC, code: ['a', 'b'], code_verifier: huge(43) }, { authorization: WEB }),
+  formPost(TOKEN, { ...AC, code: ['a', 'b'], code_verifier: huge(43) }, { authorization: WEB_BASIC }),
   invalidRequest,
 );
 for (const code of ['garbage', XSS, '\u0000', '../../etc/passwd', 'a'.repeat(4096), '\u202ecode', '%00']) {
   add(
     `code ${JSON.stringify(code.slice(0, 20))}`,
-    formPost(TOKEN, { ...AC, code, code_verifier: huge(43) }, { authorization: WEB }),
+    formPost(TOKEN, { ...AC, code, code_verifier: huge(43) }, { authorization: WEB_BASIC }),
     invalidGrant,
   );
 }
@@ -150,42 +150,42 @@ for (const [what, verifier] of [
   // The code is looked up first: an unknown one is invalid_grant whatever the verifier (RFC 6749 §5.2).
   add(
     `code_verifier with ${what} and an unknown code`,
-    formPost(TOKEN, { ...AC, code: 'garbage', code_verifier: verifier }, { authorization: WEB }),
+    formPost(TOKEN, { ...AC, code: 'garbage', code_verifier: verifier }, { authorization: WEB_BASIC }),
     invalidGrant,
   );
 }
 add(
   'client not registered for authorization_code',
-  formPost(TOKEN, { ...AC, code: 'x', code_verifier: huge(43) }, { authorization: SVC }),
+  formPost(TOKEN, { ...AC, code: 'x', code_verifier: huge(43) }, { authorization: SVC_BASIC }),
   oauthError(400, 'unauthorized_client'),
 );
 
 // refresh_token (§6).
 add(
   'refresh_token missing',
-  formPost(TOKEN, { grant_type: 'refresh_token' }, { authorization: WEB }),
+  formPost(TOKEN, { grant_type: 'refresh_token' }, { authorization: WEB_BASIC }),
   invalidRequest,
 );
 add(
   'refresh_token empty',
-  formPost(TOKEN, 'grant_type=refresh_token&refresh_token=', { authorization: WEB }),
+  formPost(TOKEN, 'grant_type=refresh_token&refresh_token=', { authorization: WEB_BASIC }),
   invalidRequest,
 );
 add(
   'refresh_token repeated',
-  formPost(TOKEN, { grant_type: 'refresh_token', refresh_token: ['a', 'b'] }, { authorization: WEB }),
+  formPost(TOKEN, { grant_type: 'refresh_token', refresh_token: ['a', 'b'] }, { authorization: WEB_BASIC }),
   invalidRequest,
 );
 for (const token of ['garbage', XSS, 'a.b.c', '\u0000\u0001', huge(8192)]) {
   add(
     `refresh_token ${JSON.stringify(token.slice(0, 12))}`,
-    formPost(TOKEN, { grant_type: 'refresh_token', refresh_token: token }, { authorization: WEB }),
+    formPost(TOKEN, { grant_type: 'refresh_token', refresh_token: token }, { authorization: WEB_BASIC }),
     invalidGrant,
   );
 }
 add(
   'refresh_token for a client without the grant',
-  formPost(TOKEN, { grant_type: 'refresh_token', refresh_token: 'x' }, { authorization: SVC }),
+  formPost(TOKEN, { grant_type: 'refresh_token', refresh_token: 'x' }, { authorization: SVC_BASIC }),
   oauthError(400, 'unauthorized_client'),
 );
 add(
@@ -193,7 +193,7 @@ add(
   formPost(
     TOKEN,
     { grant_type: 'refresh_token', refresh_token: 'garbage', scope: 'admin' },
-    { authorization: WEB },
+    { authorization: WEB_BASIC },
   ),
   invalidGrant,
 );
@@ -220,7 +220,7 @@ add(
 );
 add(
   'device grant for a confidential client without it',
-  formPost(TOKEN, { grant_type: DEVICE_GRANT, device_code: 'x' }, { authorization: SVC }),
+  formPost(TOKEN, { grant_type: DEVICE_GRANT, device_code: 'x' }, { authorization: SVC_BASIC }),
   oauthError(400, 'unauthorized_client'),
 );
 
@@ -232,13 +232,13 @@ for (const path of [
   '/API/OAUTH/TOKEN',
   '/api//oauth/token',
 ]) {
-  add(`POST ${path} is 404`, formPost(path, CC, { authorization: SVC }), (res) => {
+  add(`POST ${path} is 404`, formPost(path, CC, { authorization: SVC_BASIC }), (res) => {
     if (res.statusCode !== 404) throw new Error(`${path}: ${res.statusCode}`);
   });
 }
 add(
   'POST with invalid percent-encoding in the path',
-  formPost('/api/oauth/%zz', CC, { authorization: SVC }),
+  formPost('/api/oauth/%zz', CC, { authorization: SVC_BASIC }),
   invalidRequest,
 );
 void FORM;

@@ -1,6 +1,6 @@
 /** Hostile requests to the token endpoint (RFC 6749 §3.2, §5.2): methods, content types, bodies, grant_type. */
 import {
-  basic,
+  CC,
   caseTable,
   formPost,
   type HostileCase,
@@ -11,15 +11,12 @@ import {
   methodNotAllowed,
   OVER_BODY_LIMIT,
   oauthError,
+  SVC_BASIC,
+  TOKEN,
   tooLarge,
+  WEB_BASIC,
   XSS,
 } from '../support/hostile-input.js';
-
-const TOKEN = '/api/oauth/token';
-const SVC = basic('svc-basic', 'basic-secret');
-const WEB = basic('web-app', 'web-secret');
-const CC = { grant_type: 'client_credentials' };
-const _b64 = (s: string) => `Basic ${Buffer.from(s, 'latin1').toString('base64')}`;
 
 const { cases, add } = caseTable();
 
@@ -39,7 +36,7 @@ add(
   {
     method: 'POST',
     url: TOKEN,
-    headers: { 'content-type': 'application/json', authorization: SVC },
+    headers: { 'content-type': 'application/json', authorization: SVC_BASIC },
     payload: JSON.stringify(CC),
   },
   invalidRequest,
@@ -49,7 +46,7 @@ add(
   {
     method: 'POST',
     url: TOKEN,
-    headers: { 'content-type': 'application/json', authorization: SVC },
+    headers: { 'content-type': 'application/json', authorization: SVC_BASIC },
     payload: '{"grant_type":',
   },
   invalidRequest,
@@ -59,7 +56,7 @@ add(
   {
     method: 'POST',
     url: TOKEN,
-    headers: { 'content-type': 'text/plain', authorization: SVC },
+    headers: { 'content-type': 'text/plain', authorization: SVC_BASIC },
     payload: 'grant_type=client_credentials',
   },
   invalidRequest,
@@ -75,7 +72,7 @@ for (const ct of [
     {
       method: 'POST',
       url: TOKEN,
-      headers: { 'content-type': ct, authorization: SVC },
+      headers: { 'content-type': ct, authorization: SVC_BASIC },
       payload: 'grant_type=client_credentials',
     },
     oauthError(415, 'invalid_request'),
@@ -83,7 +80,12 @@ for (const ct of [
 }
 add(
   'no content type with a form body',
-  { method: 'POST', url: TOKEN, headers: { authorization: SVC }, payload: 'grant_type=client_credentials' },
+  {
+    method: 'POST',
+    url: TOKEN,
+    headers: { authorization: SVC_BASIC },
+    payload: 'grant_type=client_credentials',
+  },
   oauthError(415, 'invalid_request'),
 );
 add(
@@ -91,7 +93,10 @@ add(
   {
     method: 'POST',
     url: TOKEN,
-    headers: { 'content-type': 'application/json, application/x-www-form-urlencoded', authorization: SVC },
+    headers: {
+      'content-type': 'application/json, application/x-www-form-urlencoded',
+      authorization: SVC_BASIC,
+    },
     payload: 'grant_type=client_credentials',
   },
   oauthError(415, 'invalid_request'),
@@ -101,25 +106,27 @@ add(
   {
     method: 'POST',
     url: TOKEN,
-    headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', authorization: SVC },
+    headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', authorization: SVC_BASIC },
     payload: 'grant_type=nope',
   },
   oauthError(400, 'unsupported_grant_type'),
 );
-add('empty body', formPost(TOKEN, '', { authorization: SVC }), invalidRequest);
+add('empty body', formPost(TOKEN, '', { authorization: SVC_BASIC }), invalidRequest);
 add(
   'parameters in the query only',
-  { ...formPost(TOKEN, '', { authorization: SVC }), url: `${TOKEN}?grant_type=client_credentials` },
+  { ...formPost(TOKEN, '', { authorization: SVC_BASIC }), url: `${TOKEN}?grant_type=client_credentials` },
   invalidRequest,
 );
 
 // Body size: 64 KiB is the limit; beyond is 413, within it a huge value is just a bad value.
 add(
   'body over 64 KiB is 413',
-  formPost(TOKEN, `grant_type=client_credentials&scope=${huge(OVER_BODY_LIMIT)}`, { authorization: SVC }),
+  formPost(TOKEN, `grant_type=client_credentials&scope=${huge(OVER_BODY_LIMIT)}`, {
+    authorization: SVC_BASIC,
+  }),
   tooLarge,
 );
-add('body of 1 MiB is 413', formPost(TOKEN, huge(1024 * 1024), { authorization: SVC }), tooLarge);
+add('body of 1 MiB is 413', formPost(TOKEN, huge(1024 * 1024), { authorization: SVC_BASIC }), tooLarge);
 add(
   'JSON body over 64 KiB is 413',
   {
@@ -132,12 +139,12 @@ add(
 );
 add(
   '60 KiB scope is invalid_scope',
-  formPost(TOKEN, { ...CC, scope: huge(60 * 1024) }, { authorization: SVC }),
+  formPost(TOKEN, { ...CC, scope: huge(60 * 1024) }, { authorization: SVC_BASIC }),
   invalidScope,
 );
 add(
   '60 KiB grant_type',
-  formPost(TOKEN, { grant_type: huge(60 * 1024) }, { authorization: SVC }),
+  formPost(TOKEN, { grant_type: huge(60 * 1024) }, { authorization: SVC_BASIC }),
   oauthError(400, 'unsupported_grant_type'),
 );
 add(
@@ -150,26 +157,26 @@ add(
       code_verifier: huge(43),
       redirect_uri: 'https://app.example.com/cb',
     },
-    { authorization: WEB },
+    { authorization: WEB_BASIC },
   ),
   invalidGrant,
 );
 
 // grant_type.
-add('no grant_type', formPost(TOKEN, { scope: 'read' }, { authorization: SVC }), invalidRequest);
+add('no grant_type', formPost(TOKEN, { scope: 'read' }, { authorization: SVC_BASIC }), invalidRequest);
 add(
   'empty grant_type is omitted (§3.1)',
-  formPost(TOKEN, 'grant_type=', { authorization: SVC }),
+  formPost(TOKEN, 'grant_type=', { authorization: SVC_BASIC }),
   invalidRequest,
 );
 add(
   'repeated grant_type',
-  formPost(TOKEN, { grant_type: ['client_credentials', 'client_credentials'] }, { authorization: SVC }),
+  formPost(TOKEN, { grant_type: ['client_credentials', 'client_credentials'] }, { authorization: SVC_BASIC }),
   invalidRequest,
 );
 add(
   'repeated grant_type with an empty one',
-  formPost(TOKEN, 'grant_type=&grant_type=client_credentials', { authorization: SVC }),
+  formPost(TOKEN, 'grant_type=&grant_type=client_credentials', { authorization: SVC_BASIC }),
   invalidRequest,
 );
 for (const g of [
@@ -186,23 +193,23 @@ for (const g of [
 ]) {
   add(
     `grant_type ${JSON.stringify(g)} is unsupported_grant_type`,
-    formPost(TOKEN, { grant_type: g }, { authorization: SVC }),
+    formPost(TOKEN, { grant_type: g }, { authorization: SVC_BASIC }),
     oauthError(400, 'unsupported_grant_type'),
   );
 }
 add(
   'invalid percent-encoding in grant_type',
-  formPost(TOKEN, 'grant_type=%zz', { authorization: SVC }),
+  formPost(TOKEN, 'grant_type=%zz', { authorization: SVC_BASIC }),
   oauthError(400, 'unsupported_grant_type'),
 );
 add(
   'overlong UTF-8 bytes in grant_type',
-  formPost(TOKEN, 'grant_type=%C0%AF', { authorization: SVC }),
+  formPost(TOKEN, 'grant_type=%C0%AF', { authorization: SVC_BASIC }),
   oauthError(400, 'unsupported_grant_type'),
 );
 add(
   'lone surrogate percent-encoded in grant_type',
-  formPost(TOKEN, 'grant_type=%ED%A0%80', { authorization: SVC }),
+  formPost(TOKEN, 'grant_type=%ED%A0%80', { authorization: SVC_BASIC }),
   oauthError(400, 'unsupported_grant_type'),
 );
 

@@ -16,6 +16,12 @@ import { basic } from './http.js';
 export { basic, FORM };
 export const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 export const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+/** The token endpoint, and a client_credentials request's body. */
+export const TOKEN = '/api/oauth/token';
+export const CC = { grant_type: 'client_credentials' };
+/** The Basic credentials of the fixture clients `svc-basic` (support/app.ts) and `web-app` (support/form-login.ts). */
+export const SVC_BASIC = basic('svc-basic', 'basic-secret');
+export const WEB_BASIC = basic('web-app', 'web-secret');
 /** Reflected-XSS probe: it must never come back unescaped. */
 export const XSS = '<script>alert(1)</script>';
 /** Header-injection probe: a header named x-injected must never appear. */
