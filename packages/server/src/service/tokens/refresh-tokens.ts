@@ -136,21 +136,16 @@ export class RefreshTokens {
    * client presents it within the rotation grace (see {@link RotationGrace}).
    *
    * A refresh answered with an error must leave the token as it was when the server is at fault: a client
-   * retries a 503 with the only token it has, and a spent one would be reuse. So the store is read before
-   * anything is spent (the grant's revocation marker: an unreachable store fails here), and a failure after
-   * the rotation takes the rotation back before answering 503.
+   * retries a 503 with the only token it has, and a spent one would be reuse. So a failure after the rotation
+   * (the store unreachable for the marker read, say) takes the rotation back before answering 503. In the usual
+   * case a refresh costs one statement and one store read.
    */
   async rotate(client: Client, token: string): Promise<Rotation> {
     const hash = tokenHash(token);
-    const rec = await this.#read(hash);
-    if (rec === undefined || rec.clientId !== client.clientId || !isLive(rec))
-      return this.#unusable(client, token, rec);
-    if (await this.revocation.revokedInStore(rec.family))
-      throw invalidGrant('refresh token has been revoked');
     const successor = newToken();
     const successorHash = tokenHash(successor);
     const rotated = await this.repo.rotate(hash, successorHash, client.clientId);
-    // Changed since it was read: a concurrent rotation or revocation; the row as it is now says which.
+    // Not live (unknown, another client's, rotated, revoked, expired): the row as it is now says which.
     if (rotated === undefined) return this.#unusable(client, token, await this.#read(hash));
     const grant: RefreshRecord = {
       ...rotated,
@@ -160,10 +155,10 @@ export class RefreshTokens {
     };
     let revoked: boolean;
     try {
-      // The marker again, for a revocation that ran between the first read of it and the rotation and did
-      // not get to mark the family's rows (GrantRevocation.revoke writes the marker first, then the rows, and
-      // its node may fail in between): the successor would be live in the database. A revocation that does
-      // complete marks the successor itself (RefreshTokenRepo.revokeFamily repeats until nothing is left).
+      // The grant's marker, for a revocation that did not get to mark the family's rows (GrantRevocation.revoke
+      // writes the marker first, then the rows, and its node may fail in between, or run concurrently with
+      // this rotation): the successor would be live in the database. A revocation that does complete marks
+      // the successor itself (RefreshTokenRepo.revokeFamily repeats until nothing is left).
       revoked = await this.revocation.revokedInStore(grant.family);
       if (!revoked) await this.grace.remember(token, successor);
     } catch (err) {
