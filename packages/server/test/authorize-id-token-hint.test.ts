@@ -11,6 +11,7 @@ import {
   redeemWebAppCode,
   signInThroughForms,
   WEB_APP,
+  webAppOpenidParams,
 } from './support/form-login.js';
 
 /*
@@ -35,16 +36,7 @@ describe('authorization endpoint: id_token_hint', () => {
   });
   afterAll(async () => t.close());
 
-  const params = (extra: Record<string, string> = {}) => ({
-    response_type: 'code',
-    client_id: 'web-app',
-    redirect_uri: 'https://app.example.com/cb',
-    scope: 'openid',
-    state: 'st',
-    code_challenge: pkce().challenge,
-    code_challenge_method: 'S256',
-    ...extra,
-  });
+  const params = (extra: Record<string, string> = {}) => webAppOpenidParams({ state: 'st', ...extra });
 
   /** A browser signed in as `username` (consent given to web-app), and the ID token web-app got. */
   async function signedIn(username: string) {

@@ -2,7 +2,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENTS, type TestApp, testApp } from './support/app.js';
 import { ISSUER, loginAndConsent, SESSION_COOKIE, USERS, WEB, webAppToken } from './support/authorize.js';
-import { authorizeUrl, Browser, FORM, hiddenFields, pkce, signInThroughForms } from './support/form-login.js';
+import {
+  authorizeUrl,
+  Browser,
+  FORM,
+  hiddenFields,
+  pkce,
+  signInThroughForms,
+  webAppOpenidParams,
+} from './support/form-login.js';
 import { basic } from './support/http.js';
 
 describe('re-authentication and deleted users', () => {
@@ -18,15 +26,7 @@ describe('re-authentication and deleted users', () => {
   });
   afterAll(async () => t.close());
 
-  const params = (extra: Record<string, string> = {}) => ({
-    response_type: 'code',
-    client_id: 'web-app',
-    redirect_uri: 'https://app.example.com/cb',
-    scope: 'openid',
-    code_challenge: pkce().challenge,
-    code_challenge_method: 'S256',
-    ...extra,
-  });
+  const params = webAppOpenidParams;
   const codeIn = (res: { headers: Record<string, unknown> }) =>
     new URL(res.headers['location'] as string).searchParams.get('code');
 

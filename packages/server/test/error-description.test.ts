@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENTS, testApp } from './support/app.js';
-import { authorizeUrl, FORM, pkce, WEB_APP } from './support/form-login.js';
+import { authorizeUrl, FORM, WEB_APP, webAppOpenidParams } from './support/form-login.js';
 
 /*
  * RFC 6749 §4.1.2.1 / §5.2: "Values for the error_description parameter MUST NOT include characters outside
@@ -23,16 +23,7 @@ describe('error_description', () => {
   });
   afterAll(async () => t.close());
 
-  const query = (extra: Record<string, string> = {}) =>
-    authorizeUrl({
-      response_type: 'code',
-      client_id: 'web-app',
-      redirect_uri: 'https://app.example.com/cb',
-      scope: 'openid',
-      code_challenge: pkce().challenge,
-      code_challenge_method: 'S256',
-      ...extra,
-    });
+  const query = (extra: Record<string, string> = {}) => authorizeUrl(webAppOpenidParams(extra));
   const redirected = async (url: string) => {
     const res = await t.app.inject({ method: 'GET', url });
     expect(res.statusCode).toBe(302);

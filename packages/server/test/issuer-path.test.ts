@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENTS, testApp } from './support/app.js';
-import { Browser, FORM, hiddenFields, pkce, postAsWebApp, WEB_APP } from './support/form-login.js';
+import {
+  Browser,
+  FORM,
+  hiddenFields,
+  pkce,
+  postAsWebApp,
+  WEB_APP,
+  webAppOpenidParams,
+} from './support/form-login.js';
 
 /*
  * An issuer with a path (RFC 8414 §2 allows one): clients build every URL from it, so every endpoint is served
@@ -70,14 +78,7 @@ describe('an issuer with a path', () => {
   it('signs in through forms that post under the path, with cookies scoped to it, and redeems the code', async () => {
     const b = new Browser(t);
     const { challenge, verifier } = pkce();
-    const query = new URLSearchParams({
-      response_type: 'code',
-      client_id: 'web-app',
-      redirect_uri: 'https://app.example.com/cb',
-      scope: 'openid',
-      code_challenge: challenge,
-      code_challenge_method: 'S256',
-    });
+    const query = new URLSearchParams(webAppOpenidParams({ code_challenge: challenge }));
     const page = await b.request('GET', `/tenant-a/api/oauth/authorize?${query}`);
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('action="/tenant-a/api/oauth/authorize"');
@@ -126,14 +127,7 @@ describe('an https issuer with a path', () => {
       users: [USER],
     });
     try {
-      const query = new URLSearchParams({
-        response_type: 'code',
-        client_id: 'web-app',
-        redirect_uri: 'https://app.example.com/cb',
-        scope: 'openid',
-        code_challenge: pkce().challenge,
-        code_challenge_method: 'S256',
-      });
+      const query = new URLSearchParams(webAppOpenidParams());
       const page = await t.app.inject({ method: 'GET', url: `/tenant-a/api/oauth/authorize?${query}` });
       expect(page.body).toContain('action="/tenant-a/api/oauth/authorize"');
       expect(page.cookies).toHaveLength(1);

@@ -29,6 +29,10 @@ export const webAppAuthorizeParams = (challenge: string, extra: Record<string, s
   ...extra,
 });
 
+/** An `openid` authorization request of WEB_APP with a fresh PKCE challenge; `extra` adds or replaces parameters. */
+export const webAppOpenidParams = (extra: Record<string, string> = {}) =>
+  webAppAuthorizeParams(pkce().challenge, { scope: 'openid', ...extra });
+
 /** A PKCE S256 pair (RFC 7636 §4.1–4.2). */
 export const pkce = () => {
   const verifier = randomBytes(32).toString('base64url');

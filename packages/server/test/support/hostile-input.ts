@@ -10,7 +10,7 @@ import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'j
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENTS, type TestApp, testApp } from './app.js';
 import { FIRST_PARTY, ISSUER, NATIVE, USERS, WEB } from './authorize.js';
-import { authorizeUrl, Browser, FORM, hiddenFields, pkce } from './form-login.js';
+import { authorizeUrl, Browser, FORM, hiddenFields, webAppOpenidParams } from './form-login.js';
 import { basic } from './http.js';
 
 export { basic, FORM };
@@ -96,18 +96,7 @@ async function openContext(): Promise<HostileContext> {
   );
   const device = await form('/api/oauth/device_authorization', { client_id: 'tv', scope: 'openid' });
   const browser = new Browser(t);
-  const page = await browser.request(
-    'GET',
-    authorizeUrl({
-      response_type: 'code',
-      client_id: 'web-app',
-      redirect_uri: 'https://app.example.com/cb',
-      scope: 'openid',
-      state: 'st',
-      code_challenge: pkce().challenge,
-      code_challenge_method: 'S256',
-    }),
-  );
+  const page = await browser.request('GET', authorizeUrl(webAppOpenidParams({ state: 'st' })));
   if (cc.statusCode !== 200 || device.statusCode !== 200 || page.statusCode !== 200) {
     throw new Error(`hostile-input setup failed: ${cc.statusCode} ${device.statusCode} ${page.statusCode}`);
   }
