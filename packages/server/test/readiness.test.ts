@@ -1,15 +1,13 @@
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnNode } from '../../../test-support/processes.js';
 import { missing } from '../../../test-support/services.js';
 import { type Gatehouse, openGatehouse } from '../src/app/gatehouse.js';
 import { buildApp } from '../src/app/server.js';
 import { SECRET, type TestApp, testApp, testConfig } from './support/app.js';
+import { startServe } from './support/cli.js';
 import { RedisProcess, redisServerUnavailable } from './support/fault-injection/redis-process.js';
 import { freePort } from './support/http.js';
 import { schemaBehindProxy } from './support/schema-behind-proxy.js';
@@ -113,39 +111,24 @@ describe('livez and readyz', () => {
 
 describe('gatehouse serve', () => {
   it('logs its start-up summary, then on SIGTERM each stop step in order, and exits 0', async () => {
-    const port = await freePort();
     const metricsPort = await freePort();
-    const server = spawnNode(
-      ['--import', 'tsx', fileURLToPath(new URL('../src/cli.ts', import.meta.url)), 'serve'],
-      {
-        env: {
-          PATH: process.env['PATH'] ?? '',
-          DATA_DIR: tempDir('gh-serve-'),
-          JWT_SECRET: SECRET,
-          LOG_LEVEL: 'info',
-          SERVER__HOST: '127.0.0.1',
-          SERVER__PORT: String(port),
-          METRICS__PORT: String(metricsPort),
-        },
+    const { url, output, stop } = await startServe({
+      env: {
+        DATA_DIR: tempDir('gh-serve-'),
+        JWT_SECRET: SECRET,
+        LOG_LEVEL: 'info',
+        METRICS__PORT: String(metricsPort),
       },
-    );
-    const { child, output } = server;
+    });
     try {
       await expect
-        .poll(
-          async () => (await fetch(`http://127.0.0.1:${port}/api/readyz`).catch(() => undefined))?.status,
-          {
-            timeout: 60_000,
-            interval: 200,
-          },
-        )
+        .poll(async () => (await fetch(`${url}/api/readyz`).catch(() => undefined))?.status, {
+          timeout: 5_000,
+        })
         .toBe(200);
       await expect.poll(() => output(), { timeout: 5_000 }).toContain('gatehouse started');
       expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status).toBe(200);
-      const exited = once(child, 'exit');
-      child.kill('SIGTERM');
-      await exited;
-      expect(child.exitCode, output()).toBe(0);
+      expect(await stop('SIGTERM'), output()).toBe(0);
       const messages = output()
         .split('\n')
         .filter((l) => l.startsWith('{'))
@@ -161,7 +144,7 @@ describe('gatehouse serve', () => {
       ]);
       expect(messages.filter((m) => m.msg.startsWith('shutdown: ')).every((m) => m.level === 30)).toBe(true);
     } finally {
-      child.kill('SIGKILL');
+      await stop('SIGKILL');
     }
   }, 120_000);
 });

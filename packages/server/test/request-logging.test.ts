@@ -4,17 +4,13 @@
  * line for every request, all of them on disk once a SIGTERM has stopped the process.
  */
 
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SECRET } from './support/app.js';
-import { freePort } from './support/http.js';
+import { startServe } from './support/cli.js';
 
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -32,45 +28,17 @@ async function serve(logLevel?: string) {
   const dir = mkdtempSync(join(tmpdir(), 'gh-request-logging-'));
   dirs.push(dir);
   const logPath = join(dir, 'stdout.log');
-  const port = await freePort();
   const out = openSync(logPath, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], {
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      DATA_DIR: dir,
-      JWT_SECRET: SECRET,
-      SERVER__HOST: '127.0.0.1',
-      SERVER__PORT: String(port),
-      ...(logLevel ? { LOG_LEVEL: logLevel } : {}),
-    },
-    stdio: ['ignore', out, 'pipe'],
-  });
-  closeSync(out);
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const exited = once(child, 'exit');
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline && child.exitCode === null) {
-    try {
-      if ((await fetch(`${base}/api/healthz`)).status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  if (child.exitCode !== null || Date.now() >= deadline) {
-    child.kill('SIGKILL');
-    throw new Error(`gatehouse serve did not become healthy:\n${stderr}`);
-  }
+  const server = await startServe({
+    env: { DATA_DIR: dir, JWT_SECRET: SECRET, ...(logLevel ? { LOG_LEVEL: logLevel } : {}) },
+    stdout: out,
+  }).finally(() => closeSync(out));
   /** The request ids of `n` requests of several kinds (200, 404, 401), answered one after the other. */
   const requests = async (n: number): Promise<string[]> => {
     const ids: string[] = [];
     const paths = ['/.well-known/openid-configuration', '/no/such/route', '/api/oauth/userinfo'];
     for (let i = 0; i < n; i++) {
-      const res = await fetch(base + paths[i % paths.length]);
+      const res = await fetch(server.url + paths[i % paths.length]);
       await res.arrayBuffer();
       ids.push(res.headers.get('x-request-id') ?? '');
     }
@@ -78,8 +46,7 @@ async function serve(logLevel?: string) {
   };
   /** SIGTERM, then the exit code and every line of the log file. */
   const stop = async (): Promise<{ code: number | null; lines: LogLine[] }> => {
-    child.kill('SIGTERM');
-    const [code] = (await exited) as [number | null];
+    const code = await server.stop('SIGTERM');
     const text = readFileSync(logPath, 'utf8');
     return {
       code,

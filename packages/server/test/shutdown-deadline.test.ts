@@ -8,50 +8,25 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnNode } from '../../../test-support/processes.js';
 import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../src/web/app.js';
 import { SECRET, testApp } from './support/app.js';
-import { freePort } from './support/http.js';
+import { startServe } from './support/cli.js';
 
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function startServer() {
+function startServer() {
   const dir = mkdtempSync(join(tmpdir(), 'gh-shutdown-'));
   dirs.push(dir);
-  const port = await freePort();
-  const server = spawnNode(['--import', 'tsx', CLI, 'serve'], {
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      DATA_DIR: dir,
-      JWT_SECRET: SECRET,
-      LOG_LEVEL: 'warn',
-      SERVER__HOST: '127.0.0.1',
-      SERVER__PORT: String(port),
-    },
-  });
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline && server.child.exitCode === null) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/api/healthz`)).status === 200) return { ...server, port };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  server.child.kill('SIGKILL');
-  throw new Error(`gatehouse serve did not become healthy:\n${server.output()}`);
+  return startServe({ env: { DATA_DIR: dir, JWT_SECRET: SECRET, LOG_LEVEL: 'warn' } });
 }
 
 describe('stopping the server', () => {
   it('exits within its deadline, non-zero, when a client keeps trickling a request body', async () => {
-    const { child, port, output } = await startServer();
-    const exited = once(child, 'exit');
+    const { process: child, port, output, stop } = await startServer();
     const socket = connect(port, '127.0.0.1');
     socket.on('error', () => {});
     await once(socket, 'connect');
@@ -63,9 +38,8 @@ describe('stopping the server', () => {
     try {
       await new Promise((r) => setTimeout(r, 300)); // the request is in flight
       const stoppedAt = Date.now();
-      child.kill('SIGTERM');
       const outcome = await Promise.race([
-        exited,
+        stop('SIGTERM'),
         new Promise<'still running'>((r) => setTimeout(() => r('still running'), 25_000)),
       ]);
       expect(outcome, output()).not.toBe('still running');
@@ -75,18 +49,16 @@ describe('stopping the server', () => {
     } finally {
       clearInterval(trickle);
       socket.destroy();
-      child.kill('SIGKILL');
+      await stop('SIGKILL');
     }
   }, 120_000);
 
   it('exits 0 promptly when no request is in flight', async () => {
-    const { child } = await startServer();
-    const exited = once(child, 'exit');
+    const { stop } = await startServer();
     const stoppedAt = Date.now();
-    child.kill('SIGTERM');
-    await exited;
+    const exitCode = await stop('SIGTERM');
     expect(Date.now() - stoppedAt).toBeLessThan(8_000);
-    expect(child.exitCode).toBe(0);
+    expect(exitCode).toBe(0);
   }, 120_000);
 });
 

@@ -9,16 +9,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnNode } from '../../../test-support/processes.js';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
 import { redisStatement } from '../src/infra/tracing.js';
 import { SECRET } from './support/app.js';
+import { CLI, startServe } from './support/cli.js';
 import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
-import { basic, freePort } from './support/http.js';
+import { basic } from './support/http.js';
 
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const CLIENT = { id: 'traced-api', secret: 'traced-client-secret-0123456789abcdef' };
 
 interface OtlpAttribute {
@@ -79,43 +78,27 @@ describe.skipIf(missing('postgres') || missing('redis'))('tracing (gatehouse ser
       appConfig,
       `clients:\n  - client_id: ${CLIENT.id}\n    client_secret: ${CLIENT.secret}\n    scopes: [reports.read]\n`,
     );
-    const port = await freePort();
-    const server = spawnNode(['--import', 'tsx', CLI, 'serve'], {
+    return startServe({
       env: {
-        PATH: process.env['PATH'] ?? '',
         APP_CONFIG: appConfig,
         DATA_DIR: dir,
         DATABASE_URL: schema?.url ?? '',
         REDIS_URL: testRedisUrl ?? '',
         JWT_SECRET: SECRET,
         LOG_LEVEL: 'info',
-        SERVER__HOST: '127.0.0.1',
-        SERVER__PORT: String(port),
         ...env,
       },
+      startupMs: 20_000,
     });
-    const url = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline && server.child.exitCode === null) {
-      try {
-        if ((await fetch(`${url}/api/healthz`)).status === 200) return { ...server, url };
-      } catch {
-        // not listening yet
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    server.child.kill('SIGKILL');
-    throw new Error(`gatehouse serve did not become healthy:\n${server.output()}`);
   }
 
   it('exports route-named HTTP spans with their database and Redis spans, flushed at stop, no credential in them', async () => {
     const r = receiver as NonNullable<typeof receiver>;
-    const { child, url, output } = await serve({
+    const { url, output, stop } = await serve({
       OTEL_EXPORTER_OTLP_ENDPOINT: r.url,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       LOG_LEVEL: 'debug', // the per-request lines
     });
-    const exited = once(child, 'exit');
     try {
       const auth = { authorization: basic(CLIENT.id, CLIENT.secret) };
       const form = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -134,9 +117,7 @@ describe.skipIf(missing('postgres') || missing('redis'))('tracing (gatehouse ser
       expect(((await introspection.json()) as { active: boolean }).active).toBe(true);
 
       // The batch processor exports every 5 s: these spans arrive through the flush at stop.
-      child.kill('SIGTERM');
-      await exited;
-      expect(child.exitCode, output()).toBe(0);
+      expect(await stop('SIGTERM'), output()).toBe(0);
 
       const exports = r.bodies.map((b) => JSON.parse(b) as OtlpExport);
       const spans = exports.flatMap((e) =>
@@ -185,13 +166,13 @@ describe.skipIf(missing('postgres') || missing('redis'))('tracing (gatehouse ser
       expect(logged.length, output()).toBeGreaterThan(0);
       expect(logged.some((l) => l.span_id === (token as OtlpSpan).spanId)).toBe(true);
     } finally {
-      child.kill('SIGKILL');
+      await stop('SIGKILL');
     }
   }, 30_000);
 
   it('loads nothing of OpenTelemetry when OTEL_EXPORTER_OTLP_ENDPOINT is unset', async () => {
-    // `--help` evaluates the whole of cli.ts's imports, the tracing start first, then prints the usage.
-    const { child, output } = spawnNode(['--import', 'tsx', CLI, '--help'], {
+    // `--help` evaluates the whole of the CLI's imports, the tracing start first, then prints the usage.
+    const { child, output } = spawnNode([CLI, '--help'], {
       env: { PATH: process.env['PATH'] ?? '', NODE_DEBUG: 'module' },
     });
     await once(child, 'exit');

@@ -4,24 +4,20 @@
  * other, single use holds across nodes (replay and a simultaneous race), a replay revokes the tokens on
  * both nodes, the login session is shared (SSO across nodes) and a refresh token from one node is rotated
  * on the other; a client-credentials token minted by one node is introspected and revoked through the
- * other, and a key rotated with the CLI is published by both. Runs the built CLI (`packages/server/dist/cli.js`, made by `npm run build` / `npm ci`).
+ * other, and a key rotated with the CLI is published by both. Runs the built CLI (support/cli.ts).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpUserAgent } from '../../../examples/support/http-user-agent.js';
-import { spawnNode } from '../../../test-support/processes.js';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
 import { SECRET } from './support/app.js';
+import { runCli, type Serving, startServe } from './support/cli.js';
 import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
-import { basic, freePort } from './support/http.js';
+import { basic } from './support/http.js';
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 /** The issuer both nodes announce (the load balancer's URL); neither listens on it. */
 const ISSUER = 'http://gatehouse.test';
 const REDIRECT_URI = 'https://app.example.test/callback';
@@ -31,37 +27,8 @@ const SERVICE = { id: 'two-node-svc', secret: 'two-node-svc-secret-0123456789abc
 const USER = { username: `two-node-${randomBytes(4).toString('hex')}`, password: 'two-node-password' };
 const STARTUP_MS = 60_000;
 
-interface Node {
-  url: string;
-  process: ChildProcess;
-  output: () => string;
-}
-
-async function startNode(env: Record<string, string>): Promise<Node> {
-  const port = await freePort();
-  const { child, output } = spawnNode([CLI, 'serve'], {
-    env: { PATH: process.env['PATH'] ?? '', ...env, SERVER__HOST: '127.0.0.1', SERVER__PORT: String(port) },
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + STARTUP_MS;
-  while (Date.now() < deadline && child.exitCode === null) {
-    try {
-      if ((await fetch(`${url}/api/healthz`)).status === 200) return { url, process: child, output };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`gatehouse serve on port ${port} did not become healthy:\n${output()}`);
-}
-
-async function stopNode(node: Node | undefined): Promise<void> {
-  if (!node || node.process.exitCode !== null) return;
-  const exited = once(node.process, 'exit');
-  node.process.kill('SIGTERM');
-  await exited;
-}
+type Node = Serving;
+const startNode = (env: Record<string, string>) => startServe({ env, startupMs: STARTUP_MS });
 
 const pkce = () => {
   const verifier = randomBytes(32).toString('base64url');
@@ -106,7 +73,6 @@ describe.skipIf(missing('postgres') || missing('redis'))('two gatehouse processe
 
   beforeAll(
     async () => {
-      if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
       dir = mkdtempSync(join(tmpdir(), 'gh-two-nodes-'));
       schema = await createFreshSchema();
       const appConfig = join(dir, 'gatehouse.yaml');
@@ -145,8 +111,8 @@ describe.skipIf(missing('postgres') || missing('redis'))('two gatehouse processe
   );
 
   afterAll(async () => {
-    await stopNode(node1);
-    await stopNode(node2);
+    await node1?.stop();
+    await node2?.stop();
     await schema?.drop();
     if (dir !== '') rmSync(dir, { recursive: true, force: true });
   });
@@ -255,16 +221,12 @@ describe.skipIf(missing('postgres') || missing('redis'))('two gatehouse processe
   });
 
   it('a key rotated with the CLI is published by both nodes', async () => {
-    const rotate = spawn(process.execPath, [CLI, 'keys', 'rotate'], {
-      env: { PATH: process.env['PATH'] ?? '', ...env, LOG_LEVEL: 'silent' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let stdout = '';
-    rotate.stdout?.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    const [exitCode] = await once(rotate, 'exit');
-    expect(exitCode).toBe(0);
+    const {
+      code: exitCode,
+      stdout,
+      stderr,
+    } = await runCli(['keys', 'rotate'], { ...env, LOG_LEVEL: 'silent' });
+    expect(exitCode, stderr).toBe(0);
     const { kid } = JSON.parse(stdout) as { kid: string };
     const published = async (node: Node) => {
       const jwks = (await (await fetch(`${node.url}/api/oauth/jwks`)).json()) as { keys: { kid: string }[] };

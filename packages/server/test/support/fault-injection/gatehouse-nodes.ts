@@ -1,7 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { spawnNode } from '../../../../../test-support/processes.js';
-import { CLI } from '../cli.js';
+import { answersHealthz, type Serving, startServe } from '../cli.js';
 
 /** How long a node may take to answer `/api/healthz` 200 (all three start at once). */
 export const STARTUP_MS = 45_000;
@@ -12,8 +9,7 @@ export const STARTUP_MS = 45_000;
  * so that a node crashing on its own fails the run.
  */
 export class GatehouseNode {
-  #child: ChildProcess | undefined;
-  #output = () => '';
+  #serving: Serving | undefined;
   #killing = false;
   /** Exits nobody asked for, with the node's last output. */
   readonly crashes: string[] = [];
@@ -28,53 +24,31 @@ export class GatehouseNode {
   }
 
   output(): string {
-    return this.#output();
+    return this.#serving?.output() ?? '';
   }
 
-  /** Starts the process; resolves once it answers `/api/healthz` 200. */
+  /** Starts the process; resolves once it answers `/api/healthz` 200 (a start that fails throws). */
   async start(): Promise<void> {
-    const { child, output } = spawnNode([CLI, 'serve'], {
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        ...this.env,
-        SERVER__HOST: '127.0.0.1',
-        SERVER__PORT: String(this.port),
-      },
-    });
-    this.#child = child;
-    this.#output = output;
     this.#killing = false;
-    child.once('exit', (code, signal) => {
-      if (!this.#killing) this.crashes.push(`exit ${code ?? signal}:\n${output().slice(-2_000)}`);
-    });
-    const deadline = Date.now() + STARTUP_MS;
-    while (Date.now() < deadline && child.exitCode === null) {
-      if (await this.healthy()) return;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(
-      `gatehouse serve on port ${this.port} did not become healthy:\n${output().slice(-4_000)}`,
-    );
+    const serving = await startServe({ env: this.env, port: this.port, startupMs: STARTUP_MS });
+    this.#serving = serving;
+    const crashed = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (!this.#killing) this.crashes.push(`exit ${code ?? signal}:\n${serving.output().slice(-2_000)}`);
+    };
+    const child = serving.process;
+    if (child.exitCode !== null || child.signalCode !== null) crashed(child.exitCode, child.signalCode);
+    else child.once('exit', crashed);
   }
 
   /** Whether `/api/healthz` answers 200 within a second. */
-  async healthy(): Promise<boolean> {
-    try {
-      const res = await fetch(`${this.url}/api/healthz`, { signal: AbortSignal.timeout(1_000) });
-      await res.body?.cancel();
-      return res.status === 200;
-    } catch {
-      return false;
-    }
+  healthy(): Promise<boolean> {
+    return answersHealthz(this.url);
   }
 
   /** `kill -9`: no drain, no closing of connections; requests it holds get no answer. */
   async kill(): Promise<void> {
-    const child = this.#child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    if (!this.#serving) return;
     this.#killing = true;
-    const exited = once(child, 'exit');
-    child.kill('SIGKILL');
-    await exited;
+    await this.#serving.stop('SIGKILL');
   }
 }
