@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
 import { openGatehouse } from '../src/app/gatehouse.js';
 import { buildApp } from '../src/app/server.js';
-import { CLIENTS, testConfig } from './support/app.js';
+import { CLIENTS, TEST_REDIS_KEY_PREFIX, testConfig } from './support/app.js';
 import { basic } from './support/http.js';
 
 describe.skipIf(missing('redis'))('rate limit on Redis', () => {
@@ -51,7 +51,7 @@ describe.skipIf(missing('redis'))('rate limit on Redis', () => {
       expect((await token(3, ip, svc)).statusCode).toBe(429);
       // and the counter lives in the store's Redis namespace
       const redis = (nodes[0]!.store as unknown as { client: import('ioredis').Redis }).client;
-      const keys = await redis.keys(`gatehouse:rate-limit:*${clientId}`);
+      const keys = await redis.keys(`${TEST_REDIS_KEY_PREFIX}rate-limit:*${clientId}`);
       expect(keys.length).toBe(1);
     } finally {
       for (const app of apps) await app.close();

@@ -32,6 +32,7 @@ describe('redis.sentinels configuration', () => {
         { host: '::1', port: 26380 },
       ],
       sentinel_name: 'main',
+      key_prefix: 'gatehouse:',
     });
     expect(
       load({
@@ -46,6 +47,7 @@ describe('redis.sentinels configuration', () => {
         { host: '10.0.0.2', port: 26379 },
       ],
       sentinel_name: 'gatehouse',
+      key_prefix: 'gatehouse:',
     });
   });
 
@@ -141,4 +143,15 @@ describe.skipIf(redisServerUnavailable() !== undefined)('through a real sentinel
       await primary.kill();
     }
   }, 30_000);
+});
+
+describe('redis.key_prefix', () => {
+  it('defaults to gatehouse:, is read from REDIS__KEY_PREFIX, and refuses what is not a plain key fragment', () => {
+    expect(load({}).key_prefix).toBe('gatehouse:');
+    expect(load({ REDIS__KEY_PREFIX: 'tenant-a:' }).key_prefix).toBe('tenant-a:');
+    for (const bad of ['has space', 'a'.repeat(65), 'new\nline']) {
+      expect(() => load({ REDIS__KEY_PREFIX: bad }), bad).toThrow(/redis\.key_prefix/);
+    }
+    expect(() => load({}, { key_prefix: '' })).toThrow(/redis\.key_prefix/);
+  });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
-import { SECRET, testApp } from './support/app.js';
+import { SECRET, TEST_REDIS_KEY_PREFIX, testApp } from './support/app.js';
 import { runCli } from './support/cli.js';
 import {
   authorizeUrl,
@@ -165,6 +165,7 @@ describe.each(backends)('remembered consent on %s', (_name, skip, open) => {
       DATABASE_URL: backend.databaseUrl,
       JWT_SECRET: SECRET,
       ...(backend.redisUrl ? { REDIS_URL: backend.redisUrl } : {}),
+      REDIS__KEY_PREFIX: TEST_REDIS_KEY_PREFIX,
     };
     const list = await runCli(['consents', 'list', 'alice'], env);
     expect(list.code).toBe(0);

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnNode } from '../../../test-support/processes.js';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
 import { redisStatement } from '../src/infra/tracing.js';
-import { SECRET } from './support/app.js';
+import { SECRET, TEST_REDIS_KEY_PREFIX } from './support/app.js';
 import { CLI, startServe } from './support/cli.js';
 import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
 import { basic } from './support/http.js';
@@ -84,6 +84,7 @@ describe.skipIf(missing('postgres') || missing('redis'))('tracing (gatehouse ser
         DATA_DIR: dir,
         DATABASE_URL: schema?.url ?? '',
         REDIS_URL: testRedisUrl ?? '',
+        REDIS__KEY_PREFIX: TEST_REDIS_KEY_PREFIX,
         JWT_SECRET: SECRET,
         LOG_LEVEL: 'info',
         ...env,

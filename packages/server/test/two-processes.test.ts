@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpUserAgent } from '../../../examples/support/http-user-agent.js';
 import { missing, testRedisUrl } from '../../../test-support/services.js';
-import { SECRET } from './support/app.js';
+import { SECRET, TEST_REDIS_KEY_PREFIX } from './support/app.js';
 import { runCli, type Serving, startServe } from './support/cli.js';
 import { createFreshSchema, type FreshSchema } from './support/fresh-schema.js';
 import { basic } from './support/http.js';
@@ -99,6 +99,7 @@ describe.skipIf(missing('postgres') || missing('redis'))('two gatehouse processe
         DATA_DIR: dir,
         DATABASE_URL: schema.url,
         REDIS_URL: testRedisUrl ?? '',
+        REDIS__KEY_PREFIX: TEST_REDIS_KEY_PREFIX,
         JWT_SECRET: SECRET,
         OAUTH__ISSUER: ISSUER,
         LOG_LEVEL: 'debug',

@@ -44,7 +44,7 @@ export async function openGatehouse(
     await database.close();
     throw err;
   }
-  const store = openStore(config.redis);
+  const store = openStore(config.redis, config.redis.key_prefix);
   if (store instanceof RedisStore) await warnIfEvicting(store, logger);
   const metrics = createMetrics(options.defaultMetrics ?? false);
   const { close: closeServices, ...services } = createServices(config, database, store, logger, metrics);

@@ -15,7 +15,7 @@ export function describeDatabase(url: string | undefined, dataDir: string): stri
 }
 
 /** The store in words: `in-process`, `Redis cache.internal:6379`, `Redis Sentinel primary "main" (3 sentinels)`. */
-export function describeStore(redis: Gatehouse['config']['redis']): string {
+export function describeStore(redis: Omit<Gatehouse['config']['redis'], 'key_prefix'>): string {
   if (redis.sentinels !== undefined) {
     return `Redis Sentinel primary "${redis.sentinel_name}" (${redis.sentinels.length} sentinels)`;
   }

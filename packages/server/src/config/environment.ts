@@ -14,6 +14,7 @@ const ENV_NAMES: Record<string, string[]> = {
   'redis.url': ['REDIS__URL', 'REDIS_URL'],
   'redis.sentinels': ['REDIS__SENTINELS'],
   'redis.sentinel_name': ['REDIS__SENTINEL_NAME'],
+  'redis.key_prefix': ['REDIS__KEY_PREFIX'],
   'metrics.host': ['METRICS__HOST'],
   'metrics.port': ['METRICS__PORT'],
   'metrics.bearer_token': ['METRICS__BEARER_TOKEN'],

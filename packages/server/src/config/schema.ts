@@ -186,6 +186,14 @@ export const configSchema = z
         sentinels: sentinelsSchema.optional(),
         /** The primary's name as the sentinels monitor it. */
         sentinel_name: z.string().min(1).optional(),
+        /**
+         * Prepended to every key this server writes (store and rate-limit counters), so that several deployments
+         * (or test runs) can share one Redis without reading each other's sessions, revocations or counters.
+         */
+        key_prefix: z
+          .string()
+          .regex(/^[A-Za-z0-9:._-]{1,64}$/, 'must be 1-64 letters, digits or : . _ -')
+          .default('gatehouse:'),
       })
       .refine((r) => (r.sentinels === undefined) === (r.sentinel_name === undefined), {
         message: 'redis.sentinels and redis.sentinel_name are set together',

@@ -1,4 +1,5 @@
 /** The server under test: its configuration (an in-memory database, a few clients) and the app built from it. */
+import { randomBytes } from 'node:crypto';
 import { type Gatehouse, openGatehouse } from '../../src/app/gatehouse.js';
 import { buildApp } from '../../src/app/server.js';
 import { type AppConfig, loadConfig } from '../../src/config/index.js';
@@ -9,6 +10,13 @@ import type { TokenRequest } from '../../src/service/grants/grant.js';
 import type { HttpAppOptions } from '../../src/web/app.js';
 
 export const SECRET = 'test-jwt-secret-that-is-long-enough-0123456789';
+
+/**
+ * This test file's Redis namespace (`redis.key_prefix`): test files run in parallel against one Redis, and
+ * must not count each other's requests in the rate limits or read each other's records. The servers of one
+ * file share it, as the nodes of one deployment do.
+ */
+export const TEST_REDIS_KEY_PREFIX = `test-${randomBytes(6).toString('hex')}:`;
 
 /**
  * A fixture client's secret as the config file takes it without the secret itself (`client_secret_hash`): the
@@ -35,7 +43,7 @@ export const CLIENTS = [
 
 export function testConfig(overrides: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}): AppConfig {
   return loadConfig({
-    env,
+    env: { REDIS__KEY_PREFIX: TEST_REDIS_KEY_PREFIX, ...env },
     overrides: {
       log_level: 'silent',
       database: { url: 'memory://' },
