@@ -74,6 +74,14 @@ function codeOf(e: Error): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/**
+ * The data directory of the first in-memory database (`memory://`) of this process, just migrated and still
+ * empty. Every later in-memory database starts from a copy of it rather than from initdb and the migrations:
+ * ≈ 0.3 s instead of ≈ 1.5 s of CPU (in-memory databases are what tests, examples and benchmarks open, often
+ * many per process). A copy is as empty and as migrated as a new one, so nothing can be told apart.
+ */
+let migratedInMemory: Promise<File | Blob> | undefined;
+
 /** Opens PostgreSQL (postgres:// URL) or embedded PGlite (`memory://`, `pglite:<dir>`, or unset → `<dataDir>/pglite`). */
 export async function openDatabase(url: string | undefined, dataDir: string): Promise<Database> {
   if (url?.startsWith('postgres://') || url?.startsWith('postgresql://')) {
@@ -124,7 +132,9 @@ export async function openDatabase(url: string | undefined, dataDir: string): Pr
     mkdirSync(dir, { recursive: true });
     unlock = lockDataFolder(dir);
   }
-  const client = dir === undefined ? new PGlite() : new PGlite(dir);
+  // A template that could not be made is no template: the database starts from initdb, as the first did.
+  const template = dir === undefined ? await migratedInMemory?.catch(() => undefined) : undefined;
+  const client = dir !== undefined ? new PGlite(dir) : new PGlite(template ? { loadDataDir: template } : {});
   try {
     await client.waitReady;
   } catch (err) {
@@ -137,6 +147,12 @@ export async function openDatabase(url: string | undefined, dataDir: string): Pr
     kind: 'pglite',
     async migrate() {
       await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER, migrationsSchema: 'public' });
+      // This fresh in-memory database's data directory, before anything else is written to it, as the next
+      // one's starting point.
+      if (dir === undefined && migratedInMemory === undefined) {
+        migratedInMemory = client.dumpDataDir('none');
+        await migratedInMemory.catch(() => undefined);
+      }
     },
     async ping() {
       await db.execute(sql`select 1`);
