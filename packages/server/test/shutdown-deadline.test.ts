@@ -21,7 +21,9 @@ afterAll(() => {
 function startServer() {
   const dir = mkdtempSync(join(tmpdir(), 'gh-shutdown-'));
   dirs.push(dir);
-  return startServe({ env: { DATA_DIR: dir, JWT_SECRET: SECRET, LOG_LEVEL: 'warn' } });
+  return startServe({
+    env: { DATA_DIR: dir, JWT_SECRET: SECRET, LOG_LEVEL: 'warn', SERVER__SHUTDOWN_DEADLINE_SECS: '2' },
+  });
 }
 
 describe('stopping the server', () => {
@@ -43,7 +45,7 @@ describe('stopping the server', () => {
         new Promise<'still running'>((r) => setTimeout(() => r('still running'), 25_000)),
       ]);
       expect(outcome, output()).not.toBe('still running');
-      expect(Date.now() - stoppedAt).toBeLessThan(20_000); // 10 s deadline, then closing the database
+      expect(Date.now() - stoppedAt).toBeLessThan(12_000); // 2 s deadline, then closing the database
       expect(child.exitCode).toBe(1);
       expect(output()).toContain('connections closed');
     } finally {

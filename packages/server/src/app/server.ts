@@ -9,13 +9,6 @@ import {
   metricsPlacement,
 } from './metrics-listener.js';
 
-/**
- * How long a stop waits for requests in flight. An orchestrator sends SIGKILL after its own grace period
- * (Kubernetes: 30 s), which would skip `gatehouse.close()`; a client trickling a body (see REQUEST_TIMEOUT_MS
- * in web/app.ts) must not hold the process past this either.
- */
-export const SHUTDOWN_DEADLINE_MS = 10_000;
-
 export interface ServerOptions extends HttpAppOptions {
   /** Where NODE_ENV is read (default `process.env`): it decides whether `/metrics` may be on the main port. */
   env?: NodeJS.ProcessEnv;
@@ -116,7 +109,12 @@ export async function createServer(
         throw err;
       }
     },
-    async close(deadlineMs = SHUTDOWN_DEADLINE_MS) {
+    /**
+     * Stops: readiness off, no new connections, requests in flight finish within `deadlineMs` (default
+     * `server.shutdown_deadline_secs`: an orchestrator kills the process after its own grace period, and a
+     * client trickling a body must not hold it past that), then the metrics listener.
+     */
+    async close(deadlineMs = config.server.shutdown_deadline_secs * 1000) {
       readiness.draining = true;
       logger.info('shutdown: draining, /api/readyz answers 503');
       logger.info('shutdown: no new connections, waiting for the requests in flight');

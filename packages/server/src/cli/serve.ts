@@ -1,5 +1,5 @@
 import { openGatehouse } from '../app/gatehouse.js';
-import { createServer, SHUTDOWN_DEADLINE_MS } from '../app/server.js';
+import { createServer } from '../app/server.js';
 import { logStartupSummary } from '../app/startup-summary.js';
 import { stopTracing } from '../infra/tracing.js';
 import { loadCliConfig } from './gatehouse.js';
@@ -15,7 +15,7 @@ export async function serve(): Promise<void> {
   const server = await createServer(gatehouse, { logger: true });
   const shutdown = async (signal: NodeJS.Signals) => {
     logger.info(`shutdown: ${signal} received`);
-    const drained = await server.close(SHUTDOWN_DEADLINE_MS);
+    const drained = await server.close();
     await gatehouse.close();
     logger.info('shutdown: signing worker, store and database closed');
     await stopTracing();

@@ -10,6 +10,7 @@ const ENV_NAMES: Record<string, string[]> = {
   'server.host': ['SERVER__HOST'],
   'server.port': ['SERVER__PORT'],
   'server.trust_proxy': ['SERVER__TRUST_PROXY', 'TRUST_PROXY'],
+  'server.shutdown_deadline_secs': ['SERVER__SHUTDOWN_DEADLINE_SECS'],
   'database.url': ['DATABASE__URL', 'DATABASE_URL'],
   'redis.url': ['REDIS__URL', 'REDIS_URL'],
   'redis.sentinels': ['REDIS__SENTINELS'],

@@ -157,6 +157,11 @@ export const configSchema = z
         host: hostSchema.default('127.0.0.1'),
         port: wholeNumber((n) => n.min(0).max(65535)).default(1314),
         trust_proxy: trustProxySchema.default(false),
+        /**
+         * How long a stop signal waits for requests in flight before their connections are closed: below the
+         * orchestrator's own grace period (Kubernetes: 30 s), after which it kills the process.
+         */
+        shutdown_deadline_secs: wholeNumber((n) => n.min(1).max(300)).default(10),
       })
       .prefault({}),
     data_dir: z.string().min(1).default('./data'),
