@@ -11,7 +11,12 @@ describe('configuration loading', () => {
     const dir = tmp();
     const warnings: string[] = [];
     const c = loadConfig({ env: { DATA_DIR: dir }, warn: (m) => warnings.push(m) });
-    expect(c.server).toEqual({ host: '127.0.0.1', port: 1314, trust_proxy: false });
+    expect(c.server).toEqual({
+      host: '127.0.0.1',
+      port: 1314,
+      trust_proxy: false,
+      shutdown_deadline_secs: 10,
+    });
     expect(c.oauth.issuer).toBe('http://127.0.0.1:1314');
     expect(c.oauth.access_token_ttl_secs).toBe(900);
     expect(c.oauth.refresh_token_ttl_secs).toBe(2_592_000);
@@ -35,6 +40,7 @@ describe('configuration loading', () => {
       env: {
         SERVER__HOST: '0.0.0.0',
         SERVER__PORT: '8080',
+        SERVER__SHUTDOWN_DEADLINE_SECS: '25',
         DATABASE__URL: 'postgres://u@h/db',
         REDIS__URL: 'redis://r:6379',
         SECURITY__JWT_SECRET: SECRET,
@@ -43,7 +49,7 @@ describe('configuration loading', () => {
         OAUTH__REFRESH_TOKEN_TTL_SECS: '3600',
       },
     });
-    expect(c.server).toEqual({ host: '0.0.0.0', port: 8080, trust_proxy: false });
+    expect(c.server).toEqual({ host: '0.0.0.0', port: 8080, trust_proxy: false, shutdown_deadline_secs: 25 });
     expect(c.database.url).toBe('postgres://u@h/db');
     expect(c.redis.url).toBe('redis://r:6379');
     expect(c.security).toEqual({ jwt_secret: SECRET, jwt_secret_generated: false });
@@ -61,7 +67,12 @@ describe('configuration loading', () => {
         JWT_SECRET: SECRET,
       },
     });
-    expect(c.server).toEqual({ host: '10.0.0.1', port: 9000, trust_proxy: false });
+    expect(c.server).toEqual({
+      host: '10.0.0.1',
+      port: 9000,
+      trust_proxy: false,
+      shutdown_deadline_secs: 10,
+    });
     expect(c.oauth.issuer).toBe('http://10.0.0.1:9000');
     expect(c.database.url).toBe('postgresql://db/x');
     expect(c.redis.url).toBe('redis://r');
@@ -81,7 +92,7 @@ describe('configuration loading', () => {
     });
     expect(c.database.url).toBe('postgres://a/one');
     expect(c.security.jwt_secret).toBe(SECRET);
-    expect(c.server).toEqual({ host: '0.0.0.0', port: 7001, trust_proxy: false });
+    expect(c.server).toEqual({ host: '0.0.0.0', port: 7001, trust_proxy: false, shutdown_deadline_secs: 10 });
   });
 
   it('layers defaults < YAML file < env', () => {

@@ -11,6 +11,7 @@ describe('numbers', () => {
       ['OAUTH__KEY_PUBLISH_DELAY_SECS', 'oauth.key_publish_delay_secs'],
       ['OAUTH__ACCESS_TOKEN_TTL_SECS', 'oauth.access_token_ttl_secs'],
       ['RATE_LIMIT__PER_IP_PER_MINUTE', 'rate_limit.per_ip_per_minute'],
+      ['SERVER__SHUTDOWN_DEADLINE_SECS', 'server.shutdown_deadline_secs'],
     ] as const) {
       for (const bad of [' ', '\t', '0x50', '8e3', '1.5', '-1', '+80', '80 ', 'abc']) {
         expect(
@@ -24,6 +25,12 @@ describe('numbers', () => {
     ).toMatchObject({
       key_publish_delay_secs: 0,
     });
+    // A stop that waits 0 s cuts every request; one past 5 minutes outlives any orchestrator's grace period.
+    for (const bad of ['0', '301']) {
+      expect(configError({ env: { JWT_SECRET: SECRET, SERVER__SHUTDOWN_DEADLINE_SECS: bad } })).toMatch(
+        /server\.shutdown_deadline_secs/,
+      );
+    }
   });
 
   it('refuses SERVER_ADDR without a port instead of listening on port 0', () => {
